@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-step set-up on a fresh Debian 12 / Ubuntu machine, then one of:
+#   ./setup.sh simulate [kiosk simulate options]   start the kiosk on simulated devices
+#   ./setup.sh test [pytest options]               run the whole test suite, headless
+# It installs the system libraries Kivy needs (apt, only when missing), makes .venv,
+# installs the kiosk into it and compiles the translations.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+action="${1:-}"
+case "$action" in
+  simulate|test) shift ;;
+  *) echo "usage: ./setup.sh simulate|test [options]" >&2; exit 2 ;;
+esac
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages: OpenGL through Mesa (software rendering when there is no GPU or
+# screen), EGL, mtdev for touch screens, and Python's venv.
+packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1)
+command -v python3 >/dev/null || packages+=(python3)
+python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+fi
+
+python3 - <<'PY' || { echo "setup: Python 3.11 or newer is needed" >&2; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/kiosk i18n compile >/dev/null
+
+if [ "$action" = simulate ]; then
+  exec .venv/bin/kiosk simulate "$@"
+fi
+.venv/bin/ruff check kiosk drivers tests benchmarks assets
+exec .venv/bin/python -m pytest "$@"
