@@ -1,0 +1,1 @@
+"""Device drivers: one package per device family, no Kivy and no imports from kiosk/."""

@@ -1,0 +1,44 @@
+"""ESC/POS ticket printer driver: status vocabulary, job composition, decoding, transports."""
+
+from . import _escpos_compat  # noqa: F401  (first: see its docstring)
+from .decode import DecodedJob, decode_job, render_job_png
+from .escpos_stream import Token, Tokenizer, tokenize
+from .job import TicketJob
+from .states import (
+    CoverOpen,
+    DeviceNotReady,
+    DeviceState,
+    PaperOut,
+    PaperState,
+    PrinterError,
+    PrinterStatus,
+    PrinterTimeout,
+    Unsupported,
+)
+from .status import is_status_reply, parse_status, pick_status_byte
+from .ticket_printer import TicketPrinter, open_printer, parse_printer_url
+
+__all__ = [
+    "CoverOpen",
+    "DecodedJob",
+    "DeviceNotReady",
+    "DeviceState",
+    "PaperOut",
+    "PaperState",
+    "PrinterError",
+    "PrinterStatus",
+    "PrinterTimeout",
+    "TicketJob",
+    "TicketPrinter",
+    "Token",
+    "Tokenizer",
+    "Unsupported",
+    "decode_job",
+    "is_status_reply",
+    "open_printer",
+    "parse_printer_url",
+    "parse_status",
+    "pick_status_byte",
+    "render_job_png",
+    "tokenize",
+]

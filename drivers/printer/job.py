@@ -1,0 +1,164 @@
+"""Compose a ticket as ESC/POS bytes in memory, with python-escpos doing the encoding.
+
+Profile choice: "TM-T20II" by default. Among python-escpos 3.1 profiles it is an 80 mm
+Epson with media width 576 dots, 203 dpi, native QR (``qrCode``), full and partial cut.
+Pitfalls this avoids:
+- "default" has media width "Unknown": every ``image()`` call prints a warning on stdout and
+  no width check is done.
+- "TM-T88III/IV/V" declare 512 dots: a 576-dot raster raises ImageWidthError.
+- A profile without ``paperFullCut``/``paperPartCut`` makes ``cut()`` silently send no GS V.
+- ``qr(native=True)`` does not consult the profile at all in 3.1, and ``qr("")`` silently
+  prints nothing; both are checked here.
+- ``image(center=True)`` pads the raster to the full media width (more bytes on the wire);
+  we use ESC a justification instead, which GS v 0 honours.
+The profile's media width is overridden with ``width_dots`` on a private copy of the profile
+(escpos profile data is a class-level dict shared by every printer object: never mutate it).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from escpos.capabilities import get_profile_class
+from escpos.constants import QR_ECLEVEL_M
+from escpos.exceptions import ImageWidthError
+from escpos.printer import Dummy
+from PIL import Image
+
+from .states import Unsupported
+
+DEFAULT_PROFILE = "TM-T20II"
+ALIGNMENTS = ("left", "center", "right")
+
+
+def make_profile(name: str | None, width_dots: int) -> object:
+    """An escpos profile instance for ``name`` whose media width is ``width_dots``."""
+    name = name or DEFAULT_PROFILE
+    try:
+        base = get_profile_class(name)
+    except KeyError:
+        raise ValueError(f"unknown python-escpos printer profile {name!r}") from None
+    data = copy.deepcopy(base.profile_data)
+    media = data.setdefault("media", {})
+    if not isinstance(media.get("width"), dict):
+        media["width"] = {}
+    media["width"]["pixels"] = width_dots
+    if not isinstance(media.get("dpi"), int):
+        media["dpi"] = 203  # stops escpos from computing and caching a dpi in shared data
+    return type(f"Kiosk{base.__name__}", (base,), {"profile_data": data})()
+
+
+class TicketJob:
+    """Builder for one ticket. ``to_bytes()`` gives what to send with TicketPrinter.print_job."""
+
+    def __init__(self, profile: str | None = None, width_dots: int = 576) -> None:
+        if not 8 <= width_dots <= 4096:
+            raise ValueError(f"width_dots must be 8..4096, got {width_dots}")
+        self.width_dots = width_dots
+        self.profile_name = profile or DEFAULT_PROFILE
+        self._profile = make_profile(profile, width_dots)
+        # The printer is in CP437 after ESC @; telling MagicEncode so saves an ESC t per job.
+        self._p = Dummy(profile=self.profile_name, magic_encode_args={"encoding": "CP437"})
+        # Escpos.__init__ only accepts a profile *name* (or escpos.capabilities.Profile, whose
+        # __init__ wipes the feature list), so the width-adjusted copy is swapped in after.
+        self._p.profile = self._profile
+        self._style: tuple[int, int, bool] | None = None  # unknown until set or ESC @
+        self._line_open = False
+
+    @property
+    def has_cutter(self) -> bool:
+        return bool(self._profile.supports("paperFullCut")  # type: ignore[attr-defined]
+                    or self._profile.supports("paperPartCut"))  # type: ignore[attr-defined]
+
+    @property
+    def native_qr(self) -> bool:
+        return bool(self._profile.supports("qrCode"))  # type: ignore[attr-defined]
+
+    def _end_line(self) -> None:
+        # GS v 0 and GS ( k are ignored or misplaced by some printers mid-line.
+        if self._line_open:
+            self._p.text("\n")
+            self._line_open = False
+
+    def init(self) -> TicketJob:
+        self._p.hw("INIT")
+        self._style = (1, 1, False)
+        self._line_open = False
+        return self
+
+    def align(self, how: str) -> TicketJob:
+        if how not in ALIGNMENTS:
+            raise ValueError(f"align must be one of {ALIGNMENTS}, got {how!r}")
+        self._p.set(align=how)
+        return self
+
+    def text(self, ascii_text: str, width_mult: int = 1, height_mult: int = 1,
+             bold: bool = False) -> TicketJob:
+        """Printable ASCII and newlines only; anything else must be rasterised by the caller."""
+        for i, ch in enumerate(ascii_text):
+            if ch != "\n" and not " " <= ch <= "~":
+                # Also stops control bytes (ESC, GS ...) in data from injecting commands.
+                raise ValueError(f"text() takes printable ASCII only: {ch!r} at index {i}")
+        if not (1 <= width_mult <= 8 and 1 <= height_mult <= 8):
+            raise ValueError("width_mult and height_mult must be 1..8")
+        style = (width_mult, height_mult, bool(bold))
+        if style != self._style:
+            if self._style is None or style[:2] != self._style[:2]:
+                self._p.set(custom_size=True, width=width_mult, height=height_mult)
+            if self._style is None or style[2] != self._style[2]:
+                self._p.set(bold=bool(bold))
+            self._style = style
+        if ascii_text:
+            self._p.text(ascii_text)
+            self._line_open = not ascii_text.endswith("\n")
+        return self
+
+    def raster(self, img: Image.Image) -> TicketJob:
+        """Print a 1-bit image (black = printed) with GS v 0, as is (caller crops it)."""
+        if not isinstance(img, Image.Image) or img.mode != "1":
+            raise ValueError("raster() needs a PIL image in mode '1'")
+        if not 1 <= img.width <= self.width_dots or img.height < 1:
+            raise ValueError(f"raster is {img.width}x{img.height}; width must be "
+                             f"1..{self.width_dots} dots and height >= 1")
+        self._end_line()
+        self._p.image(img, impl="bitImageRaster", center=False)
+        return self
+
+    def qr(self, data: str, module_size: int = 6, native: bool = True) -> TicketJob:
+        """QR code, error correction M. Native (GS ( k, a few dozen bytes) or as a raster."""
+        if not data:
+            raise ValueError("qr() needs non-empty data")  # escpos would print nothing
+        if not 1 <= module_size <= 16:
+            raise ValueError(f"module_size must be 1..16, got {module_size}")
+        self._end_line()
+        if native:
+            if not self.native_qr:
+                raise Unsupported(f"profile {self.profile_name} has no native QR; "
+                                  "use native=False")
+            self._p.qr(data, ec=QR_ECLEVEL_M, size=module_size, native=True)
+            return self
+        try:
+            self._p.qr(data, ec=QR_ECLEVEL_M, size=module_size, native=False,
+                       image_arguments={"impl": "bitImageRaster", "center": False})
+        except ImageWidthError as e:
+            raise ValueError(f"QR image wider than {self.width_dots} dots: {e}") from None
+        return self
+
+    def feed(self, n: int = 1) -> TicketJob:
+        if not 0 <= n <= 255:
+            raise ValueError(f"feed takes 0..255 lines, got {n}")
+        self._p.print_and_feed(n)
+        self._line_open = False
+        return self
+
+    def cut(self) -> TicketJob:
+        """Feed past the cutter and cut (ESC d 6, GS V 0). Without a cutter: feed only."""
+        self._p.cut()
+        self._line_open = False
+        return self
+
+    def to_bytes(self) -> bytes:
+        return bytes(self._p.output)
+
+    def __len__(self) -> int:
+        return len(self._p.output)

@@ -1,0 +1,5 @@
+"""Device simulators speaking the real wire protocols over real sockets, with faults."""
+
+from .printer import FAULTS, SimPrinter
+
+__all__ = ["FAULTS", "SimPrinter"]
