@@ -1,0 +1,254 @@
+"""The `kiosk` command for staff and developers.
+
+Bad input gets one line on stderr and exit code 2; a device that fails gets a plain
+sentence and exit code 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+from kiosk import __version__
+from kiosk.config import Config, ConfigError, load_config
+
+log = logging.getLogger("kiosk")
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+FAULTS = ("paper-out", "paper-low", "cover-open", "offline")
+
+
+class UsageError(Exception):
+    """Bad input from the command line: one line, exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS keeps a value given before the subcommand from being reset to None.
+    parser.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                        help="settings file (TOML); the shipped defaults fill in the rest")
+    parser.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="folder where the database lives")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="kiosk", description="Lobby kiosk for commune service centres.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    _common(parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    p = sub.add_parser("simulate", help="the kiosk on a simulated printer, no config needed")
+    _common(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=False)
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false")
+
+    p = sub.add_parser("run", help="the kiosk on the devices named in the config")
+    _common(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=None)
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false")
+
+    p = sub.add_parser("ticket", help="issue a queue number on a citizen's behalf")
+    _common(p)
+    p.add_argument("--service", required=True, help="service letter, e.g. A")
+    p.add_argument("--lang", default="vi", help="language of the printed ticket (default vi)")
+    p.add_argument("--printer", help="printer URL, instead of the configured one")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+
+    p = sub.add_parser("sim", help="run a simulated device on its own")
+    _common(p)
+    sim = p.add_subparsers(dest="device", required=True, parser_class=OneLineParser)
+    sp = sim.add_parser("printer", help="an ESC/POS printer on TCP")
+    _common(sp)
+    sp.add_argument("--listen", default="127.0.0.1:9100", help="HOST:PORT (default %(default)s)")
+    sp.add_argument("--jobs", type=Path, help="folder to write each received job to")
+    sp.add_argument("--fault", choices=FAULTS, help="start with this fault")
+
+    p = sub.add_parser("screenshots", help="render every screen in every language to PNG")
+    _common(p)
+    p.add_argument("--out", type=Path, required=True, help="folder for <screen>-<lang>.png")
+    p.add_argument("--lang", action="append", help="only this language (repeatable)")
+
+    p = sub.add_parser("i18n", help="translation catalogues")
+    _common(p)
+    i18n = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    _common(i18n.add_parser("compile", help="compile every .po to .mo"))
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    m = re.fullmatch(r"\[?([^\]]*)\]?:(\d{1,5})", text)
+    if not m or not 0 <= int(m.group(2)) <= 65535:
+        raise UsageError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9100")
+    return m.group(1) or "127.0.0.1", int(m.group(2))
+
+
+def _setup_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# -- commands ---------------------------------------------------------------------------
+def cmd_ticket(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if args.printer:
+        cfg = replace(cfg, printer_url=args.printer)
+    letters = [s.letter for s in cfg.services]
+    if args.service not in letters:
+        raise UsageError(f"--service {args.service!r}: not a configured service; "
+                         f"expected one of {', '.join(letters)}")
+    if args.lang not in cfg.languages:
+        raise UsageError(f"--lang {args.lang!r}: not an offered language; "
+                         f"expected one of {', '.join(cfg.languages)}")
+    from kiosk.store import TicketStore, open_database, sqlite_url
+    from kiosk.tickets import TicketService
+
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+    ticket = TicketService(cfg, store).issue_ticket(args.service, args.lang)
+    if args.json:
+        print(json.dumps({
+            "id": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "issued_at": ticket.issued_at.isoformat(),
+            "printed": ticket.printed,
+            "people_ahead": ticket.people_ahead,
+            "problem": ticket.problem,
+        }, ensure_ascii=False))
+    elif ticket.printed:
+        print(f"{ticket.number} printed ({ticket.service_name}, "
+              f"{ticket.people_ahead} ahead, id {ticket.id})")
+    if not ticket.printed:
+        print(f"kiosk: ticket {ticket.number} issued but NOT printed: {ticket.problem}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def cmd_sim_printer(args: argparse.Namespace) -> int:
+    host, port = _host_port(args.listen)
+    from drivers.sim import SimPrinter
+
+    if args.jobs:
+        args.jobs.mkdir(parents=True, exist_ok=True)
+    _setup_logging()
+    try:
+        printer = SimPrinter(host=host, port=port, jobs_dir=args.jobs).start()
+    except OSError as exc:
+        print(f"kiosk: cannot listen on {args.listen}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.fault:
+        printer.set_fault(args.fault)
+    print(f"simulated printer on {printer.url}" + (f", jobs in {args.jobs}" if args.jobs else ""),
+          flush=True)
+    try:
+        printer.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        printer.stop()
+    return 0
+
+
+def _run_ui(cfg: Config, fullscreen: bool) -> int:
+    from kiosk.ui.env import prepare
+
+    prepare(fullscreen=fullscreen)
+    from kiosk.store import TicketStore, open_database, sqlite_url
+    from kiosk.tickets import TicketService
+    from kiosk.ui.app import KioskApp
+
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+    app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=fullscreen)
+    app.run()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from drivers.sim import SimPrinter
+
+    cfg = _config(args)
+    _setup_logging()
+    with SimPrinter() as printer:
+        log.info("simulated printer on %s", printer.url)
+        return _run_ui(replace(cfg, printer_url=printer.url), args.fullscreen)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    _setup_logging()
+    fullscreen = cfg.fullscreen if args.fullscreen is None else args.fullscreen
+    return _run_ui(cfg, fullscreen)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    langs = args.lang or list(cfg.languages)
+    for lang in langs:
+        if lang not in cfg.languages:
+            raise UsageError(f"--lang {lang!r}: not an offered language; "
+                             f"expected one of {', '.join(cfg.languages)}")
+    from kiosk.ui.env import prepare
+
+    prepare(fullscreen=False, size=(1080, 1920), headless=True)
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", "1080")
+    KivyConfig.set("graphics", "height", "1920")
+    from kiosk.ui.screenshots import take_screenshots
+
+    for path in take_screenshots(cfg, args.out, langs):
+        print(path)
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    from kiosk.i18n import compile_all
+
+    for mo in compile_all():
+        print(mo)
+    return 0
+
+
+COMMANDS = {
+    "ticket": cmd_ticket,
+    "simulate": cmd_simulate,
+    "run": cmd_run,
+    "screenshots": cmd_screenshots,
+    "i18n": cmd_i18n,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "sim":
+            return cmd_sim_printer(args)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Kiosk settings from TOML: the shipped defaults, overlaid by a centre's own file.
+
+Every problem is reported as one ConfigError naming the file, the key and what was
+expected, so staff can fix it from the message alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.paths import DEFAULT_CONFIG
+
+LANG_TAG = re.compile(r"^[a-z]{2,3}$")
+FALLBACK_LANG = "vi"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; str() is one line for staff."""
+
+    def __init__(self, path: Path | str, key: str, expected: str) -> None:
+        self.path, self.key, self.expected = str(path), key, expected
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + expected)
+
+
+@dataclass(frozen=True)
+class ServiceArea:
+    letter: str
+    names: dict[str, str]
+    counters: tuple[int, ...]
+
+    def name(self, lang: str) -> str:
+        return localized(self.names, lang)
+
+
+@dataclass(frozen=True)
+class Config:
+    centre_names: dict[str, str]
+    timezone: str
+    languages: tuple[str, ...]
+    idle_timeout: float
+    idle_countdown: float
+    fullscreen: bool
+    data_dir: Path
+    printer_url: str
+    paper_width: int
+    services: tuple[ServiceArea, ...]
+    source: str = field(default=str(DEFAULT_CONFIG))
+
+    def centre_name(self, lang: str) -> str:
+        return localized(self.centre_names, lang)
+
+    def service(self, letter: str) -> ServiceArea:
+        for area in self.services:
+            if area.letter == letter:
+                return area
+        raise KeyError(letter)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "kiosk.sqlite3"
+
+
+def localized(texts: dict[str, str], lang: str) -> str:
+    """The text in `lang`, else Vietnamese (always present after validation)."""
+    return texts.get(lang) or texts[FALLBACK_LANG]
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "lobby-kiosk"
+
+
+def load_config(path: Path | str | None = None, data_dir: Path | str | None = None) -> Config:
+    """Defaults, then the file at `path` (if any), then the `data_dir` override."""
+    raw = _read_toml(DEFAULT_CONFIG)
+    source: Path = DEFAULT_CONFIG
+    if path is not None:
+        source = Path(path)
+        user = _read_toml(source)
+        raw = _overlay(raw, user)
+    cfg = _validate(raw, source)
+    if data_dir is not None:
+        cfg = _replace(cfg, data_dir=Path(data_dir))
+    return cfg
+
+
+def _replace(cfg: Config, **changes: Any) -> Config:
+    from dataclasses import replace
+
+    return replace(cfg, **changes)
+
+
+def with_printer(cfg: Config, url: str) -> Config:
+    return _replace(cfg, printer_url=url)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "", "is a directory, expected a TOML file") from None
+    except PermissionError:
+        raise ConfigError(path, "", "cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML ({exc})") from None
+
+
+def _overlay(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; anything else (lists included) replaces the default."""
+    merged = dict(base)
+    for key, value in user.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Checker:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, expected: str, got: Any = ...) -> ConfigError:
+        if got is not ...:
+            expected = f"{expected}, got {got!r}"
+        return ConfigError(self.path, key, expected)
+
+    def table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, "expected a table", value)
+        return value
+
+    def texts(self, value: Any, key: str) -> dict[str, str]:
+        if not isinstance(value, dict) or not value:
+            raise self.fail(key, "expected a table of texts per language, e.g. { vi = \"...\" }",
+                            value)
+        for lang, text in value.items():
+            if not LANG_TAG.match(lang):
+                raise self.fail(f"{key}.{lang}", "expected a language tag like vi, en or kpm")
+            if not isinstance(text, str) or not text.strip():
+                raise self.fail(f"{key}.{lang}", "expected non-empty text", text)
+        if FALLBACK_LANG not in value:
+            raise self.fail(key, "expected a Vietnamese text (vi = \"...\"), the fallback")
+        return dict(value)
+
+    def number(self, value: Any, key: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number of seconds from {low:g} to {high:g}", value)
+        if not low <= value <= high:
+            raise self.fail(key, f"expected a number of seconds from {low:g} to {high:g}", value)
+        return float(value)
+
+
+KNOWN_KEYS = {
+    "": {"centre", "kiosk", "devices", "services"},
+    "centre": {"name", "timezone"},
+    "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
+    "devices": {"printer", "paper_width"},
+    "services[]": {"letter", "name", "counters"},
+}
+
+
+def _reject_unknown(c: _Checker, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
+    # A misspelt key would otherwise be ignored silently and the default used.
+    for key in table:
+        if key not in allowed:
+            raise c.fail(prefix + key, "unknown key; expected one of " + ", ".join(sorted(allowed)))
+
+
+def _validate(raw: dict[str, Any], path: Path) -> Config:
+    c = _Checker(path)
+    _reject_unknown(c, raw, KNOWN_KEYS[""], "")
+    centre = c.table(raw, "centre")
+    kiosk = c.table(raw, "kiosk")
+    devices = c.table(raw, "devices")
+    for name, table in (("centre", centre), ("kiosk", kiosk), ("devices", devices)):
+        _reject_unknown(c, table, KNOWN_KEYS[name], name + ".")
+
+    names = c.texts(centre.get("name"), "centre.name")
+    tz = centre.get("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise c.fail("centre.timezone", "expected an IANA time zone like Asia/Ho_Chi_Minh",
+                     tz) from None
+
+    langs = kiosk.get("languages")
+    if (not isinstance(langs, list) or not langs
+            or not all(isinstance(x, str) and LANG_TAG.match(x) for x in langs)):
+        raise c.fail("kiosk.languages", "expected a list of language tags like [\"vi\", \"en\"]",
+                     langs)
+    if FALLBACK_LANG not in langs:
+        raise c.fail("kiosk.languages", "expected the list to include \"vi\"", langs)
+    if len(set(langs)) != len(langs):
+        raise c.fail("kiosk.languages", "expected each language once", langs)
+
+    idle = c.number(kiosk.get("idle_timeout"), "kiosk.idle_timeout", 5, 3600)
+    countdown = c.number(kiosk.get("idle_countdown"), "kiosk.idle_countdown", 1, 120)
+    fullscreen = kiosk.get("fullscreen", True)
+    if not isinstance(fullscreen, bool):
+        raise c.fail("kiosk.fullscreen", "expected true or false", fullscreen)
+    data_dir = kiosk.get("data_dir", "")
+    if not isinstance(data_dir, str):
+        raise c.fail("kiosk.data_dir", "expected a folder path as text", data_dir)
+
+    printer = devices.get("printer")
+    if not isinstance(printer, str) or "://" not in printer:
+        raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
+    width = devices.get("paper_width", 576)
+    if width not in (384, 576) or isinstance(width, bool):
+        raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)
+
+    services = raw.get("services")
+    if not isinstance(services, list) or not services:
+        raise c.fail("services", "expected at least one [[services]] table")
+    areas: list[ServiceArea] = []
+    for i, svc in enumerate(services):
+        key = f"services[{i}]"
+        if not isinstance(svc, dict):
+            raise c.fail(key, "expected a table", svc)
+        _reject_unknown(c, svc, KNOWN_KEYS["services[]"], key + ".")
+        letter = svc.get("letter")
+        if not isinstance(letter, str) or not re.fullmatch(r"[A-Z]", letter):
+            raise c.fail(f"{key}.letter", "expected one capital letter A-Z", letter)
+        if any(a.letter == letter for a in areas):
+            raise c.fail(f"{key}.letter", "expected a letter not used by another service", letter)
+        counters = svc.get("counters", [])
+        if not isinstance(counters, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in counters
+        ):
+            raise c.fail(f"{key}.counters", "expected a list of counter numbers", counters)
+        areas.append(ServiceArea(letter, c.texts(svc.get("name"), f"{key}.name"),
+                                 tuple(counters)))
+
+    return Config(
+        centre_names=names,
+        timezone=str(tz),
+        languages=tuple(langs),
+        idle_timeout=idle,
+        idle_countdown=countdown,
+        fullscreen=fullscreen,
+        data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
+        printer_url=printer,
+        paper_width=int(width),
+        services=tuple(areas),
+        source=str(path),
+    )

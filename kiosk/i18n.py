@@ -1,0 +1,99 @@
+"""Translations: gettext catalogues in locales/<lang>/LC_MESSAGES/kiosk.po.
+
+Message ids are English. The chain for any language is: that language, then Vietnamese
+(complete by rule), so a missing string never shows a key or English to a K'Ho reader.
+Catalogues are compiled to .mo at install or test time; if a .mo is missing or older than
+its .po (a translator just edited it) the .po is compiled in memory instead.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from kiosk.paths import LOCALES
+
+DOMAIN = "kiosk"
+FALLBACK_LANG = "vi"
+
+# Each language by the name its own speakers write. Sources:
+# - kpm: "Kơho" is the language's own spelling (Omniglot, "Koho (Kơho)",
+#   omniglot.com/writing/koho.htm; Wikipedia, "Koho language", ISO 639-3 kpm "Kơho").
+LANGUAGE_NAMES = {
+    "vi": "Tiếng Việt",
+    "en": "English",
+    "kpm": "Kơho",
+}
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
+def _catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
+    po = locales / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with open(mo, "rb") as fh:
+            return gettext.GNUTranslations(fh)
+    if po.exists():
+        return gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+    return None
+
+
+def compile_po(po: Path) -> bytes:
+    """The .mo bytes for one .po file (fuzzy entries left out, as msgfmt does)."""
+    with open(po, "rb") as fh:
+        catalog = read_po(fh, locale=None)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def compile_all(locales: Path = LOCALES) -> list[Path]:
+    """Write every .mo beside its .po; returns the files written."""
+    written = []
+    for po in sorted(locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        mo.write_bytes(compile_po(po))
+        written.append(mo)
+    return written
+
+
+@cache
+def translations(lang: str, locales: Path = LOCALES) -> gettext.NullTranslations:
+    """The chain lang → vi for one language."""
+    chain = gettext.NullTranslations()
+    vi = _catalogue(FALLBACK_LANG, locales)
+    own = _catalogue(lang, locales) if lang != FALLBACK_LANG else None
+    if own is not None:
+        chain = own
+        if vi is not None:
+            chain.add_fallback(vi)
+    elif vi is not None:
+        chain = vi
+    return chain
+
+
+def translate(lang: str, message: str) -> str:
+    return translations(lang).gettext(message)
+
+
+def has_own_translation(lang: str, message: str) -> bool:
+    """True when `lang`'s own catalogue holds `message` (not the Vietnamese fallback)."""
+    own = _catalogue(lang, LOCALES)
+    if own is None:
+        return False
+    # GNUTranslations keeps its entries in _catalog; gettext has no public lookup that
+    # says whether a fallback answered.
+    return message in getattr(own, "_catalog", {})
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is translated later."""
+    return message

@@ -1,0 +1,201 @@
+"""The citizen's session: which screen is shown, in which language, and when to give up.
+
+Pure Python, no Kivy: the screens call these methods and redraw from the state in a
+listener. Time comes from an injected clock so idle behaviour is tested without waiting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Screen(StrEnum):
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    HOME = "home"
+    SERVICES = "services"
+    TICKET = "ticket"
+    UNAVAILABLE = "unavailable"
+
+
+class Feature(StrEnum):
+    TAKE_NUMBER = "take_number"
+    PROCEDURES = "procedures"
+    DOSSIER = "dossier"
+    RATING = "rating"
+
+
+AVAILABLE_FEATURES = frozenset({Feature.TAKE_NUMBER})
+
+
+@dataclass
+class SessionData:
+    """What one citizen's visit holds; dropped as a whole when the visit ends."""
+
+    feature: Feature | None = None
+    service: str | None = None
+    ticket: Any = None  # the IssuedTicket shown on the ticket screen
+    issuing: bool = False
+
+
+class Session:
+    def __init__(
+        self,
+        languages: tuple[str, ...],
+        idle_timeout: float = 60.0,
+        idle_countdown: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        default_lang: str = "vi",
+    ) -> None:
+        if default_lang not in languages:
+            raise ValueError(f"default language {default_lang!r} is not offered")
+        self.languages = languages
+        self.default_lang = default_lang
+        self.idle_timeout = idle_timeout
+        self.idle_countdown = idle_countdown
+        self._clock = clock
+        self._listeners: list[Callable[[Session], None]] = []
+        self.screen = Screen.ATTRACT
+        self.lang = default_lang
+        self.history: list[Screen] = []
+        self.data = SessionData()
+        self.last_activity = clock()
+        self.warning_since: float | None = None
+        self.sessions_ended = 0
+        # Bumped whenever a visit's data is wiped, so a slow result (a ticket printed after
+        # the visit timed out) is not shown to the next citizen.
+        self.visit = 0
+
+    # -- observation -------------------------------------------------------------
+    def subscribe(self, listener: Callable[[Session], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener(self)
+
+    @property
+    def idle_warning(self) -> bool:
+        return self.warning_since is not None
+
+    def countdown_left(self) -> int:
+        """Whole seconds left on the "are you still there?" countdown (0 when none)."""
+        if self.warning_since is None:
+            return 0
+        left = self.idle_countdown - (self._clock() - self.warning_since)
+        return max(0, int(left + 0.999))
+
+    # -- navigation ----------------------------------------------------------------
+    def _go(self, screen: Screen, remember: bool = True) -> None:
+        if remember and screen != self.screen:
+            self.history.append(self.screen)
+        self.screen = screen
+        self.touch(notify=False)
+        self._changed()
+
+    def start(self) -> None:
+        """A touch on the attract screen."""
+        if self.screen is Screen.ATTRACT:
+            self.history.clear()
+            self._go(Screen.LANGUAGE, remember=False)
+
+    def choose_language(self, lang: str) -> None:
+        if lang not in self.languages:
+            raise ValueError(f"language {lang!r} is not offered")
+        self.lang = lang
+        self._go(Screen.HOME)
+
+    def open_feature(self, feature: Feature) -> None:
+        self.data.feature = feature
+        if feature is Feature.TAKE_NUMBER:
+            self._go(Screen.SERVICES)
+        else:
+            self._go(Screen.UNAVAILABLE)
+
+    def choose_service(self, letter: str) -> bool:
+        """Starts issuing a ticket; False if one is already being issued (double tap)."""
+        if self.data.issuing or self.screen is not Screen.SERVICES:
+            return False
+        self.data.service = letter
+        self.data.issuing = True
+        self.touch()
+        return True
+
+    def ticket_issued(self, ticket: Any, visit: int) -> bool:
+        """Shows the ticket, unless the visit that asked for it has ended meanwhile."""
+        if visit != self.visit:
+            return False
+        self.data.issuing = False
+        self.data.ticket = ticket
+        # Back from the ticket must not lead to issuing a second number by mistake.
+        self._go(Screen.TICKET, remember=False)
+        return True
+
+    def back(self) -> None:
+        if self.screen is Screen.TICKET:
+            self.home()
+            return
+        if self.history:
+            target = self.history.pop()
+            if target is Screen.ATTRACT:
+                target = Screen.LANGUAGE
+            self._go(target, remember=False)
+        elif self.screen is not Screen.LANGUAGE:
+            self._go(Screen.LANGUAGE, remember=False)
+
+    def home(self) -> None:
+        self.history = [Screen.LANGUAGE]
+        self.data.feature = None
+        self._go(Screen.HOME, remember=False)
+
+    def change_language(self) -> None:
+        """The Language button: a new visit starts from the language picker."""
+        self._wipe()
+        self.history.clear()
+        self._go(Screen.LANGUAGE, remember=False)
+
+    def finish(self) -> None:
+        """The citizen is done (the Done button on the ticket)."""
+        self.end()
+
+    # -- idle handling -----------------------------------------------------------------
+    def touch(self, notify: bool = True) -> None:
+        """Any touch anywhere: the citizen is still here."""
+        self.last_activity = self._clock()
+        if self.warning_since is not None:
+            self.warning_since = None
+            if notify:
+                self._changed()
+
+    def tick(self) -> None:
+        """Called about twice a second by the UI clock."""
+        if self.screen is Screen.ATTRACT:
+            return
+        now = self._clock()
+        if self.warning_since is None:
+            if now - self.last_activity >= self.idle_timeout:
+                self.warning_since = now
+                self._changed()
+        elif now - self.warning_since >= self.idle_countdown:
+            self.end()
+        else:
+            self._changed()  # the countdown figure moved
+
+    def end(self) -> None:
+        """End the visit: wipe everything the citizen gave and return to attract."""
+        self._wipe()
+        self.lang = self.default_lang
+        self.history.clear()
+        self.screen = Screen.ATTRACT
+        self.sessions_ended += 1
+        self.last_activity = self._clock()
+        self._changed()
+
+    def _wipe(self) -> None:
+        self.visit += 1
+        self.data = SessionData()
+        self.warning_since = None

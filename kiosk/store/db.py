@@ -1,0 +1,87 @@
+"""Database schema and engine: SQLAlchemy Core, SQLite by default.
+
+The same tables and statements run on PostgreSQL for a centre with several terminals;
+only the engine set-up below differs per dialect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+# One row per service per local day: the last sequence number handed out.
+daily_counters = Table(
+    "daily_counters",
+    metadata,
+    Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
+    Column("service", String(8), nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "service"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random, the payload of the ticket's QR
+    Column("day", String(10), nullable=False),
+    Column("service", String(8), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(12), nullable=False),  # what the citizen sees: A001
+    Column("lang", String(8), nullable=False),
+    Column("issued_at", String(32), nullable=False),  # ISO 8601 with UTC offset
+    # allocated → printed | shown_not_printed (the printer failed, number shown on screen)
+    Column("status", String(20), nullable=False),
+    Column("print_error", Text),
+    Column("served_at", String(32)),
+    UniqueConstraint("day", "service", "seq", name="uq_ticket_number"),
+)
+
+
+def sqlite_url(path: Path | str) -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the durability settings the kiosk relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy's begin event below issue BEGIN, not pysqlite's own logic.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock at the start so two processes allocating numbers queue
+            # up instead of failing with "database is locked" on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_database(url: str) -> Engine:
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    return engine

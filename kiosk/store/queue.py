@@ -1,0 +1,157 @@
+"""Queue numbers: allocation, outcome of printing, people ahead.
+
+A number is committed before anyone sees or prints it, never repeats within a local day
+(across restarts and several processes on one database), and restarts at local midnight.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiosk.store.db import daily_counters, tickets
+
+ALLOCATED = "allocated"
+PRINTED = "printed"
+SHOWN_NOT_PRINTED = "shown_not_printed"
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: str
+    day: str
+    service: str
+    seq: int
+    number: str
+    lang: str
+    issued_at: datetime
+    status: str
+    print_error: str | None = None
+    served_at: str | None = None
+
+
+def format_number(service: str, seq: int) -> str:
+    """A001 … A999; past 999 the number simply grows (A1000) rather than repeat."""
+    return f"{service}{seq:03d}"
+
+
+def _row_to_record(row) -> TicketRecord:  # type: ignore[no-untyped-def]
+    return TicketRecord(
+        id=row.id,
+        day=row.day,
+        service=row.service,
+        seq=row.seq,
+        number=row.number,
+        lang=row.lang,
+        issued_at=datetime.fromisoformat(row.issued_at),
+        status=row.status,
+        print_error=row.print_error,
+        served_at=row.served_at,
+    )
+
+
+class TicketStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _insert_counter(self, day: str, service: str):  # type: ignore[no-untyped-def]
+        dialect = self.engine.dialect.name
+        values = {"day": day, "service": service, "last_seq": 0}
+        if dialect == "postgresql":
+            return postgresql.insert(daily_counters).values(values).on_conflict_do_nothing()
+        return sqlite.insert(daily_counters).values(values).on_conflict_do_nothing()
+
+    def allocate(self, service: str, lang: str, issued_at: datetime) -> TicketRecord:
+        """Hands out the next number of `service` for the local day of `issued_at`.
+
+        `issued_at` must be timezone-aware and in the centre's local time: its date is
+        the day the sequence belongs to.
+        """
+        if issued_at.tzinfo is None:
+            raise ValueError("issued_at must carry the centre's time zone")
+        day = issued_at.date().isoformat()
+        ticket_id = secrets.token_hex(8)
+        with self.engine.begin() as conn:
+            conn.execute(self._insert_counter(day, service))
+            # The UPDATE takes the row lock (PostgreSQL) / is under the write lock
+            # (SQLite, BEGIN IMMEDIATE), so concurrent allocations queue here.
+            conn.execute(
+                update(daily_counters)
+                .where(and_(daily_counters.c.day == day, daily_counters.c.service == service))
+                .values(last_seq=daily_counters.c.last_seq + 1)
+            )
+            seq = conn.execute(
+                select(daily_counters.c.last_seq).where(
+                    and_(daily_counters.c.day == day, daily_counters.c.service == service)
+                )
+            ).scalar_one()
+            number = format_number(service, seq)
+            conn.execute(
+                tickets.insert().values(
+                    id=ticket_id,
+                    day=day,
+                    service=service,
+                    seq=seq,
+                    number=number,
+                    lang=lang,
+                    issued_at=issued_at.isoformat(),
+                    status=ALLOCATED,
+                )
+            )
+        return TicketRecord(ticket_id, day, service, seq, number, lang, issued_at, ALLOCATED)
+
+    def _set_status(self, ticket_id: str, status: str, error: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id)
+                .values(status=status, print_error=error)
+            )
+
+    def mark_printed(self, ticket_id: str) -> None:
+        self._set_status(ticket_id, PRINTED, None)
+
+    def mark_shown_not_printed(self, ticket_id: str, reason: str) -> None:
+        self._set_status(ticket_id, SHOWN_NOT_PRINTED, reason)
+
+    def mark_served(self, ticket_id: str, served_at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket_id)
+                .values(served_at=served_at.isoformat())
+            )
+
+    def get(self, ticket_id: str) -> TicketRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+        return _row_to_record(row) if row else None
+
+    def people_ahead(self, ticket: TicketRecord) -> int:
+        """Tickets of the same service issued earlier the same day and not yet served."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count())
+                .select_from(tickets)
+                .where(
+                    and_(
+                        tickets.c.day == ticket.day,
+                        tickets.c.service == ticket.service,
+                        tickets.c.seq < ticket.seq,
+                        tickets.c.served_at.is_(None),
+                    )
+                )
+            ).scalar_one()
+
+    def tickets_of_day(self, day: date) -> list[TicketRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(tickets)
+                .where(tickets.c.day == day.isoformat())
+                .order_by(tickets.c.service, tickets.c.seq)
+            ).all()
+        return [_row_to_record(r) for r in rows]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_ship_with_the_package() -> None:
+    cfg = load_config()
+    assert cfg.languages == ("vi", "en", "kpm")
+    assert cfg.idle_timeout == 60 and cfg.idle_countdown == 10
+    assert [s.letter for s in cfg.services] == ["A", "B", "C", "D", "E"]
+    assert cfg.service("A").name("kpm") == cfg.service("A").name("vi")  # falls back
+
+
+def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kiosk]\nidle_timeout = 90\n[devices]\nprinter = "tcp://10.0.0.5:9100"\n')
+    cfg = load_config(path, data_dir=tmp_path / "d")
+    assert cfg.idle_timeout == 90 and cfg.idle_countdown == 10
+    assert cfg.printer_url == "tcp://10.0.0.5:9100"
+    assert cfg.data_dir == tmp_path / "d"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("[kiosk]\nidle_timeout = 'soon'\n", "kiosk.idle_timeout", "number of seconds"),
+        ("[kiosk]\nidle_timout = 30\n", "kiosk.idle_timout", "unknown key"),
+        ("[kiosk]\nlanguages = ['en']\n", "kiosk.languages", "include \"vi\""),
+        ("[devices]\npaper_width = 500\n", "devices.paper_width", "576"),
+        ("[devices]\nprinter = 'lp0'\n", "devices.printer", "device URL"),
+        ("[[services]]\nletter = 'aa'\nname = { vi = 'X' }\n", "services[0].letter", "capital"),
+        ("[[services]]\nletter = 'A'\nname = { en = 'X' }\n", "services[0].name", "Vietnamese"),
+        ("[centre]\ntimezone = 'Mars/Base'\n", "centre.timezone", "IANA"),
+        ("[kiosk\n", "", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_file_key_and_expectation(tmp_path: Path, text: str, key: str,
+                                                   expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(str(path))
+    assert key in message and expected in message
+    assert "\n" not in message
+
+
+def test_cli_reports_a_bad_config_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "[kiosk]\nidle_timeout = -1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "ticket", "--service", "A", "--config", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert str(path) in proc.stderr and "kiosk.idle_timeout" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ticket", "--service", "A", "--config", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.toml" in err and "file not found" in err
+
+
+def test_cli_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ticket"]) == 2
+    assert main(["sim", "printer", "--listen", "nowhere"]) == 2
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("kiosk: error: ") for line in err)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("kiosk 0.1.0")

@@ -1,0 +1,118 @@
+"""Queue numbers on a real SQLite file: day boundary, restart, concurrent processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kiosk.store import TicketStore, format_number, open_database, sqlite_url
+from kiosk.store.db import tickets
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def open_store(path: Path) -> TicketStore:
+    return TicketStore(open_database(sqlite_url(path)))
+
+
+def test_numbers_count_up_per_service(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "q.sqlite3")
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
+    got = [store.allocate(s, "vi", now).number for s in "AABAB"]
+    assert got == ["A001", "A002", "B001", "A003", "B002"]
+
+
+def test_numbers_restart_at_local_midnight_not_utc(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "q.sqlite3")
+    before = datetime(2026, 11, 28, 23, 59, 59, tzinfo=HCM)
+    after = before + timedelta(seconds=1)
+    assert store.allocate("A", "vi", before).number == "A001"
+    assert store.allocate("A", "vi", before).number == "A002"
+    first_of_day = store.allocate("A", "vi", after)
+    assert (first_of_day.number, first_of_day.day) == ("A001", "2026-11-29")
+    # 17:00 UTC is already the next local day in Ho Chi Minh City (UTC+7).
+    utc_evening = datetime(2026, 11, 29, 17, 30, tzinfo=UTC).astimezone(HCM)
+    assert store.allocate("A", "vi", utc_evening).number == "A001"
+
+
+def test_restart_continues_the_sequence(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
+    first = open_store(path)
+    assert [first.allocate("A", "vi", now).number for _ in range(3)][-1] == "A003"
+    first.engine.dispose()  # the process goes away
+    assert open_store(path).allocate("A", "vi", now).number == "A004"
+
+
+def test_number_is_committed_before_it_is_returned(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    record = open_store(path).allocate("A", "en", datetime(2026, 11, 28, 9, tzinfo=HCM))
+    other = open_store(path)  # a separate connection sees it at once
+    assert other.get(record.id).number == "A001"
+    assert other.get(record.id).status == "allocated"
+
+
+def test_past_999_numbers_grow_instead_of_repeating() -> None:
+    assert format_number("A", 999) == "A999"
+    assert format_number("A", 1000) == "A1000"
+
+
+def test_people_ahead_counts_earlier_unserved_of_same_service(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "q.sqlite3")
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
+    a1, a2, _b1, a3 = (store.allocate(s, "vi", now) for s in "AABA")
+    assert store.people_ahead(a1) == 0
+    assert store.people_ahead(a3) == 2
+    store.mark_served(a1.id, now)
+    assert store.people_ahead(a3) == 1
+    assert store.people_ahead(a2) == 0
+
+
+def test_outcomes_are_recorded_distinguishably(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "q.sqlite3")
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
+    printed, shown = store.allocate("A", "vi", now), store.allocate("A", "vi", now)
+    store.mark_printed(printed.id)
+    store.mark_shown_not_printed(shown.id, "paper out")
+    assert store.get(printed.id).status == "printed"
+    assert (store.get(shown.id).status, store.get(shown.id).print_error) == (
+        "shown_not_printed", "paper out")
+
+
+def test_wal_and_full_sync(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "q.sqlite3")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def _allocate_many(path: str, count: int, start: multiprocessing.Event) -> None:
+    store = open_store(Path(path))
+    start.wait(30)
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=HCM)
+    for _ in range(count):
+        store.allocate("A", "vi", now)
+
+
+def test_four_processes_never_share_a_number(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    open_store(path)  # create the schema once
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    per_process = 40
+    procs = [ctx.Process(target=_allocate_many, args=(str(path), per_process, start))
+             for _ in range(4)]
+    for p in procs:
+        p.start()
+    start.set()  # all four begin together
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with open_store(path).engine.connect() as conn:
+        numbers = [r.number for r in conn.execute(select(tickets.c.number))]
+    assert len(numbers) == 4 * per_process
+    assert sorted(numbers) == [format_number("A", n) for n in range(1, 4 * per_process + 1)]

@@ -1,0 +1,140 @@
+from kiosk.session import Feature, Screen, Session
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make(idle: float = 60, countdown: float = 10) -> tuple[Session, FakeClock]:
+    clock = FakeClock()
+    return Session(("vi", "en", "kpm"), idle, countdown, clock=clock), clock
+
+
+def test_take_a_number_journey() -> None:
+    s, _ = make()
+    assert s.screen is Screen.ATTRACT
+    s.start()
+    assert s.screen is Screen.LANGUAGE
+    s.choose_language("kpm")
+    assert (s.screen, s.lang) == (Screen.HOME, "kpm")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.screen is Screen.SERVICES
+    assert s.choose_service("A")
+    assert not s.choose_service("A"), "a second tap while issuing must not issue twice"
+    assert s.ticket_issued("ticket-A001", s.visit)
+    assert s.screen is Screen.TICKET and s.data.ticket == "ticket-A001"
+    s.finish()
+    assert s.screen is Screen.ATTRACT and s.data.ticket is None and s.lang == "vi"
+
+
+def test_back_and_home() -> None:
+    s, _ = make()
+    s.start()
+    s.choose_language("en")
+    s.open_feature(Feature.PROCEDURES)
+    assert s.screen is Screen.UNAVAILABLE
+    s.back()
+    assert s.screen is Screen.HOME
+    s.back()
+    assert s.screen is Screen.LANGUAGE
+    s.back()
+    assert s.screen is Screen.LANGUAGE, "back never leads to the attract screen"
+    s.choose_language("en")
+    s.open_feature(Feature.TAKE_NUMBER)
+    s.home()
+    assert s.screen is Screen.HOME
+    s.back()
+    assert s.screen is Screen.LANGUAGE
+
+
+def test_back_from_ticket_goes_home_not_to_services() -> None:
+    s, _ = make()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    s.choose_service("B")
+    s.ticket_issued("t", s.visit)
+    s.back()
+    assert s.screen is Screen.HOME
+
+
+def test_language_button_wipes_the_visit() -> None:
+    s, _ = make()
+    s.start()
+    s.choose_language("en")
+    s.open_feature(Feature.TAKE_NUMBER)
+    s.choose_service("A")
+    s.ticket_issued("t", s.visit)
+    s.change_language()
+    assert s.screen is Screen.LANGUAGE
+    assert s.data.ticket is None and s.data.service is None
+
+
+def test_idle_warning_then_reset() -> None:
+    s, clock = make(idle=60, countdown=10)
+    s.start()
+    s.choose_language("en")
+    clock.now = 59.9
+    s.tick()
+    assert not s.idle_warning
+    clock.now = 60
+    s.tick()
+    assert s.idle_warning and s.countdown_left() == 10
+    clock.now = 65.5
+    s.tick()
+    assert s.countdown_left() == 5
+    clock.now = 70
+    s.tick()
+    assert s.screen is Screen.ATTRACT and s.lang == "vi" and not s.idle_warning
+    assert s.sessions_ended == 1
+
+
+def test_touch_during_warning_keeps_the_visit() -> None:
+    s, clock = make(idle=60, countdown=10)
+    s.start()
+    s.choose_language("kpm")
+    clock.now = 61
+    s.tick()
+    assert s.idle_warning
+    s.touch()
+    assert not s.idle_warning
+    clock.now = 100
+    s.tick()
+    assert s.screen is Screen.HOME and s.lang == "kpm"
+
+
+def test_attract_never_times_out() -> None:
+    s, clock = make()
+    clock.now = 10_000
+    s.tick()
+    assert s.screen is Screen.ATTRACT and not s.idle_warning
+
+
+def test_late_ticket_is_not_shown_to_the_next_citizen() -> None:
+    s, clock = make(idle=5, countdown=1)
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    s.choose_service("A")
+    visit = s.visit
+    clock.now = 100
+    s.tick()
+    clock.now = 101
+    s.tick()
+    assert s.screen is Screen.ATTRACT
+    assert not s.ticket_issued("slow ticket", visit)
+    assert s.screen is Screen.ATTRACT and s.data.ticket is None
+
+
+def test_listeners_hear_every_change() -> None:
+    s, _ = make()
+    seen: list[Screen] = []
+    s.subscribe(lambda sess: seen.append(sess.screen))
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.RATING)
+    assert seen == [Screen.LANGUAGE, Screen.HOME, Screen.UNAVAILABLE]

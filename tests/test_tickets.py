@@ -1,0 +1,166 @@
+"""Issuing tickets through the real simulated printer over TCP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import zxingcpp
+
+from drivers.printer import decode_job, render_job_png
+from kiosk.i18n import translate
+from kiosk.paths import ROOT
+from kiosk.ticket_layout import TicketContent, TicketLayout, is_printer_text, render_text
+from kiosk.tickets import TicketService
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_printed_ticket_decodes_back_to_what_the_database_holds(config, store,
+                                                                sim_printer) -> None:
+    ticket = TicketService(config, store).issue_ticket("A", "en")
+    assert ticket.printed and ticket.problem is None
+    record = store.get(ticket.id)
+    assert (record.number, record.status) == (ticket.number, "printed")
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    raw = sim_printer.jobs[0]
+    assert len(raw) == ticket.bytes_sent
+    job = decode_job(raw)
+    texts = [t.strip() for t in job.texts]
+    assert record.number in texts
+    assert f"People ahead: {ticket.people_ahead}" in texts
+    assert job.qr_payloads == [record.id.encode()]
+    assert len(job.cuts) == 1
+    # The QR as a phone or the kiosk's scanner would read it off the paper.
+    decoded = zxingcpp.read_barcodes(render_job_png(raw).convert("L"))
+    assert [d.text for d in decoded] == [record.id]
+
+
+def test_kho_ticket_rasterises_only_what_the_printer_cannot_encode(config, store,
+                                                                   sim_printer) -> None:
+    ticket = TicketService(config, store).issue_ticket("B", "kpm")
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    job = decode_job(sim_printer.jobs[0])
+    texts = [t.strip() for t in job.texts]
+    assert ticket.number in texts  # the number in the printer's own font
+    assert any(t.startswith(f"{ticket.issued_at:%d/%m/%Y}") for t in texts)
+    # centre name, service, people ahead, closing line: Vietnamese (K'Ho falls back)
+    assert len(job.images) == 4
+    for img in job.images:
+        assert img.width <= 576
+        # cropped to the ink: the first and last rows and columns hold black dots (GS v 0
+        # sends whole bytes, so the width is padded to a multiple of 8 with white)
+        w, h = img.size
+        px = img.load()
+        assert any(px[x, 0] == 0 for x in range(w)) and any(px[x, h - 1] == 0 for x in range(w))
+        assert any(px[0, y] == 0 for y in range(h))
+        assert any(px[x, y] == 0 for x in range(w - 8, w) for y in range(h))
+
+
+def test_raster_text_matches_the_rendered_line() -> None:
+    """The raster on paper is the bundled font's drawing of the translated text."""
+    text = translate("kpm", "People ahead: {count}").format(count=7)
+    assert not is_printer_text(text)
+    img = render_text(text, 28, False, 544)
+    job_img = decode_job(_compose(lang="kpm", ahead=7)).images[2]
+    assert job_img.tobytes() == img.tobytes()
+
+
+def _compose(lang: str, ahead: int) -> bytes:
+    content = TicketContent("00ff00ff00ff00ff", "C042", "Trung tâm Phục vụ hành chính công",
+                            "Đất đai", ahead, datetime(2026, 11, 28, 9, 30, tzinfo=HCM), lang)
+    return TicketLayout(576).compose(content)
+
+
+@pytest.mark.parametrize("fault", ["paper-out", "cover-open", "offline"])
+def test_printer_that_cannot_print_gives_a_shown_not_printed_number(config, store, sim_printer,
+                                                                    fault: str) -> None:
+    sim_printer.set_fault(fault)
+    ticket = TicketService(config, store).issue_ticket("A", "vi")
+    assert not ticket.printed and ticket.number == "A001"
+    record = store.get(ticket.id)
+    assert record.status == "shown_not_printed" and record.print_error
+    assert sim_printer.jobs == []
+    # The next citizen, after staff fixed it, gets the next number and a print of it only.
+    sim_printer.set_fault(None)
+    second = TicketService(config, store).issue_ticket("A", "vi")
+    assert second.printed and second.number == "A002"
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    assert len(sim_printer.jobs) == 1
+    assert decode_job(sim_printer.jobs[0]).qr_payloads == [second.id.encode()]
+
+
+def test_paper_low_still_prints(config, store, sim_printer) -> None:
+    sim_printer.set_fault("paper-low")
+    assert TicketService(config, store).issue_ticket("A", "vi").printed
+
+
+def test_unreachable_printer_still_gives_a_number(config, store) -> None:
+    cfg = replace(config, printer_url=f"tcp://127.0.0.1:{free_port()}")
+    ticket = TicketService(cfg, store).issue_ticket("D", "en")
+    assert not ticket.printed and ticket.number == "D001"
+    assert store.get(ticket.id).status == "shown_not_printed"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_ticket_json_reports_the_printed_ticket(tmp_path, sim_printer) -> None:
+    proc = run_cli("ticket", "--service", "E", "--lang", "en", "--printer", sim_printer.url,
+                   "--data-dir", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) >= {"id", "number", "service", "issued_at", "printed"}
+    assert (report["number"], report["service"], report["printed"]) == ("E001", "E", True)
+    assert datetime.fromisoformat(report["issued_at"]).utcoffset().total_seconds() == 7 * 3600
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    assert decode_job(sim_printer.jobs[0]).qr_payloads == [report["id"].encode()]
+
+
+def test_cli_ticket_without_printer_exits_non_zero_and_says_why(tmp_path) -> None:
+    proc = run_cli("ticket", "--service", "A", "--printer", f"tcp://127.0.0.1:{free_port()}",
+                   "--data-dir", str(tmp_path), "--json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["printed"] is False
+    assert "NOT printed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_ticket_unknown_service_is_a_usage_error(tmp_path) -> None:
+    proc = run_cli("ticket", "--service", "Z", "--data-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "kiosk: error: --service 'Z': not a configured service; expected one of A, B, C, D, E")
+
+
+def test_cli_sim_printer_writes_each_job_to_a_file(tmp_path) -> None:
+    port = free_port()
+    jobs = tmp_path / "jobs"
+    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--listen",
+                            f"127.0.0.1:{port}", "--jobs", str(jobs)],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sim.stdout.readline().startswith(f"simulated printer on tcp://127.0.0.1:{port}")
+        proc = run_cli("ticket", "--service", "B", "--printer", f"tcp://127.0.0.1:{port}",
+                       "--data-dir", str(tmp_path / "data"), "--json")
+        assert proc.returncode == 0, proc.stderr
+        number = json.loads(proc.stdout)["number"]
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    files = sorted(jobs.glob("*.bin"))
+    assert len(files) == 1
+    assert number in [t.strip() for t in decode_job(files[0].read_bytes()).texts]
