@@ -1,0 +1,262 @@
+"""Draw the kiosk's pictogram icons.
+
+Every icon is a 256x256 RGBA PNG: white (#FFFFFF) shapes on a transparent
+background, meant to sit on the dark navy buttons. Shapes are drawn into an
+alpha mask at 4x size and downsampled with LANCZOS for smooth edges. No text
+or fonts are used, so the icons work for people who do not read.
+
+Run from the project root:
+
+    .venv/bin/python assets/icons/make_icons.py
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+SIZE = 256  # output size in pixels; all drawing coordinates use this grid
+SCALE = 4  # supersampling factor
+STROKE = 21  # main stroke width, about 1/12 of SIZE
+THIN = 16  # stroke width for inner details
+INK = 255  # alpha value for drawn (white) areas
+CLEAR = 0  # alpha value for cut-out (transparent) areas
+OUT_DIR = Path(__file__).resolve().parent
+
+Point = tuple[float, float]
+
+
+class Pen:
+    """Draws on a supersampled alpha mask using SIZE-grid coordinates."""
+
+    def __init__(self) -> None:
+        self.mask = Image.new("L", (SIZE * SCALE, SIZE * SCALE), CLEAR)
+        self.draw = ImageDraw.Draw(self.mask)
+
+    @staticmethod
+    def _pts(points: Sequence[Point]) -> list[Point]:
+        return [(x * SCALE, y * SCALE) for x, y in points]
+
+    @staticmethod
+    def _box(cx: float, cy: float, rx: float, ry: float) -> list[float]:
+        return [(cx - rx) * SCALE, (cy - ry) * SCALE, (cx + rx) * SCALE, (cy + ry) * SCALE]
+
+    def dot(self, center: Point, radius: float, fill: int = INK) -> None:
+        """Filled circle."""
+        self.draw.ellipse(self._box(*center, radius, radius), fill=fill)
+
+    def line(
+        self, points: Sequence[Point], width: float = STROKE, fill: int = INK, closed: bool = False
+    ) -> None:
+        """Polyline with rounded joints and rounded end caps."""
+        pts = list(points) + ([points[0], points[1]] if closed else [])
+        self.draw.line(self._pts(pts), fill=fill, width=round(width * SCALE), joint="curve")
+        for point in pts:
+            self.dot(point, width / 2, fill)
+
+    def ring(
+        self,
+        center: Point,
+        rx: float,
+        ry: float | None = None,
+        width: float = STROKE,
+        fill: int = INK,
+    ) -> None:
+        """Ellipse outline whose stroke is centred on the given radii."""
+        ry = rx if ry is None else ry
+        half = width / 2
+        box = self._box(*center, rx + half, ry + half)
+        self.draw.ellipse(box, outline=fill, width=round(width * SCALE))
+
+    def arc(
+        self,
+        center: Point,
+        radius: float,
+        start: float,
+        end: float,
+        width: float = STROKE,
+        fill: int = INK,
+    ) -> None:
+        """Circular arc with round caps; angles in degrees, clockwise from 3 o'clock."""
+        half = width / 2
+        box = self._box(*center, radius + half, radius + half)
+        self.draw.arc(box, start, end, fill=fill, width=round(width * SCALE))
+        for angle in (start, end):
+            rad = math.radians(angle)
+            cap = (center[0] + radius * math.cos(rad), center[1] + radius * math.sin(rad))
+            self.dot(cap, half, fill)
+
+    def rect(
+        self, box: Sequence[float], radius: float, width: float | None = None, fill: int = INK
+    ) -> None:
+        """Rounded rectangle: filled, or outlined with a stroke centred on the box edge."""
+        x0, y0, x1, y1 = box
+        if width is None:
+            scaled = [v * SCALE for v in box]
+            self.draw.rounded_rectangle(scaled, radius=radius * SCALE, fill=fill)
+            return
+        half = width / 2
+        scaled = [(v - half) * SCALE for v in (x0, y0)] + [(v + half) * SCALE for v in (x1, y1)]
+        self.draw.rounded_rectangle(
+            scaled, radius=(radius + half) * SCALE, outline=fill, width=round(width * SCALE)
+        )
+
+    def polygon(self, points: Sequence[Point], fill: int = INK) -> None:
+        """Filled polygon with sharp corners."""
+        self.draw.polygon(self._pts(points), fill=fill)
+
+    def image(self) -> Image.Image:
+        """White RGBA image at final size, alpha taken from the downsampled mask."""
+        alpha = self.mask.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+        icon = Image.new("RGBA", (SIZE, SIZE), (255, 255, 255, 0))
+        icon.putalpha(alpha)
+        return icon
+
+
+def zigzag(x0: float, x1: float, y_tip: float, y_valley: float, teeth: int) -> list[Point]:
+    """Points of a saw-tooth edge from x0 to x1 (a torn paper edge)."""
+    step = (x1 - x0) / teeth
+    points: list[Point] = []
+    for i in range(teeth):
+        points.append((x0 + i * step, y_tip))
+        points.append((x0 + (i + 0.5) * step, y_valley))
+    points.append((x1, y_tip))
+    return points
+
+
+def draw_ticket(pen: Pen) -> None:
+    """Queue ticket: a solid paper slip with a torn bottom edge and a cut-out number sign."""
+    left, right = 60, 196
+    pen.rect((left, 24, right, 206), 18)
+    pen.polygon([(left, 190), *zigzag(left, right, 232, 212, 5), (right, 190)])
+    # Number sign "#" cut out of the slip.
+    pen.line([(112, 58), (104, 146)], 16, CLEAR)
+    pen.line([(152, 58), (144, 146)], 16, CLEAR)
+    pen.line([(86, 86), (172, 86)], 16, CLEAR)
+    pen.line([(84, 118), (170, 118)], 16, CLEAR)
+    # A printed line below the number.
+    pen.line([(92, 178), (164, 178)], 14, CLEAR)
+
+
+def draw_procedures(pen: Pen) -> None:
+    """Clipboard with a checklist: three ticks, each followed by a line."""
+    pen.rect((54, 44, 202, 232), 18, STROKE)
+    pen.rect((92, 22, 164, 66), 12)
+    pen.line([(112, 38), (144, 38)], 10, CLEAR)
+    for y in (104, 148, 192):
+        pen.line([(78, y), (90, y + 11), (110, y - 11)], THIN)
+        pen.line([(128, y), (178, y)], THIN)
+
+
+def draw_dossier(pen: Pen) -> None:
+    """Folder with a magnifying glass over its lower right corner."""
+    pen.line(
+        [(32, 66), (32, 202), (214, 202), (214, 86), (110, 86), (94, 60), (38, 60)],
+        STROKE,
+        closed=True,
+    )
+    pen.line([(32, 110), (214, 110)], STROKE)
+    lens, radius = (154, 158), 40
+    handle = [(183, 187), (220, 224)]
+    # Clear a gap around the magnifier so it stands apart from the folder.
+    pen.dot(lens, radius + STROKE / 2 + 12, CLEAR)
+    pen.line(handle, 26 + 24, CLEAR)
+    pen.ring(lens, radius, width=STROKE)
+    pen.line(handle, 26)
+
+
+def draw_rating(pen: Pen) -> None:
+    """Smiling face."""
+    pen.ring((128, 128), 102, width=STROKE)
+    pen.dot((92, 102), 15)
+    pen.dot((164, 102), 15)
+    pen.arc((128, 128), 58, 25, 155)
+
+
+def draw_home(pen: Pen) -> None:
+    """House: roof, walls and a door."""
+    pen.line([(62, 118), (62, 220), (194, 220), (194, 118)], STROKE)
+    pen.line([(26, 126), (128, 38), (230, 126)], STROKE + 3)
+    pen.rect((108, 156, 148, 220), 8)
+
+
+def draw_back(pen: Pen) -> None:
+    """Arrow pointing left."""
+    pen.line([(52, 128), (210, 128)], STROKE + 4)
+    pen.line([(114, 64), (50, 128), (114, 192)], STROKE + 4)
+
+
+def draw_language(pen: Pen) -> None:
+    """Round speech bubble holding a globe (meridian ellipse and equator)."""
+    center, radius = (134, 116), 88
+    tail_a = math.radians(120)
+    tail_b = math.radians(150)
+    pen.polygon(
+        [
+            (center[0] + radius * math.cos(tail_a), center[1] + radius * math.sin(tail_a)),
+            (32, 236),
+            (center[0] + radius * math.cos(tail_b), center[1] + radius * math.sin(tail_b)),
+        ]
+    )
+    pen.ring(center, radius, width=STROKE)
+    pen.ring(center, 36, radius, width=THIN)
+    pen.line([(center[0] - radius, center[1]), (center[0] + radius, center[1])], THIN)
+
+
+def draw_printer(pen: Pen) -> None:
+    """Receipt printer: a solid box with a printed receipt coming out of the top."""
+    paper_top = zigzag(78, 178, 30, 44, 4)
+    pen.line([(78, 130), *paper_top, (178, 130)], THIN)
+    pen.line([(102, 74), (154, 74)], THIN)
+    pen.line([(102, 102), (154, 102)], THIN)
+    pen.rect((30, 122, 226, 216), 22)
+    pen.line([(62, 146), (194, 146)], 12, CLEAR)
+    pen.dot((190, 186), 11, CLEAR)
+
+
+def draw_warning(pen: Pen) -> None:
+    """Solid rounded triangle with a cut-out exclamation mark."""
+    corners = [(128, 34), (230, 214), (26, 214)]
+    pen.polygon(corners)
+    pen.line(corners, 28, closed=True)
+    pen.line([(128, 96), (128, 156)], 24, CLEAR)
+    pen.dot((128, 190), 14, CLEAR)
+
+
+def draw_still_here(pen: Pen) -> None:
+    """Raised open hand, palm facing the viewer."""
+    finger = 27
+    pen.rect((88, 124, 200, 236), 34)  # palm
+    pen.line([(102, 140), (92, 54)], finger)  # index
+    pen.line([(131, 136), (129, 34)], finger)  # middle
+    pen.line([(160, 138), (166, 42)], finger)  # ring
+    pen.line([(186, 148), (200, 74)], finger)  # little
+    pen.line([(104, 204), (54, 140)], finger + 2)  # thumb
+
+
+ICONS: dict[str, Callable[[Pen], None]] = {
+    "ticket.png": draw_ticket,
+    "procedures.png": draw_procedures,
+    "dossier.png": draw_dossier,
+    "rating.png": draw_rating,
+    "home.png": draw_home,
+    "back.png": draw_back,
+    "language.png": draw_language,
+    "printer.png": draw_printer,
+    "warning.png": draw_warning,
+    "still_here.png": draw_still_here,
+}
+
+
+def main() -> None:
+    for name, draw in ICONS.items():
+        pen = Pen()
+        draw(pen)
+        path = OUT_DIR / name
+        pen.image().save(path)
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

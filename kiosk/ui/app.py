@@ -1,0 +1,209 @@
+"""The Kivy application: wires the session state machine to screens and services.
+
+It holds no rules of its own: the session decides where to go, the ticket service issues
+numbers; this class moves their results onto the screen on the Kivy clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.config import Config
+from kiosk.i18n import translate
+from kiosk.session import Feature, Screen, Session
+from kiosk.tickets import IssuedTicket, TicketService
+from kiosk.ui import screens, widgets
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).resolve().parent / "kv"
+KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable"]
+TICK_SECONDS = 0.5
+
+Factory.register("IconButton", cls=widgets.IconButton)
+Factory.register("IdleView", cls=widgets.IdleView)
+Factory.register("LanguageButton", cls=widgets.LanguageButton)
+Factory.register("ServiceButton", cls=screens.ServiceButton)
+
+
+class KioskApp(App):
+    lang = StringProperty("vi")
+    issuing = BooleanProperty(False)
+    title = "Lobby kiosk"
+
+    def __init__(
+        self,
+        kiosk_config: Config,
+        tickets: TicketService,
+        session: Session | None = None,
+        kiosk_mode: bool = True,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_config = kiosk_config
+        self.tickets = tickets
+        self.session = session or Session(
+            kiosk_config.languages,
+            idle_timeout=kiosk_config.idle_timeout,
+            idle_countdown=kiosk_config.idle_countdown,
+        )
+        self.kiosk_mode = kiosk_mode
+        self.last_ticket: IssuedTicket | None = None
+        self.idle_view: widgets.IdleView | None = None
+
+    # -- building ---------------------------------------------------------------------
+    def build(self) -> BoxLayout:
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        root = BoxLayout(orientation="vertical")
+        root.add_widget(Factory.Header())
+        self.manager = ScreenManager(transition=NoTransition())
+        for cls in (
+            screens.AttractScreen,
+            screens.LanguageScreen,
+            screens.HomeScreen,
+            screens.ServicesScreen,
+            screens.TicketScreen,
+            screens.UnavailableScreen,
+        ):
+            self.manager.add_widget(cls())
+        root.add_widget(self.manager)
+        self.navbar = Factory.NavBar()
+        root.add_widget(self.navbar)
+        self.idle_view = widgets.IdleView()
+        self.session.subscribe(self._on_session_changed)
+        Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
+        Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_request_close=self._on_request_close)
+        Window.bind(on_keyboard=self._on_keyboard)
+        self._on_session_changed(self.session)
+        return root
+
+    def on_start(self) -> None:
+        if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
+            # benchmarks/startup.py: report when the attract screen is first on glass.
+            def first_frame(*_args) -> None:
+                Window.unbind(on_flip=first_frame)
+                print(f"first-frame {time.time():.6f}", flush=True)
+
+            Window.bind(on_flip=first_frame)
+
+    def screen(self, name: str):  # type: ignore[no-untyped-def]
+        return self.manager.get_screen(name)
+
+    # -- text helpers used by the .kv files -------------------------------------------
+    def tr(self, message: str, lang: str | None = None) -> str:
+        """`message` in the current language; kv passes app.lang so labels re-translate."""
+        return translate(lang or self.lang, message)
+
+    def centre_name(self, lang: str) -> str:
+        return self.kiosk_config.centre_name(lang)
+
+    def service_name(self, letter: str, lang: str) -> str:
+        return self.kiosk_config.service(letter).name(lang) if letter else ""
+
+    def counters_text(self, letter: str, lang: str) -> str:
+        counters = self.kiosk_config.service(letter).counters if letter else ()
+        if not counters:
+            return ""
+        numbers = ", ".join(str(n) for n in counters)
+        return self.tr("Counter: {numbers}", lang).format(numbers=numbers)
+
+    # -- actions from the screens -----------------------------------------------------
+    def start_visit(self) -> None:
+        self.session.start()
+
+    def choose_language(self, lang: str) -> None:
+        self.session.choose_language(lang)
+
+    def open_feature(self, feature: str) -> None:
+        self.session.open_feature(Feature(feature))
+
+    def go_home(self) -> None:
+        if self.session.screen is Screen.ATTRACT:
+            self.session.start()
+        self.session.home()
+
+    def go_back(self) -> None:
+        self.session.back()
+
+    def choose_another_language(self) -> None:
+        self.session.change_language()
+
+    def finish_visit(self) -> None:
+        self.session.finish()
+
+    def still_here(self) -> None:
+        self.session.touch()
+
+    def take_number(self, letter: str) -> None:
+        if not self.session.choose_service(letter):
+            return
+        self.issuing = True
+        visit, lang = self.session.visit, self.session.lang
+        # Printing can take seconds on a slow link; keep the UI thread free.
+        threading.Thread(
+            target=self._issue_in_background, args=(letter, lang, visit), daemon=True
+        ).start()
+
+    def _issue_in_background(self, letter: str, lang: str, visit: int) -> None:
+        ticket = self.tickets.issue_ticket(letter, lang)
+        Clock.schedule_once(lambda _dt: self._ticket_ready(ticket, visit))
+
+    def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
+        self.issuing = False
+        self.last_ticket = ticket
+        self.screen("ticket").show(ticket)
+        if not self.session.ticket_issued(ticket, visit):
+            log.info("ticket %s finished after its visit ended", ticket.number)
+
+    # -- session → screen ----------------------------------------------------------------
+    def _on_session_changed(self, session: Session) -> None:
+        self.lang = session.lang
+        if session.screen is Screen.UNAVAILABLE:
+            self.screen("unavailable").show(session.data.feature)
+        if self.manager.current != session.screen.value:
+            self.manager.current = session.screen.value
+        if session.screen is Screen.ATTRACT:
+            self.issuing = False
+        self._show_idle_warning(session)
+
+    def _show_idle_warning(self, session: Session) -> None:
+        view = self.idle_view
+        if view is None:
+            return
+        if session.idle_warning:
+            view.seconds = session.countdown_left()
+            if view.parent is None:
+                view.open(animation=False)
+        elif view.parent is not None:
+            view.dismiss(animation=False)
+
+    # -- input ---------------------------------------------------------------------------
+    def _on_any_touch(self, _window, _touch) -> bool:
+        # During "are you still there?" the touch only answers the question; otherwise it
+        # also goes on to the widget under it.
+        was_warning = self.session.idle_warning
+        self.session.touch()
+        return was_warning
+
+    def _on_request_close(self, *_args) -> bool:
+        # Alt+F4 and the window's close button do nothing on a kiosk.
+        return self.kiosk_mode
+
+    def _on_keyboard(self, _window, key: int, *_args) -> bool:
+        # Esc (27) would otherwise leave the app.
+        return bool(self.kiosk_mode and key == 27)

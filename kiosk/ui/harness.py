@@ -1,0 +1,81 @@
+"""Drives the real Kivy window frame by frame, as a person would: for screenshots and tests.
+
+No App.run(): the harness builds the app into the window and turns the event loop itself,
+so a script can tap a widget, wait for the frame that shows the result, and read pixels.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.widget import Widget
+
+from kiosk.ui.app import KioskApp
+
+MAX_FRAMES = 3000
+
+
+class Harness:
+    def __init__(self, app: KioskApp) -> None:
+        EventLoop.ensure_window()
+        self.window = EventLoop.window
+        self.app = app
+        app.root = app.build()
+        self.window.add_widget(app.root)
+        app.dispatch("on_start")
+        self.flips = 0
+        self._shot_path: Path | None = None
+        self.window.bind(on_flip=self._on_flip)
+        self.next_frame()
+
+    def _on_flip(self, *_args) -> None:
+        self.flips += 1
+        if self._shot_path is not None:
+            # Read pixels here, right after drawing: later the buffer may be blank.
+            tmp = Path(tempfile.mkdtemp()) / "shot.png"
+            written = self.window.screenshot(name=str(tmp))
+            os.replace(written, self._shot_path)
+            self._shot_path = None
+
+    def next_frame(self) -> None:
+        """Turn the loop until one more frame has been drawn."""
+        start = self.flips
+        self.window.canvas.ask_update()
+        for _ in range(MAX_FRAMES):
+            EventLoop.idle()
+            if self.flips > start:
+                return
+        raise TimeoutError("no frame was drawn")
+
+    def settle(self, frames: int = 3) -> None:
+        """Let layouts, texture sizes and bindings that need a frame or two finish."""
+        for _ in range(frames):
+            self.next_frame()
+
+    def wait_until(self, condition: Callable[[], bool], what: str,
+                   max_frames: int = MAX_FRAMES) -> None:
+        for _ in range(max_frames):
+            if condition():
+                return
+            EventLoop.idle()
+        raise TimeoutError(f"gave up waiting for {what} after {max_frames} loop turns")
+
+    def tap(self, widget: Widget) -> None:
+        """A finger down and up on the middle of `widget`."""
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        EventLoop.idle()
+        touch.touch_up()
+        EventLoop.idle()
+
+    def screenshot(self, path: Path) -> Path:
+        self.settle()
+        self._shot_path = Path(path)
+        self.next_frame()
+        return Path(path)

@@ -1,0 +1,111 @@
+"""Screen classes: properties the .kv layouts show, and the few widgets built from config."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.i18n import N_, language_name, translate
+from kiosk.session import Feature
+
+ATTRACT_CYCLE_SECONDS = 3.0
+TOUCH_TO_START = N_("Touch the screen to start")
+CHOOSE_LANGUAGE = N_("Choose your language")
+
+
+def _distinct_translations(message: str, languages: list[str]) -> list[str]:
+    """The message in each language, once each (a fallback repeats Vietnamese)."""
+    seen: list[str] = []
+    for lang in languages:
+        text = translate(lang, message)
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
+class AttractScreen(ButtonBehavior, Screen):
+    """The idle screen; a touch anywhere starts a visit."""
+
+    prompt = StringProperty("")
+    prompts = ListProperty([])
+    _index = NumericProperty(0)
+
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        app = App.get_running_app()
+        self.prompts = _distinct_translations(TOUCH_TO_START, list(app.kiosk_config.languages))
+        self.prompt = self.prompts[0]
+        self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
+
+    def _next_prompt(self, _dt: float) -> None:
+        if self.manager and self.manager.current == self.name:
+            self._index = (self._index + 1) % len(self.prompts)
+            self.prompt = self.prompts[self._index]
+
+    def on_release(self) -> None:
+        App.get_running_app().start_visit()
+
+
+class LanguageScreen(Screen):
+    title = StringProperty("")
+
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        languages = list(app.kiosk_config.languages)
+        self.title = "\n".join(_distinct_translations(CHOOSE_LANGUAGE, languages))
+        for lang in languages:
+            button = Factory.LanguageButton(lang=lang, text=language_name(lang))
+            button.bind(on_release=lambda b: app.choose_language(b.lang))
+            self.ids.choices.add_widget(button)
+
+
+class HomeScreen(Screen):
+    pass
+
+
+class ServiceButton(ButtonBehavior, BoxLayout):
+    letter = StringProperty("")
+
+
+class ServicesScreen(Screen):
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        app = App.get_running_app()
+        for area in app.kiosk_config.services:
+            button = ServiceButton(letter=area.letter)
+            button.bind(on_release=lambda b: app.take_number(b.letter))
+            self.ids.choices.add_widget(button)
+
+
+class TicketScreen(Screen):
+    number = StringProperty("")
+    service = StringProperty("")
+    service_name = StringProperty("")
+    people_ahead = NumericProperty(0)
+    printed = BooleanProperty(True)
+
+    def show(self, ticket) -> None:  # type: ignore[no-untyped-def]
+        self.number = ticket.number
+        self.service = ticket.service
+        self.service_name = ticket.service_name
+        self.people_ahead = ticket.people_ahead
+        self.printed = ticket.printed
+
+
+FEATURE_TITLES = {
+    Feature.PROCEDURES: (N_("Procedures"), "procedures"),
+    Feature.DOSSIER: (N_("Dossier status"), "dossier"),
+    Feature.RATING: (N_("Rate our service"), "rating"),
+}
+
+
+class UnavailableScreen(Screen):
+    feature_title = StringProperty("")
+    icon = StringProperty("")
+
+    def show(self, feature: Feature | None) -> None:
+        self.feature_title, self.icon = FEATURE_TITLES.get(feature, ("", ""))

@@ -1,0 +1,65 @@
+"""UI tests: one real Kivy window for this whole process (Kivy allows one per process).
+
+Run by tests/test_ui_suite.py in a subprocess, or directly: python -m pytest tests/ui
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from kiosk.ui.env import prepare
+
+# Before any Kivy import: the environment, the config and Noto Sans as the default font.
+prepare(fullscreen=False, size=(1080, 1920), headless=True)
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Kiosk:
+    app: object
+    harness: object
+    session: object
+    store: object
+    printer: object
+    clock: ManualClock
+
+
+@pytest.fixture(scope="session")
+def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from drivers.sim import SimPrinter
+    from kiosk.config import load_config
+    from kiosk.session import Session
+    from kiosk.store import TicketStore, open_database, sqlite_url
+    from kiosk.tickets import TicketService
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.harness import Harness
+
+    data: Path = tmp_path_factory.mktemp("data")
+    with SimPrinter() as printer:
+        cfg = replace(load_config(), data_dir=data, printer_url=printer.url)
+        store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+        clock = ManualClock()
+        session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock)
+        app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True)
+        harness = Harness(app)
+        yield Kiosk(app, harness, session, store, printer, clock)
+
+
+@pytest.fixture
+def k(kiosk: Kiosk):  # type: ignore[no-untyped-def]
+    """The kiosk back on its attract screen, healthy printer, for each test."""
+    kiosk.printer.set_fault(None)
+    kiosk.session.end()
+    kiosk.harness.settle(2)
+    yield kiosk
+    kiosk.printer.set_fault(None)

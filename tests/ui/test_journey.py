@@ -1,0 +1,214 @@
+"""A citizen's journey through the real window, by touches, checked against what the
+database holds and what the printer received."""
+
+from __future__ import annotations
+
+from kivy.base import EventLoop
+from kivy.core.window import Window
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from drivers.printer import decode_job
+from kiosk.i18n import translate
+from kiosk.session import Screen
+from kiosk.ui import theme
+
+
+def shown(k) -> str:  # type: ignore[no-untyped-def]
+    return k.app.manager.current
+
+
+def tap_through_to_services(k, lang_name: str) -> None:  # type: ignore[no-untyped-def]
+    h, app = k.harness, k.app
+    h.tap(app.screen("attract"))
+    h.next_frame()
+    assert shown(k) == "language"
+    buttons = [b for b in app.screen("language").ids.choices.children if b.text == lang_name]
+    assert len(buttons) == 1, f"no language button reads {lang_name!r}"
+    h.tap(buttons[0])
+    h.next_frame()
+    assert shown(k) == "home"
+    h.tap(app.screen("home").ids.take_number)
+    h.next_frame()
+    assert shown(k) == "services"
+
+
+def service_button(k, letter: str):  # type: ignore[no-untyped-def]
+    for b in k.app.screen("services").ids.choices.children:
+        if b.letter == letter:
+            return b
+    raise AssertionError(f"no button for service {letter}")
+
+
+def take_ticket(k, letter: str):  # type: ignore[no-untyped-def]
+    jobs_before = len(k.printer.jobs)
+    k.harness.tap(service_button(k, letter))
+    k.harness.wait_until(lambda: k.session.screen is Screen.TICKET, "the ticket screen")
+    k.harness.next_frame()
+    return jobs_before
+
+
+def test_attract_to_ticket_number_on_screen_equals_database_equals_print(k) -> None:
+    tap_through_to_services(k, "English")
+    jobs_before = take_ticket(k, "A")
+    screen = k.app.screen("ticket")
+    number_on_screen = screen.ids.number.text
+    ticket = k.app.last_ticket
+    record = k.store.get(ticket.id)
+    assert record.number == number_on_screen and record.status == "printed"
+    assert k.printer.wait_for_jobs(jobs_before + 1, timeout=10)
+    job = decode_job(k.printer.jobs[-1])
+    assert number_on_screen in [t.strip() for t in job.texts]
+    assert job.qr_payloads == [ticket.id.encode()]
+    assert screen.ids.outcome_text.text == "Please take your ticket below."
+    assert screen.ids.ahead.text == f"People ahead: {k.store.people_ahead(record)}"
+
+
+def test_next_ticket_counts_the_one_before_as_ahead(k) -> None:
+    tap_through_to_services(k, "English")
+    take_ticket(k, "C")
+    first = k.app.last_ticket
+    k.harness.tap(k.app.screen("ticket").ids.done)
+    k.harness.next_frame()
+    assert shown(k) == "attract"
+    tap_through_to_services(k, "Tiếng Việt")
+    take_ticket(k, "C")
+    second = k.app.last_ticket
+    assert int(second.number[1:]) == int(first.number[1:]) + 1
+    assert second.people_ahead == first.people_ahead + 1
+    ahead = k.app.screen("ticket").ids.ahead.text
+    assert ahead == translate("vi", "People ahead: {count}").format(count=second.people_ahead)
+
+
+def test_kho_ticket_falls_back_to_vietnamese_and_prints_raster_text(k) -> None:
+    tap_through_to_services(k, "Kơho")
+    assert k.app.lang == "kpm"
+    jobs_before = take_ticket(k, "B")
+    screen = k.app.screen("ticket")
+    assert screen.ids.service.text == k.app.kiosk_config.service("B").name("vi")
+    assert k.printer.wait_for_jobs(jobs_before + 1, timeout=10)
+    job = decode_job(k.printer.jobs[-1])
+    assert screen.ids.number.text in [t.strip() for t in job.texts]
+    assert job.images, "Vietnamese text must be printed as raster"
+    assert all(img.width <= 576 for img in job.images)
+
+
+def test_printer_out_of_paper_shows_the_number_with_advice(k) -> None:
+    k.printer.set_fault("paper-out")
+    tap_through_to_services(k, "English")
+    jobs_before = take_ticket(k, "A")
+    screen = k.app.screen("ticket")
+    record = k.store.get(k.app.last_ticket.id)
+    assert screen.ids.number.text == record.number
+    assert record.status == "shown_not_printed" and "paper" in record.print_error.lower()
+    assert screen.ids.outcome_text.text.startswith("Please note your number.")
+    assert len(k.printer.jobs) == jobs_before, "nothing may be printed into an empty printer"
+
+
+def test_language_button_retranslates_every_visible_label(k) -> None:
+    tap_through_to_services(k, "English")
+    assert k.app.screen("services").children  # services shown in English
+    nav = k.app.navbar.ids
+    assert nav.home_button.text == "Home"
+    k.harness.tap(nav.language_button)
+    k.harness.next_frame()
+    assert shown(k) == "language"
+    vi = [b for b in k.app.screen("language").ids.choices.children if b.text == "Tiếng Việt"]
+    k.harness.tap(vi[0])
+    k.harness.next_frame()
+    assert shown(k) == "home"
+    assert nav.home_button.text == translate("vi", "Home")
+    assert k.app.screen("home").ids.take_number.text == translate("vi", "Take a number")
+
+
+def test_back_and_home_buttons(k) -> None:
+    tap_through_to_services(k, "English")
+    nav = k.app.navbar.ids
+    k.harness.tap(nav.back_button)
+    k.harness.next_frame()
+    assert shown(k) == "home"
+    k.harness.tap(k.app.screen("home").ids.dossier)
+    k.harness.next_frame()
+    assert shown(k) == "unavailable"
+    k.harness.tap(nav.home_button)
+    k.harness.next_frame()
+    assert shown(k) == "home"
+
+
+def test_idle_warning_then_back_to_attract(k) -> None:
+    tap_through_to_services(k, "English")
+    k.clock.now += k.app.kiosk_config.idle_timeout
+    k.harness.wait_until(lambda: k.app.idle_view.parent is not None, "the idle warning")
+    k.harness.next_frame()
+    assert k.app.idle_view.seconds == 10
+    k.clock.now += k.app.kiosk_config.idle_countdown
+    k.harness.wait_until(lambda: shown(k) == "attract", "the attract screen")
+    assert k.app.idle_view.parent is None and k.app.lang == "vi"
+
+
+def test_a_touch_during_the_idle_warning_keeps_the_visit(k) -> None:
+    tap_through_to_services(k, "English")
+    k.clock.now += k.app.kiosk_config.idle_timeout
+    k.harness.wait_until(lambda: k.app.idle_view.parent is not None, "the idle warning")
+    k.harness.next_frame()
+    k.harness.tap(k.app.idle_view.ids.still_here)
+    k.harness.next_frame()
+    assert k.app.idle_view.parent is None and shown(k) == "services"
+
+
+def test_escape_and_window_close_do_nothing_in_kiosk_mode(k) -> None:
+    assert Window.dispatch("on_request_close") is True  # close vetoed
+    assert Window.dispatch("on_keyboard", 27, 0, None, []) is True  # Esc swallowed
+    EventLoop.idle()
+    assert EventLoop.status not in ("stopped", "closed") and EventLoop.window is Window
+    from kivy.config import Config
+
+    assert "disable_multitouch" in Config.get("input", "mouse")
+
+
+def walk(widget):  # type: ignore[no-untyped-def]
+    yield widget
+    for child in widget.children:
+        yield from walk(child)
+
+
+def visit_every_screen(k, lang: str):  # type: ignore[no-untyped-def]
+    """Yields the name of each screen once it is drawn in `lang`."""
+    h, s = k.harness, k.session
+    s.start()
+    h.settle()
+    yield "language"
+    s.choose_language(lang)
+    h.settle()
+    yield "home"
+    s.open_feature(__import__("kiosk.session").session.Feature.RATING)
+    h.settle()
+    yield "unavailable"
+    s.home()
+    s.open_feature(__import__("kiosk.session").session.Feature.TAKE_NUMBER)
+    h.settle()
+    yield "services"
+    take_ticket(k, "D")
+    h.settle()
+    yield "ticket"
+
+
+def test_touch_targets_are_big_and_no_label_is_clipped(k) -> None:
+    buttons_checked = labels_checked = 0
+    for lang in ("vi", "en", "kpm"):
+        k.session.end()
+        for name in visit_every_screen(k, lang):
+            root = k.app.root
+            for w in walk(root):
+                if not w.get_root_window():
+                    continue
+                if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
+                    assert min(w.size) >= theme.TOUCH_MIN_DP, (name, lang, w, w.size)
+                    buttons_checked += 1
+                if isinstance(w, Label) and w.text and w.opacity > 0:
+                    tw, th = w.texture_size
+                    assert tw <= w.width + 1 and th <= w.height + 1, (
+                        f"{name}/{lang}: {w.text!r} needs {w.texture_size}, has {w.size}")
+                    labels_checked += 1
+        k.session.end()
+    assert buttons_checked > 40 and labels_checked > 60, (buttons_checked, labels_checked)
