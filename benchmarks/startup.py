@@ -32,13 +32,19 @@ def pss_mb(proc: psutil.Process) -> float:
     return total / 1e6
 
 
-def one_run() -> tuple[float, float]:
+KIOSK = [sys.executable, "-m", "kiosk", "simulate", "--windowed", "--data-dir"]
+MINIMAL = [sys.executable, os.path.join(os.path.dirname(__file__), "minimal_app.py")]
+
+
+def one_run(command: list[str]) -> tuple[float, float]:
     env = dict(os.environ, KIOSK_BENCH_FIRST_FRAME="1", KIVY_NO_ARGS="1",
                KIVY_HOME=tempfile.mkdtemp(), KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
     data = tempfile.mkdtemp()
     start = time.time()
+    if command is KIOSK:
+        command = [*KIOSK, data]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "simulate", "--windowed", "--data-dir", data],
+        command,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )
     try:
@@ -61,16 +67,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    starts, memories = [], []
-    for i in range(runs):
-        s, m = one_run()
-        starts.append(s)
-        memories.append(m)
-        print(f"run {i + 1}: first frame {s:.3f} s, PSS {m:.1f} MB", flush=True)
-    print(f"cold start to first attract frame: median {statistics.median(starts):.3f} s "
-          f"(target <= 1.0 s)")
-    print(f"memory PSS: median {statistics.median(memories):.1f} MB, "
-          f"max {max(memories):.1f} MB (target <= 160 MB)")
+    results = {}
+    for name, command in (("minimal Kivy app", MINIMAL), ("kiosk simulate", KIOSK)):
+        starts, memories = [], []
+        for i in range(runs):
+            s, m = one_run(command)
+            starts.append(s)
+            memories.append(m)
+            print(f"{name} run {i + 1}: first frame {s:.3f} s, PSS {m:.1f} MB", flush=True)
+        results[name] = (statistics.median(starts), statistics.median(memories))
+    (ref_s, ref_m), (s, m) = results["minimal Kivy app"], results["kiosk simulate"]
+    print(f"cold start to first attract frame: median {s:.3f} s (target <= 1.0 s); "
+          f"minimal Kivy app {ref_s:.3f} s; ratio {s / ref_s:.2f}")
+    print(f"memory PSS: median {m:.1f} MB (target <= 160 MB); minimal Kivy app "
+          f"{ref_m:.1f} MB; ratio {m / ref_m:.2f}")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ import io
 from functools import cache
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from kiosk.paths import LOCALES
 
 DOMAIN = "kiosk"
@@ -48,6 +45,10 @@ def _catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
 
 def compile_po(po: Path) -> bytes:
     """The .mo bytes for one .po file (fuzzy entries left out, as msgfmt does)."""
+    # Imported here: Babel costs memory the running kiosk does not need once .mo exist.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with open(po, "rb") as fh:
         catalog = read_po(fh, locale=None)
     buf = io.BytesIO()

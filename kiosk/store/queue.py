@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine, and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.store.db import daily_counters, tickets
 
@@ -59,11 +58,13 @@ class TicketStore:
         self.engine = engine
 
     def _insert_counter(self, day: str, service: str):  # type: ignore[no-untyped-def]
-        dialect = self.engine.dialect.name
+        # "Insert if absent" is dialect-specific SQL; import only the dialect in use.
         values = {"day": day, "service": service, "last_seq": 0}
-        if dialect == "postgresql":
-            return postgresql.insert(daily_counters).values(values).on_conflict_do_nothing()
-        return sqlite.insert(daily_counters).values(values).on_conflict_do_nothing()
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(daily_counters).values(values).on_conflict_do_nothing()
 
     def allocate(self, service: str, lang: str, issued_at: datetime) -> TicketRecord:
         """Hands out the next number of `service` for the local day of `issued_at`.

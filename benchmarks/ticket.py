@@ -1,0 +1,90 @@
+"""Bytes per ticket, time on the wire, and issue-to-last-byte latency on loopback TCP.
+
+    .venv/bin/python benchmarks/ticket.py [--tickets 50]
+
+Bytes: the standard ticket per language and paper width, against a whole-ticket raster
+(the same ticket drawn as one image, as a browser-based kiosk would send it). Wire time at
+serial speeds is bytes × 10 bits / baud (8N1). Latency: TicketService.issue_ticket against
+the simulated printer on 127.0.0.1, from the call until the simulator holds the whole job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from drivers.printer import TicketJob, render_job_png
+from drivers.sim import SimPrinter
+from kiosk.config import load_config
+from kiosk.store import TicketStore, open_database, sqlite_url
+from kiosk.ticket_layout import TicketContent, TicketLayout
+from kiosk.tickets import TicketService
+
+BAUDS = (9600, 38400, 115200)
+
+
+def standard_ticket(lang: str, width: int) -> bytes:
+    cfg = load_config()
+    content = TicketContent(
+        ticket_id="3f9a0c71d2e84b65",
+        number="A042",
+        centre_name=cfg.centre_name(lang),
+        service_name=cfg.service("A").name(lang),
+        people_ahead=12,
+        issued_at=datetime(2026, 11, 28, 9, 41, tzinfo=ZoneInfo(cfg.timezone)),
+        lang=lang,
+    )
+    return TicketLayout(width_dots=width).compose(content)
+
+
+def whole_raster(job: bytes, width: int) -> bytes:
+    """The same ticket as one full-width image: the baseline to beat."""
+    page = render_job_png(job, width_dots=width).convert("1")
+    bbox = page.point(lambda v: 255 - v).getbbox() or (0, 0, width, 1)
+    page = page.crop((0, 0, width, bbox[3]))
+    raster = TicketJob(width_dots=width).init().raster(page).cut()
+    return raster.to_bytes()
+
+
+def latency(count: int) -> list[float]:
+    with SimPrinter() as sim, tempfile.TemporaryDirectory() as data:
+        cfg = replace(load_config(), printer_url=sim.url, data_dir=Path(data))
+        store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+        service = TicketService(cfg, store)
+        times = []
+        for i in range(count):
+            start = time.perf_counter()
+            ticket = service.issue_ticket("A", "kpm")
+            if not sim.wait_for_jobs(i + 1, timeout=10) or not ticket.printed:
+                raise RuntimeError("the simulated printer did not receive the ticket")
+            times.append(time.perf_counter() - start)
+        return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tickets", type=int, default=50)
+    args = parser.parse_args()
+    print("bytes per standard ticket (whole-ticket raster baseline in brackets)")
+    for width in (576, 384):
+        for lang in ("vi", "en", "kpm"):
+            job = standard_ticket(lang, width)
+            base = whole_raster(job, width)
+            wire = ", ".join(f"{len(job) * 10 / baud:.2f} s @{baud}" for baud in BAUDS)
+            print(f"  {lang:3} {width} dots: {len(job):6,d} B [{len(base):6,d} B, "
+                  f"{len(base) / len(job):.1f}x]  on the wire: {wire}")
+    times = sorted(latency(args.tickets))
+    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    print(f"issue_ticket to last byte at the printer, loopback TCP, {len(times)} tickets: "
+          f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms "
+          f"(target p95 <= 300 ms)")
+
+
+if __name__ == "__main__":
+    main()
