@@ -85,16 +85,6 @@ def translate(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
 
 
-def has_own_translation(lang: str, message: str) -> bool:
-    """True when `lang`'s own catalogue holds `message` (not the Vietnamese fallback)."""
-    own = _catalogue(lang, LOCALES)
-    if own is None:
-        return False
-    # GNUTranslations keeps its entries in _catalog; gettext has no public lookup that
-    # says whether a fallback answered.
-    return message in getattr(own, "_catalog", {})
-
-
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later."""
     return message

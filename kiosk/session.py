@@ -29,9 +29,6 @@ class Feature(StrEnum):
     RATING = "rating"
 
 
-AVAILABLE_FEATURES = frozenset({Feature.TAKE_NUMBER})
-
-
 @dataclass
 class SessionData:
     """What one citizen's visit holds; dropped as a whole when the visit ends."""

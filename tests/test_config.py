@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.cli import main
 from kiosk.config import ConfigError, load_config
@@ -88,3 +90,37 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.startswith("kiosk 0.1.0")
+
+
+toml_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=12,
+)
+config_keys = st.sampled_from(["centre", "kiosk", "devices", "services", "name", "languages",
+                               "idle_timeout", "printer", "letter", "counters", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(config_keys, toml_values | st.dictionaries(config_keys, toml_values),
+                       max_size=5))
+def test_any_structure_gives_a_config_or_a_config_error(raw: dict) -> None:
+    from kiosk.config import DEFAULT_CONFIG, _overlay, _read_toml, _validate
+
+    try:
+        _validate(_overlay(_read_toml(DEFAULT_CONFIG), raw), Path("fuzz.toml"))
+    except ConfigError as err:
+        assert str(err).startswith("fuzz.toml: ") and "\n" not in str(err)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_as_a_file_give_a_config_or_a_config_error(tmp_path_factory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "k.toml"
+    path.write_bytes(data)
+    try:
+        load_config(path)
+    except ConfigError as err:
+        assert str(err).startswith(str(path))

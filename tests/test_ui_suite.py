@@ -37,3 +37,35 @@ def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
             assert img.size == (1080, 1920)
             # A black or blank frame has (almost) no spread of brightness.
             assert ImageStat.Stat(img.convert("L")).stddev[0] > 10, name
+
+
+def start_until_first_frame(args: list[str]) -> str:
+    """Starts a kiosk command, waits for its first drawn frame, stops it; returns stderr."""
+    import os
+
+    env = dict(os.environ, KIOSK_BENCH_FIRST_FRAME="1")
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # type: ignore[union-attr]
+        assert first.startswith("first-frame "), first + proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    return err
+
+
+def test_simulate_starts_and_draws_the_attract_screen(tmp_path: Path) -> None:
+    err = start_until_first_frame(["simulate", "--windowed", "--data-dir", str(tmp_path)])
+    assert "simulated printer on tcp://127.0.0.1:" in err
+    assert "Traceback" not in err
+    assert (tmp_path / "kiosk.sqlite3").exists()
+
+
+def test_run_uses_the_devices_of_the_config(tmp_path: Path, sim_printer) -> None:
+    config = tmp_path / "centre.toml"
+    config.write_text(f'[devices]\nprinter = "{sim_printer.url}"\n[kiosk]\nfullscreen = false\n'
+                      f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    err = start_until_first_frame(["run", "--config", str(config)])
+    assert "Traceback" not in err
+    assert (tmp_path / "data" / "kiosk.sqlite3").exists()
