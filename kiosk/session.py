@@ -132,6 +132,12 @@ class Session:
         self._go(Screen.TICKET, remember=False)
         return True
 
+    def issue_failed(self, visit: int) -> None:
+        """No number could be issued; the citizen may try again."""
+        if visit == self.visit:
+            self.data.issuing = False
+            self.data.service = None
+
     def back(self) -> None:
         if self.screen is Screen.TICKET:
             self.home()

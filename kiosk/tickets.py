@@ -50,43 +50,24 @@ class TicketService:
     def issue_ticket(self, service: str, lang: str) -> IssuedTicket:
         """Always returns a ticket with a committed number; `printed` says if it printed.
 
-        Raises KeyError only for a service letter that is not configured.
+        Raises KeyError for a service letter that is not configured, and the database's
+        error when no number could be committed (then nothing was printed or shown).
         """
         area = self.config.service(service)
         printer: TicketPrinter | None = None
-        problem: str | None = None
         try:
-            printer = self._printer_factory()
-            status = printer.status()
-            if not status.can_print:
-                problem = f"printer not ready: {status.state.name}, paper {status.paper.name}"
-                if status.cover_open:
-                    problem += ", cover open"
-                if status.detail:
-                    problem += f" ({status.detail})"
-        except (PrinterError, ValueError) as exc:
-            problem = f"printer unavailable: {exc}"
-
-        # Write-ahead: the number is in the database before it is printed or shown.
-        record = self.store.allocate(service, lang, self._now().astimezone(self.tz))
-        ahead = self.store.people_ahead(record)
-        sent = 0
-        if problem is None and printer is not None:
-            job = self.layout.compose(self._content(record, area.name(lang), ahead))
-            try:
-                printer.print_job(job)
-                sent = len(job)
-            except PrinterError as exc:
-                problem = f"print failed: {exc}"
-        if printer is not None:
-            printer.close()
-
-        if problem is None:
-            self.store.mark_printed(record.id)
-            log.info("ticket %s printed (%d bytes)", record.number, sent)
-        else:
-            self.store.mark_shown_not_printed(record.id, problem)
-            log.warning("ticket %s shown, not printed: %s", record.number, problem)
+            printer, problem = self._ready_printer()
+            # Write-ahead: the number is in the database before it is printed or shown.
+            record = self.store.allocate(service, lang, self._now().astimezone(self.tz))
+            ahead = self.store.people_ahead(record)
+            sent = 0
+            if problem is None and printer is not None:
+                content = self._content(record, area.name(lang), ahead)
+                sent, problem = self._print(printer, content)
+        finally:
+            if printer is not None:
+                printer.close()  # a port-9100 printer serves one connection at a time
+        self._record_outcome(record, problem, sent)
         return IssuedTicket(
             id=record.id,
             number=record.number,
@@ -98,6 +79,51 @@ class TicketService:
             problem=problem,
             bytes_sent=sent,
         )
+
+    def _ready_printer(self) -> tuple[TicketPrinter | None, str | None]:
+        """The printer and, if it cannot print now, why (for staff)."""
+        try:
+            printer = self._printer_factory()
+        except (PrinterError, ValueError) as exc:
+            return None, f"printer unavailable: {exc}"
+        status = printer.status()
+        if status.can_print:
+            return printer, None
+        problem = f"printer not ready: {status.state.name}, paper {status.paper.name}"
+        if status.cover_open:
+            problem += ", cover open"
+        if status.detail:
+            problem += f" ({status.detail})"
+        return printer, problem
+
+    def _print(self, printer: TicketPrinter, content: TicketContent) -> tuple[int, str | None]:
+        """Bytes sent and the problem, if any."""
+        try:
+            job = self.layout.compose(content)
+            printer.print_job(job)
+            return len(job), None
+        except PrinterError as exc:
+            return 0, f"print failed: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            # The number is committed: whatever broke in printing, the citizen must still
+            # be shown it, and staff must see why in the log.
+            log.exception("ticket %s: printing raised", content.number)
+            return 0, f"print failed: {type(exc).__name__}: {exc}"
+
+    def _record_outcome(self, record: TicketRecord, problem: str | None, sent: int) -> None:
+        try:
+            if problem is None:
+                self.store.mark_printed(record.id)
+            else:
+                self.store.mark_shown_not_printed(record.id, problem)
+        except Exception:  # noqa: BLE001
+            # The number exists and the citizen holds it; only its outcome is unrecorded
+            # (it stays "allocated"). Losing the ticket screen over this would be worse.
+            log.exception("ticket %s: outcome could not be recorded", record.number)
+        if problem is None:
+            log.info("ticket %s printed (%d bytes)", record.number, sent)
+        else:
+            log.warning("ticket %s shown, not printed: %s", record.number, problem)
 
     def _content(self, record: TicketRecord, service_name: str, ahead: int) -> TicketContent:
         return TicketContent(

@@ -56,10 +56,13 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path)}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the durability settings the kiosk relies on."""
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """An engine with the durability settings the kiosk relies on.
+
+    `busy_timeout`: seconds a SQLite writer waits for another to finish before failing.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +71,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -81,7 +84,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def open_database(url: str) -> Engine:
-    engine = make_engine(url)
+def open_database(url: str, busy_timeout: float = 30.0) -> Engine:
+    engine = make_engine(url, busy_timeout)
     metadata.create_all(engine)
     return engine

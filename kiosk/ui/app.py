@@ -42,6 +42,7 @@ Factory.register("ServiceButton", cls=screens.ServiceButton)
 class KioskApp(App):
     lang = StringProperty("vi")
     issuing = BooleanProperty(False)
+    issue_problem = BooleanProperty(False)  # the last try to issue a number failed
     title = "Lobby kiosk"
 
     def __init__(
@@ -153,6 +154,7 @@ class KioskApp(App):
         if not self.session.choose_service(letter):
             return
         self.issuing = True
+        self.issue_problem = False
         visit, lang = self.session.visit, self.session.lang
         # Printing can take seconds on a slow link; keep the UI thread free.
         threading.Thread(
@@ -160,8 +162,21 @@ class KioskApp(App):
         ).start()
 
     def _issue_in_background(self, letter: str, lang: str, visit: int) -> None:
-        ticket = self.tickets.issue_ticket(letter, lang)
+        try:
+            ticket = self.tickets.issue_ticket(letter, lang)
+        except Exception:  # noqa: BLE001
+            # No number was committed (the database failed): say so instead of leaving
+            # the citizen in front of "Printing your ticket…" for ever.
+            log.exception("no ticket could be issued for service %s", letter)
+            Clock.schedule_once(lambda _dt: self._ticket_failed(visit))
+            return
         Clock.schedule_once(lambda _dt: self._ticket_ready(ticket, visit))
+
+    def _ticket_failed(self, visit: int) -> None:
+        self.issuing = False
+        self.session.issue_failed(visit)
+        if visit == self.session.visit:
+            self.issue_problem = True
 
     def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
         self.issuing = False
@@ -177,6 +192,8 @@ class KioskApp(App):
             self.screen("unavailable").show(session.data.feature)
         if self.manager.current != session.screen.value:
             self.manager.current = session.screen.value
+        if session.screen is not Screen.SERVICES:
+            self.issue_problem = False
         if session.screen is Screen.ATTRACT:
             self.issuing = False
         self._show_idle_warning(session)

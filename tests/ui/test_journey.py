@@ -212,3 +212,29 @@ def test_touch_targets_are_big_and_no_label_is_clipped(k) -> None:
                     labels_checked += 1
         k.session.end()
     assert buttons_checked > 40 and labels_checked > 60, (buttons_checked, labels_checked)
+
+
+def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
+    import sqlite3
+
+    from kiosk.store import TicketStore, open_database, sqlite_url
+
+    tickets = k.app.tickets
+    path = k.app.kiosk_config.database_path
+    real_store = tickets.store
+    tickets.store = TicketStore(open_database(sqlite_url(path), busy_timeout=0.2))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        tap_through_to_services(k, "English")
+        k.harness.tap(service_button(k, "A"))
+        k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
+        k.harness.next_frame()
+        assert shown(k) == "services"
+        assert k.app.screen("services").ids.status.text.startswith("Sorry, no number")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        tickets.store = real_store
+    take_ticket(k, "A")  # the citizen tries again and gets a number
+    assert k.store.get(k.app.last_ticket.id).status == "printed"
