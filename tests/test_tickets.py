@@ -146,14 +146,19 @@ def test_cli_ticket_unknown_service_is_a_usage_error(tmp_path) -> None:
         "kiosk: error: --service 'Z': not a configured service; expected one of A, B, C, D, E")
 
 
+def sim_printer_process(port: int, jobs, *extra: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--listen",
+                            f"127.0.0.1:{port}", "--jobs", str(jobs), *extra],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert sim.stdout.readline().startswith(f"simulated printer on tcp://127.0.0.1:{port}")
+    return sim
+
+
 def test_cli_sim_printer_writes_each_job_to_a_file(tmp_path) -> None:
     port = free_port()
     jobs = tmp_path / "jobs"
-    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--listen",
-                            f"127.0.0.1:{port}", "--jobs", str(jobs)],
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sim = sim_printer_process(port, jobs)
     try:
-        assert sim.stdout.readline().startswith(f"simulated printer on tcp://127.0.0.1:{port}")
         proc = run_cli("ticket", "--service", "B", "--printer", f"tcp://127.0.0.1:{port}",
                        "--data-dir", str(tmp_path / "data"), "--json")
         assert proc.returncode == 0, proc.stderr
@@ -164,3 +169,18 @@ def test_cli_sim_printer_writes_each_job_to_a_file(tmp_path) -> None:
     files = sorted(jobs.glob("*.bin"))
     assert len(files) == 1
     assert number in [t.strip() for t in decode_job(files[0].read_bytes()).texts]
+
+
+def test_cli_sim_printer_with_a_fault_prints_nothing(tmp_path) -> None:
+    port = free_port()
+    jobs = tmp_path / "jobs"
+    sim = sim_printer_process(port, jobs, "--fault", "paper-out")
+    try:
+        proc = run_cli("ticket", "--service", "A", "--printer", f"tcp://127.0.0.1:{port}",
+                       "--data-dir", str(tmp_path / "data"))
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert proc.returncode == 1
+    assert "A001 issued but NOT printed" in proc.stderr and "paper" in proc.stderr.lower()
+    assert list(jobs.glob("*.bin")) == []
