@@ -16,8 +16,9 @@ esac
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: OpenGL through Mesa (software rendering when there is no GPU or
-# screen), EGL, mtdev for touch screens, and Python's venv.
-packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1)
+# screen), EGL, mtdev for touch screens, FriBiDi (Pillow's wheel needs it to enable its
+# HarfBuzz text layout, which places stacked Vietnamese and K'Ho marks), Python's venv.
+packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1 libfribidi0)
 command -v python3 >/dev/null || packages+=(python3)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 missing=()

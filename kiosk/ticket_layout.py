@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from drivers.printer import TicketJob
 from kiosk.i18n import translate
@@ -35,9 +35,20 @@ class TicketContent:
     lang: str
 
 
+def text_shaping_available() -> bool:
+    """True when Pillow can shape text (raqm: HarfBuzz + FriBiDi, see setup.sh).
+
+    Without it, combining marks (the breve of ơ̆, stacked Vietnamese tones) are placed
+    by Pillow's basic layout and may collide or drift.
+    """
+    return bool(features.check("raqm"))
+
+
 @lru_cache(maxsize=16)
 def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
+    engine = ImageFont.Layout.RAQM if text_shaping_available() else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size,
+                              layout_engine=engine)
 
 
 def is_printer_text(text: str) -> bool:

@@ -16,7 +16,13 @@ import zxingcpp
 from drivers.printer import decode_job, render_job_png
 from kiosk.i18n import translate
 from kiosk.paths import ROOT
-from kiosk.ticket_layout import TicketContent, TicketLayout, is_printer_text, render_text
+from kiosk.ticket_layout import (
+    TicketContent,
+    TicketLayout,
+    is_printer_text,
+    render_text,
+    text_shaping_available,
+)
 from kiosk.tickets import TicketService
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -75,7 +81,17 @@ def test_raster_text_matches_the_rendered_line() -> None:
     assert not is_printer_text(text)
     img = render_text(text, 28, False, 544)
     job_img = decode_job(_compose(lang="kpm", ahead=7)).images[2]
-    assert job_img.tobytes() == img.tobytes()
+    # GS v 0 sends whole bytes: the printed image is padded with white to a multiple of 8.
+    assert job_img.width == (img.width + 7) // 8 * 8 and job_img.height == img.height
+    printed = job_img.crop((0, 0, img.width, img.height))
+    assert printed.tobytes() == img.tobytes()
+    padding = job_img.crop((img.width, 0, job_img.width, img.height)).convert("L")
+    assert padding.getextrema() in ((255, 255), None)
+
+
+def test_text_is_shaped_so_stacked_marks_sit_right() -> None:
+    """setup.sh installs libfribidi0, which turns on Pillow's HarfBuzz layout."""
+    assert text_shaping_available(), "Pillow has no raqm layout: install libfribidi0"
 
 
 def _compose(lang: str, ahead: int) -> bytes:
