@@ -85,8 +85,9 @@ def test_raster_text_matches_the_rendered_line() -> None:
     assert job_img.width == (img.width + 7) // 8 * 8 and job_img.height == img.height
     printed = job_img.crop((0, 0, img.width, img.height))
     assert printed.tobytes() == img.tobytes()
-    padding = job_img.crop((img.width, 0, job_img.width, img.height)).convert("L")
-    assert padding.getextrema() in ((255, 255), None)
+    if job_img.width > img.width:
+        padding = job_img.crop((img.width, 0, job_img.width, img.height)).convert("L")
+        assert padding.getextrema() == (255, 255)
 
 
 def test_text_is_shaped_so_stacked_marks_sit_right() -> None:
