@@ -201,3 +201,10 @@ def test_cli_sim_printer_with_a_fault_prints_nothing(tmp_path) -> None:
     assert proc.returncode == 1
     assert "A001 issued but NOT printed" in proc.stderr and "paper" in proc.stderr.lower()
     assert list(jobs.glob("*.bin")) == []
+
+
+@pytest.mark.parametrize("lang", ["vi", "en", "kpm"])
+def test_standard_ticket_on_80_mm_needs_at_most_4_kb(lang: str) -> None:
+    """A whole-ticket raster is ~29 KB (30 s at 9600 baud); ours must stay under 4 KB."""
+    job = _compose(lang=lang, ahead=12)
+    assert len(job) <= 4096, len(job)
