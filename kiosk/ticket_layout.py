@@ -94,6 +94,13 @@ def render_text(text: str, size: int, bold: bool, max_width: int) -> Image.Image
 
 
 class TicketLayout:
+    # Raster text heights in dots (8 per mm): every raster row costs its width / 8 bytes
+    # on the wire, so secondary lines are small and only the number is big (printer font).
+    CENTRE_SIZE = 22
+    SERVICE_SIZE = 28
+    AHEAD_SIZE = 24
+    CLOSING_SIZE = 22
+
     def __init__(self, width_dots: int = 576, profile: str | None = None) -> None:
         self.width_dots = width_dots
         self.profile = profile
@@ -111,15 +118,13 @@ class TicketLayout:
         job = TicketJob(profile=self.profile, width_dots=self.width_dots)
         job.init()
         job.align("center")
-        # Sizes in dots (8 per mm): every raster row costs its width / 8 bytes on the wire,
-        # so secondary lines are small and only the number is big (in the printer's font).
-        self._line(job, t.centre_name, 22)
-        self._line(job, t.service_name, 28, bold=True)
+        self._line(job, t.centre_name, self.CENTRE_SIZE)
+        self._line(job, t.service_name, self.SERVICE_SIZE, bold=True)
         job.text(t.number + "\n", width_mult=4, height_mult=4, bold=True)
-        self._line(job, _("People ahead: {count}").format(count=t.people_ahead), 24)
+        self._line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
         job.text(t.issued_at.strftime("%d/%m/%Y %H:%M") + "\n")
         job.qr(t.ticket_id, module_size=5, native=True)
-        self._line(job, _("Please wait until your number is called."), 22)
+        self._line(job, _("Please wait until your number is called."), self.CLOSING_SIZE)
         job.feed(2)
         job.cut()
         return job.to_bytes()

@@ -17,6 +17,7 @@ from drivers.printer import decode_job, render_job_png
 from kiosk.i18n import translate
 from kiosk.paths import ROOT
 from kiosk.ticket_layout import (
+    SIDE_MARGIN_DOTS,
     TicketContent,
     TicketLayout,
     is_printer_text,
@@ -79,7 +80,7 @@ def test_raster_text_matches_the_rendered_line() -> None:
     """The raster on paper is the bundled font's drawing of the translated text."""
     text = translate("kpm", "People ahead: {count}").format(count=7)
     assert not is_printer_text(text)
-    img = render_text(text, 28, False, 544)
+    img = render_text(text, TicketLayout.AHEAD_SIZE, False, 576 - 2 * SIDE_MARGIN_DOTS)
     job_img = decode_job(_compose(lang="kpm", ahead=7)).images[2]
     # GS v 0 sends whole bytes: the printed image is padded with white to a multiple of 8.
     assert job_img.width == (img.width + 7) // 8 * 8 and job_img.height == img.height
