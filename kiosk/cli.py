@@ -174,10 +174,16 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
 
+    from kiosk.devices import PrinterSupervisor
+
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     store = TicketStore(open_database(sqlite_url(cfg.database_path)))
-    app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=fullscreen)
-    app.run()
+    printers = PrinterSupervisor(cfg.printer_url).start()
+    try:
+        app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen)
+        app.run()
+    finally:
+        printers.stop()
     return 0
 
 

@@ -219,6 +219,12 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:
         raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
+    from drivers.printer import PrinterError, parse_printer_url
+
+    try:
+        parse_printer_url(printer)
+    except (ValueError, PrinterError) as exc:
+        raise c.fail("devices.printer", str(exc)) from None
     width = devices.get("paper_width", 576)
     if width not in (384, 576) or isinstance(width, bool):
         raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)

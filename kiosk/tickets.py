@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from drivers.printer import PrinterError, TicketPrinter, open_printer
+from drivers.printer import PrinterError, TicketPrinter
 from kiosk.config import Config
+from kiosk.devices import PrinterSupervisor, describe
 from kiosk.store import TicketRecord, TicketStore
 from kiosk.ticket_layout import TicketContent, TicketLayout
 
@@ -37,13 +38,15 @@ class TicketService:
         self,
         config: Config,
         store: TicketStore,
-        printer_factory: Callable[[], TicketPrinter] | None = None,
+        printers: PrinterSupervisor | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.tz = ZoneInfo(config.timezone)
-        self._printer_factory = printer_factory or (lambda: open_printer(config.printer_url))
+        # Without a running supervisor (the `kiosk ticket` command) this one is only used
+        # for its shared, locked access to the printer.
+        self.printers = printers or PrinterSupervisor(config.printer_url)
         self._now = now or (lambda: datetime.now(self.tz))
         self.layout = TicketLayout(width_dots=config.paper_width)
 
@@ -54,19 +57,24 @@ class TicketService:
         error when no number could be committed (then nothing was printed or shown).
         """
         area = self.config.service(service)
-        printer: TicketPrinter | None = None
+        record: TicketRecord | None = None
+        sent = 0
         try:
-            printer, problem = self._ready_printer()
-            # Write-ahead: the number is in the database before it is printed or shown.
-            record = self.store.allocate(service, lang, self._now().astimezone(self.tz))
-            ahead = self.store.people_ahead(record)
-            sent = 0
-            if problem is None and printer is not None:
-                content = self._content(record, area.name(lang), ahead)
-                sent, problem = self._print(printer, content)
-        finally:
-            if printer is not None:
-                printer.close()  # a port-9100 printer serves one connection at a time
+            with self.printers.printer() as printer:
+                problem = self._check(printer)
+                # Write-ahead: the number is in the database before it is printed or shown.
+                record, ahead = self._allocate(service, lang)
+                if problem is None:
+                    content = self._content(record, area.name(lang), ahead)
+                    sent, problem = self._print(printer, content)
+        except (PrinterError, ValueError) as exc:
+            if record is not None:
+                raise
+            # The printer could not even be opened: the citizen still gets a number.
+            problem = f"printer unavailable: {exc}"
+            record, ahead = self._allocate(service, lang)
+        if problem is not None:
+            self.printers.poll_soon()
         self._record_outcome(record, problem, sent)
         return IssuedTicket(
             id=record.id,
@@ -80,21 +88,15 @@ class TicketService:
             bytes_sent=sent,
         )
 
-    def _ready_printer(self) -> tuple[TicketPrinter | None, str | None]:
-        """The printer and, if it cannot print now, why (for staff)."""
-        try:
-            printer = self._printer_factory()
-        except (PrinterError, ValueError) as exc:
-            return None, f"printer unavailable: {exc}"
+    def _allocate(self, service: str, lang: str) -> tuple[TicketRecord, int]:
+        record = self.store.allocate(service, lang, self._now().astimezone(self.tz))
+        return record, self.store.people_ahead(record)
+
+    def _check(self, printer: TicketPrinter) -> str | None:
+        """Why the printer cannot print now (for staff), or None when it can."""
         status = printer.status()
-        if status.can_print:
-            return printer, None
-        problem = f"printer not ready: {status.state.name}, paper {status.paper.name}"
-        if status.cover_open:
-            problem += ", cover open"
-        if status.detail:
-            problem += f" ({status.detail})"
-        return printer, problem
+        self.printers.report(status)
+        return None if status.can_print else f"printer not ready: {describe(status)}"
 
     def _print(self, printer: TicketPrinter, content: TicketContent) -> tuple[int, str | None]:
         """Bytes sent and the problem, if any."""

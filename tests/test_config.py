@@ -124,3 +124,10 @@ def test_any_bytes_as_a_file_give_a_config_or_a_config_error(tmp_path_factory, d
         load_config(path)
     except ConfigError as err:
         assert str(err).startswith(str(path))
+
+
+def test_printer_url_is_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '[devices]\nprinter = "tcp://10.0.0.5:99999"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "devices.printer" in str(err.value) and "port" in str(err.value)

@@ -21,6 +21,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
 from kiosk.i18n import translate
 from kiosk.session import Feature, Screen, Session
@@ -43,6 +44,8 @@ class KioskApp(App):
     lang = StringProperty("vi")
     issuing = BooleanProperty(False)
     issue_problem = BooleanProperty(False)  # the last try to issue a number failed
+    # For staff, shown discreetly in the header: ok, low (paper), fault, unknown.
+    printer_mark = StringProperty("unknown")
     title = "Lobby kiosk"
 
     def __init__(
@@ -86,6 +89,11 @@ class KioskApp(App):
         root.add_widget(self.navbar)
         self.idle_view = widgets.IdleView()
         self.session.subscribe(self._on_session_changed)
+        # Called on the supervisor's thread: hand over to the Kivy clock.
+        self.tickets.printers.subscribe(
+            lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
+        )
+        self._printer_changed(self.tickets.printers.status)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
@@ -184,6 +192,16 @@ class KioskApp(App):
         self.screen("ticket").show(ticket)
         if not self.session.ticket_issued(ticket, visit):
             log.info("ticket %s finished after its visit ended", ticket.number)
+
+    def _printer_changed(self, status: PrinterStatus) -> None:
+        if status.state is DeviceState.UNKNOWN:
+            self.printer_mark = "unknown"
+        elif not status.can_print:
+            self.printer_mark = "fault"
+        elif status.paper is PaperState.LOW:
+            self.printer_mark = "low"
+        else:
+            self.printer_mark = "ok"
 
     # -- session → screen ----------------------------------------------------------------
     def _on_session_changed(self, session: Session) -> None:

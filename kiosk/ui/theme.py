@@ -16,6 +16,14 @@ WARNING_BG = (1.0, 0.96, 0.80, 1)  # soft yellow box for "printer not working"
 WARNING_EDGE = (0.60, 0.33, 0.0, 1)
 DISABLED_BG = (0.30, 0.33, 0.38, 1)  # tiles for features not available yet
 
+# The printer mark in the header (for staff; small, no text, never alarming).
+PRINTER_MARK = {
+    "ok": (0.35, 0.75, 0.45, 1),
+    "low": (0.95, 0.70, 0.20, 1),
+    "fault": (0.90, 0.30, 0.25, 1),
+    "unknown": (0.55, 0.58, 0.62, 1),
+}
+
 # (foreground, background) pairs that carry text; each must reach 7:1.
 TEXT_PAIRS = {
     "body": (INK, PAPER),

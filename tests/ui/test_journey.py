@@ -61,6 +61,7 @@ def test_attract_to_ticket_number_on_screen_equals_database_equals_print(k) -> N
     assert number_on_screen in [t.strip() for t in job.texts]
     assert job.qr_payloads == [ticket.id.encode()]
     assert screen.ids.outcome_text.text == "Please take your ticket below."
+    assert k.app.printer_mark == "ok"
     assert screen.ids.ahead.text == f"People ahead: {k.store.people_ahead(record)}"
 
 
@@ -103,6 +104,7 @@ def test_printer_out_of_paper_shows_the_number_with_advice(k) -> None:
     assert record.status == "shown_not_printed" and "paper" in record.print_error.lower()
     assert screen.ids.outcome_text.text.startswith("Please note your number.")
     assert len(k.printer.jobs) == jobs_before, "nothing may be printed into an empty printer"
+    assert k.app.printer_mark == "fault"  # the discreet mark for staff
 
 
 def test_language_button_retranslates_every_visible_label(k) -> None:

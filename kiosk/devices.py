@@ -1,0 +1,133 @@
+"""Device supervision: one owner per printer, polled in the background, changes announced.
+
+A port-9100 printer serves one connection at a time, so the poller and the ticket service
+share one TicketPrinter under a lock and close the connection after each use (a staff
+member's `kiosk ticket` on another machine must not be locked out).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from drivers.printer import (
+    DeviceState,
+    PaperState,
+    PrinterError,
+    PrinterStatus,
+    TicketPrinter,
+    open_printer,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_CHECKED = PrinterStatus(DeviceState.UNKNOWN, PaperState.UNKNOWN, detail="not checked yet")
+
+
+def describe(status: PrinterStatus) -> str:
+    """One line for staff: state, paper, cover, detail."""
+    text = f"{status.state.name}, paper {status.paper.name}"
+    if status.cover_open:
+        text += ", cover open"
+    if status.cutter_error:
+        text += ", cutter error"
+    if status.detail:
+        text += f" ({status.detail})"
+    return text
+
+
+class PrinterSupervisor:
+    def __init__(
+        self,
+        url: str,
+        poll_interval: float = 10.0,
+        max_backoff: float = 60.0,
+        printer_factory: Callable[[str], TicketPrinter] = open_printer,
+    ) -> None:
+        self.url = url
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self._factory = printer_factory
+        self._printer: TicketPrinter | None = None
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[PrinterStatus], None]] = []
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.status: PrinterStatus = NOT_CHECKED
+        self.failures = 0  # consecutive polls that found the printer unable to print
+
+    # -- listeners -------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[PrinterStatus], None]) -> None:
+        """`listener` is called, from whichever thread noticed, when the status changes."""
+        self._listeners.append(listener)
+
+    def report(self, status: PrinterStatus) -> None:
+        """Record a status seen by anyone (the poller, or a print that just failed)."""
+        previous, self.status = self.status, status
+        if status == previous:
+            return
+        if status.can_print and status.paper is PaperState.LOW:
+            log.warning("printer %s: paper low, change the roll soon", self.url)
+        elif status.can_print:
+            log.info("printer %s: ready (%s)", self.url, describe(status))
+        else:
+            log.error("printer %s: cannot print: %s", self.url, describe(status))
+        for listener in list(self._listeners):
+            listener(status)
+
+    # -- shared access ---------------------------------------------------------------
+    @contextmanager
+    def printer(self) -> Iterator[TicketPrinter]:
+        """The printer, for one exchange; closed afterwards. Raises PrinterError/ValueError
+        if the URL cannot even be opened."""
+        with self._lock:
+            if self._printer is None:
+                self._printer = self._factory(self.url)
+            try:
+                yield self._printer
+            finally:
+                self._printer.close()
+
+    def check_now(self) -> PrinterStatus:
+        try:
+            with self.printer() as printer:
+                status = printer.status()
+        except (PrinterError, ValueError) as exc:
+            status = PrinterStatus(DeviceState.NODEVICE, PaperState.UNKNOWN, detail=str(exc))
+        self.report(status)
+        return status
+
+    # -- background polling ------------------------------------------------------------
+    def start(self) -> PrinterSupervisor:
+        self._thread = threading.Thread(target=self._run, name="printer-supervisor",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def poll_soon(self) -> None:
+        """Check again now (e.g. staff say the paper was changed)."""
+        self._wake.set()
+
+    def next_delay(self) -> float:
+        """Poll interval, doubled per consecutive failure up to max_backoff: a printer that
+        is unplugged is retried often at first, then without flooding the log or link."""
+        if self.failures == 0:
+            return self.poll_interval
+        return min(self.max_backoff, self.poll_interval * 2 ** min(self.failures - 1, 16))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            status = self.check_now()
+            self.failures = 0 if status.can_print else self.failures + 1
+            self._wake.wait(self.next_delay())
+            self._wake.clear()
+

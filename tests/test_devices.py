@@ -1,0 +1,86 @@
+"""The printer supervisor against the real simulated printer over TCP."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+from drivers.printer import DeviceState, PaperState
+from kiosk.devices import PrinterSupervisor
+from kiosk.tickets import TicketService
+
+
+def test_status_changes_reach_listeners_once_each(sim_printer) -> None:
+    sup = PrinterSupervisor(sim_printer.url)
+    seen = []
+    sup.subscribe(seen.append)
+    assert sup.check_now().state is DeviceState.ONLINE
+    sup.check_now()  # unchanged: no second event
+    sim_printer.set_fault("paper-out")
+    assert sup.check_now().paper is PaperState.OUT
+    assert [s.state for s in seen] == [DeviceState.ONLINE, DeviceState.USERERROR]
+
+
+def test_paper_low_is_logged_for_staff(sim_printer, caplog) -> None:
+    sup = PrinterSupervisor(sim_printer.url)
+    sim_printer.set_fault("paper-low")
+    with caplog.at_level(logging.WARNING, logger="kiosk.devices"):
+        status = sup.check_now()
+    assert status.can_print and status.paper is PaperState.LOW
+    assert any("paper low" in r.getMessage() for r in caplog.records)
+
+
+def test_back_off_doubles_up_to_the_limit() -> None:
+    sup = PrinterSupervisor("tcp://127.0.0.1:9", poll_interval=5, max_backoff=60)
+    delays = []
+    for failures in range(7):
+        sup.failures = failures
+        delays.append(sup.next_delay())
+    assert delays == [5, 5, 10, 20, 40, 60, 60]
+
+
+def test_unreachable_printer_is_reported_not_raised() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    status = PrinterSupervisor(f"tcp://127.0.0.1:{port}").check_now()
+    assert not status.can_print and status.state in (DeviceState.NODEVICE, DeviceState.OFFLINE)
+
+
+def test_background_poller_notices_a_fault_and_the_repair(sim_printer) -> None:
+    sup = PrinterSupervisor(sim_printer.url, poll_interval=0.05, max_backoff=0.1)
+    states: list[DeviceState] = []
+    changed = threading.Condition()
+
+    def listener(status) -> None:  # type: ignore[no-untyped-def]
+        with changed:
+            states.append(status.state)
+            changed.notify_all()
+
+    sup.subscribe(listener)
+    sup.start()
+    try:
+        with changed:
+            assert changed.wait_for(lambda: DeviceState.ONLINE in states, timeout=10)
+            sim_printer.set_fault("cover-open")
+            assert changed.wait_for(lambda: states[-1] is DeviceState.USERERROR, timeout=10)
+            sim_printer.set_fault(None)
+            assert changed.wait_for(lambda: states[-1] is DeviceState.ONLINE, timeout=10)
+    finally:
+        sup.stop()
+    assert sup.status.state is DeviceState.ONLINE and sup.status.cover_open is False
+
+
+def test_polling_and_printing_share_the_printer_without_blocking(config, store,
+                                                                 sim_printer) -> None:
+    """A port-9100 printer takes one connection at a time: the poller must not starve
+    the ticket service (each exchange closes its connection)."""
+    sup = PrinterSupervisor(sim_printer.url, poll_interval=0.001).start()
+    try:
+        service = TicketService(config, store, printers=sup)
+        tickets = [service.issue_ticket("A", "en") for _ in range(10)]
+    finally:
+        sup.stop()
+    assert all(t.printed for t in tickets), [t.problem for t in tickets]
+    assert sim_printer.wait_for_jobs(10, timeout=10)
