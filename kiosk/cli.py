@@ -170,11 +170,10 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.env import prepare
 
     prepare(fullscreen=fullscreen)
+    from kiosk.devices import PrinterSupervisor
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
-
-    from kiosk.devices import PrinterSupervisor
 
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     store = TicketStore(open_database(sqlite_url(cfg.database_path)))
