@@ -76,6 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=Path, help="folder to write each received job to")
     sp.add_argument("--fault", choices=FAULTS, help="start with this fault")
 
+    p = sub.add_parser("doctor", help="check every configured device (or one printer)")
+    _common(p)
+    p.add_argument("--printer", help="check this printer URL instead")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+
+    p = sub.add_parser("test-print", help="print a test page: every language's letters, a QR")
+    _common(p)
+    p.add_argument("--printer", help="printer URL, instead of the configured one")
+
+    p = sub.add_parser("print-preview", help="render captured ESC/POS bytes to PNG")
+    _common(p)
+    p.add_argument("jobfile", type=Path, help="a file of raw ESC/POS bytes (e.g. job-0001.bin)")
+    p.add_argument("--png", type=Path, required=True, help="where to write the picture")
+    p.add_argument("--width", type=int, choices=(384, 576), default=None,
+                   help="paper width in dots (default: the configured one)")
+
     p = sub.add_parser("screenshots", help="render every screen in every language to PNG")
     _common(p)
     p.add_argument("--out", type=Path, required=True, help="folder for <screen>-<lang>.png")
@@ -232,7 +248,92 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printer_url(args: argparse.Namespace, cfg: Config) -> str:
+    if not args.printer:
+        return cfg.printer_url
+    from drivers.printer import PrinterError, parse_printer_url
+
+    try:
+        parse_printer_url(args.printer)
+    except (ValueError, PrinterError) as exc:
+        raise UsageError(f"--printer {args.printer!r}: {exc}") from None
+    return args.printer
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.devices import PrinterSupervisor
+    from kiosk.staff import doctor_report
+
+    cfg = _config(args)
+    url = _printer_url(args, cfg)
+    supervisor = PrinterSupervisor(url)
+    status = supervisor.check_now()
+    try:
+        with supervisor.printer() as printer:
+            report = doctor_report(url, status, printer)
+    except Exception:  # noqa: BLE001  (the URL could not be opened: status says why)
+        report = doctor_report(url, status, None)
+    reports = [report]
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            mark = "ok  " if r["can_print"] else "FAIL"
+            print(f"{mark} {r['device']:8} {r['url']}: {r['summary']}")
+    return 0 if all(r["can_print"] for r in reports) else EXIT_FAILED
+
+
+def cmd_test_print(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from drivers.printer import PrinterError
+    from kiosk.devices import PrinterSupervisor, describe
+    from kiosk.staff import test_page
+
+    cfg = _config(args)
+    url = _printer_url(args, cfg)
+    supervisor = PrinterSupervisor(url)
+    try:
+        with supervisor.printer() as printer:
+            status = printer.status()
+            if not status.can_print:
+                print(f"kiosk: printer {url} cannot print: {describe(status)}", file=sys.stderr)
+                return EXIT_FAILED
+            job = test_page(cfg, url, printer.new_job(), datetime.now(ZoneInfo(cfg.timezone)))
+            printer.print_job(job)
+    except (PrinterError, ValueError) as exc:
+        print(f"kiosk: test page not printed on {url}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"test page printed on {url} ({len(job)} bytes)")
+    return 0
+
+
+def cmd_print_preview(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    try:
+        data = args.jobfile.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.jobfile}: cannot be read ({exc.strerror or exc})") from None
+    from drivers.printer import decode_job, render_job_png
+
+    width = args.width or cfg.paper_width
+    job = decode_job(data)
+    image = render_job_png(data, width_dots=width)
+    try:
+        image.save(args.png, format="PNG")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--png {args.png}: cannot be written ({exc})") from None
+    print(f"{args.png}: {image.width}x{image.height}, {len(data)} bytes, "
+          f"{len(job.texts)} text lines, {len(job.images)} images, "
+          f"{len(job.qr_payloads)} QR, {len(job.cuts)} cuts")
+    return 0
+
+
 COMMANDS = {
+    "doctor": cmd_doctor,
+    "test-print": cmd_test_print,
+    "print-preview": cmd_print_preview,
     "ticket": cmd_ticket,
     "simulate": cmd_simulate,
     "run": cmd_run,

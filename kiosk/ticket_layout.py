@@ -105,8 +105,9 @@ class TicketLayout:
         self.width_dots = width_dots
         self.profile = profile
 
-    def _line(self, job: TicketJob, text: str, size: int, bold: bool = False,
-              mult: int = 1) -> None:
+    def line(self, job: TicketJob, text: str, size: int, bold: bool = False,
+             mult: int = 1) -> None:
+        """One line: printer text when it can be, else raster of the bundled font."""
         if is_printer_text(text):
             job.text(text + "\n", width_mult=mult, height_mult=mult, bold=bold)
         else:
@@ -118,13 +119,13 @@ class TicketLayout:
         job = TicketJob(profile=self.profile, width_dots=self.width_dots)
         job.init()
         job.align("center")
-        self._line(job, t.centre_name, self.CENTRE_SIZE)
-        self._line(job, t.service_name, self.SERVICE_SIZE, bold=True)
+        self.line(job, t.centre_name, self.CENTRE_SIZE)
+        self.line(job, t.service_name, self.SERVICE_SIZE, bold=True)
         job.text(t.number + "\n", width_mult=4, height_mult=4, bold=True)
-        self._line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
+        self.line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
         job.text(t.issued_at.strftime("%d/%m/%Y %H:%M") + "\n")
         job.qr(t.ticket_id, module_size=5, native=True)
-        self._line(job, _("Please wait until your number is called."), self.CLOSING_SIZE)
+        self.line(job, _("Please wait until your number is called."), self.CLOSING_SIZE)
         job.feed(2)
         job.cut()
         return job.to_bytes()

@@ -1,0 +1,97 @@
+"""Staff commands against the real simulated printer: doctor, test-print, print-preview."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from drivers.printer import decode_job
+from kiosk.cli import main
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_doctor_reports_a_healthy_printer(sim_printer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--printer", sim_printer.url, "--json"]) == 0
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["url"] == sim_printer.url
+    assert (report["state"], report["paper"], report["can_print"]) == ("ONLINE", "FULL", True)
+    assert report["capabilities"]["width_dots"] == 576
+
+
+@pytest.mark.parametrize(("fault", "state", "paper"), [
+    ("paper-out", "USERERROR", "OUT"),
+    ("paper-low", "ONLINE", "LOW"),
+    ("cover-open", "USERERROR", None),
+])
+def test_doctor_names_the_fault(sim_printer, capsys: pytest.CaptureFixture[str], fault: str,
+                                state: str, paper: str | None) -> None:
+    sim_printer.set_fault(fault)
+    code = main(["doctor", "--printer", sim_printer.url, "--json"])
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["state"] == state
+    if paper:
+        assert report["paper"] == paper
+    assert code == (0 if report["can_print"] else 1)
+    if fault == "cover-open":
+        assert report["cover_open"] is True
+
+
+def test_doctor_on_an_unreachable_printer_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"tcp://127.0.0.1:{closed_port()}"
+    assert main(["doctor", "--printer", url]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL printer") and url in out
+
+
+def test_doctor_with_a_bad_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--printer", "tcp://printer:notaport"]) == 2
+    assert capsys.readouterr().err.startswith("kiosk: error: --printer 'tcp://printer:notaport'")
+
+
+def test_test_print_shows_every_language_and_a_readable_qr(sim_printer, tmp_path: Path,
+                                                          capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["test-print", "--printer", sim_printer.url]) == 0
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    raw = sim_printer.jobs[0]
+    job = decode_job(raw)
+    assert job.qr_payloads == [b"TEST-PRINT"] and len(job.cuts) == 1
+    assert "English (en)" in [t.strip() for t in job.texts]
+    assert len(job.images) >= 4  # Vietnamese and Kơho names and letters, drawn as raster
+    jobfile = tmp_path / "job.bin"
+    jobfile.write_bytes(raw)
+    png = tmp_path / "job.png"
+    assert main(["print-preview", str(jobfile), "--png", str(png)]) == 0
+    with Image.open(png) as img:
+        assert img.width == 576
+        assert [r.text for r in zxingcpp.read_barcodes(img.convert("L"))] == ["TEST-PRINT"]
+
+
+def test_test_print_refuses_an_empty_printer(sim_printer, capsys) -> None:  # type: ignore[no-untyped-def]
+    sim_printer.set_fault("paper-out")
+    assert main(["test-print", "--printer", sim_printer.url]) == 1
+    assert "cannot print" in capsys.readouterr().err
+    assert sim_printer.jobs == []
+
+
+def test_print_preview_of_a_missing_file_is_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nope.bin"
+    assert main(["print-preview", str(missing), "--png", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope.bin" in err and "cannot be read" in err
+
+
+def test_print_preview_survives_garbage(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    jobfile = tmp_path / "garbage.bin"
+    jobfile.write_bytes(bytes(range(256)) * 8 + b"\x1d\x76\x30\x00\xff\xff\xff\xff")
+    assert main(["print-preview", str(jobfile), "--png", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").exists()
