@@ -50,6 +50,8 @@ class Config:
     data_dir: Path
     printer_url: str
     paper_width: int
+    printer_profile: str
+    printer_tcvn3: bool
     services: tuple[ServiceArea, ...]
     source: str = field(default=str(DEFAULT_CONFIG))
 
@@ -168,7 +170,7 @@ KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
-    "devices": {"printer", "paper_width"},
+    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3"},
     "services[]": {"letter", "name", "counters"},
 }
 
@@ -229,6 +231,21 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     if width not in (384, 576) or isinstance(width, bool):
         raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)
 
+    profile = devices.get("printer_profile", "TM-T20II")
+    from drivers.printer.job import make_profile
+
+    try:
+        if not isinstance(profile, str) or not profile:
+            raise ValueError
+        make_profile(profile, int(width))
+    except (ValueError, KeyError):
+        raise c.fail("devices.printer_profile",
+                     "expected a python-escpos printer profile name such as TM-T20II",
+                     profile) from None
+    tcvn3 = devices.get("printer_tcvn3", False)
+    if not isinstance(tcvn3, bool):
+        raise c.fail("devices.printer_tcvn3", "expected true or false", tcvn3)
+
     services = raw.get("services")
     if not isinstance(services, list) or not services:
         raise c.fail("services", "expected at least one [[services]] table")
@@ -261,6 +278,8 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
         printer_url=printer,
         paper_width=int(width),
+        printer_profile=profile,
+        printer_tcvn3=tcvn3,
         services=tuple(areas),
         source=str(path),
     )

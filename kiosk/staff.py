@@ -52,6 +52,14 @@ def test_page(config: Config, printer_url: str, job: TicketJob, now: datetime) -
         layout.line(job, f"{language_name(lang)} ({lang})", 26, bold=True)
         layout.line(job, SAMPLE_LETTERS.get(lang, lang), 24)
     job.feed(1)
+    sample = "Tiếng Việt: Trung tâm Phục vụ hành chính công ĐẤT ĐAI"
+    if job.has_tcvn3:
+        # The operator compares this line with the raster above before switching on
+        # devices.printer_tcvn3 in the config.
+        job.text("Code pages 30/31 TCVN-3 (printer font):\n")
+        job.vietnamese_text(sample + "\n")
+    else:
+        job.text(f"No TCVN-3 code page in profile {job.profile_name}\n")
     job.text("Code page PC437 (printer font):\n")
     # 48 characters fit a line of 80 mm paper in font A.
     job.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789\n")

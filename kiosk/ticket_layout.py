@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from drivers.printer import TicketJob
+from drivers.printer import TicketJob, tcvn3
 from kiosk.i18n import translate
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 
@@ -101,15 +101,19 @@ class TicketLayout:
     AHEAD_SIZE = 24
     CLOSING_SIZE = 22
 
-    def __init__(self, width_dots: int = 576, profile: str | None = None) -> None:
+    def __init__(self, width_dots: int = 576, profile: str | None = None,
+                 tcvn3: bool = False) -> None:
         self.width_dots = width_dots
         self.profile = profile
+        self.tcvn3 = tcvn3  # the operator confirmed TCVN-3 prints right (see test-print)
 
     def line(self, job: TicketJob, text: str, size: int, bold: bool = False,
              mult: int = 1) -> None:
         """One line: printer text when it can be, else raster of the bundled font."""
         if is_printer_text(text):
             job.text(text + "\n", width_mult=mult, height_mult=mult, bold=bold)
+        elif self.tcvn3 and job.has_tcvn3 and tcvn3.can_encode(text):
+            job.vietnamese_text(text + "\n", width_mult=mult, height_mult=mult, bold=bold)
         else:
             job.raster(render_text(text, size, bold, self.width_dots - 2 * SIDE_MARGIN_DOTS))
             job.feed(1)
@@ -124,7 +128,8 @@ class TicketLayout:
         job.text(t.number + "\n", width_mult=4, height_mult=4, bold=True)
         self.line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
         job.text(t.issued_at.strftime("%d/%m/%Y %H:%M") + "\n")
-        job.qr(t.ticket_id, module_size=5, native=True)
+        # Native QR is a few dozen bytes; as an image it is kilobytes.
+        job.qr(t.ticket_id, module_size=5, native=job.native_qr)
         self.line(job, _("Please wait until your number is called."), self.CLOSING_SIZE)
         job.feed(2)
         job.cut()

@@ -48,7 +48,8 @@ class TicketService:
         # for its shared, locked access to the printer.
         self.printers = printers or PrinterSupervisor(config.printer_url)
         self._now = now or (lambda: datetime.now(self.tz))
-        self.layout = TicketLayout(width_dots=config.paper_width)
+        self.layout = TicketLayout(config.paper_width, config.printer_profile,
+                                   tcvn3=config.printer_tcvn3)
 
     def issue_ticket(self, service: str, lang: str) -> IssuedTicket:
         """Always returns a ticket with a committed number; `printed` says if it printed.

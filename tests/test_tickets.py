@@ -209,3 +209,24 @@ def test_standard_ticket_on_80_mm_needs_at_most_4_kb(lang: str) -> None:
     """A whole-ticket raster is ~29 KB (30 s at 9600 baud); ours must stay under 4 KB."""
     job = _compose(lang=lang, ahead=12)
     assert len(job) <= 4096, len(job)
+
+
+def test_tcvn3_switched_on_sends_vietnamese_as_printer_text(config, store, sim_printer) -> None:
+    cfg = replace(config, printer_tcvn3=True)
+    ticket = TicketService(cfg, store).issue_ticket("C", "vi")
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    raw = sim_printer.jobs[0]
+    job = decode_job(raw)
+    texts = [t.strip() for t in job.texts]
+    assert cfg.centre_name("vi") in texts and cfg.service("C").name("vi") in texts
+    assert translate("vi", "People ahead: {count}").format(count=ticket.people_ahead) in texts
+    assert job.images == []  # nothing left to rasterise
+    assert len(raw) < 1024
+
+
+def test_tcvn3_never_carries_kho_letters() -> None:
+    content = TicketContent("00ff00ff00ff00ff", "A001", "Trung tâm", "ƀơ̆ service", 0,
+                            datetime(2026, 11, 28, 9, 30, tzinfo=HCM), "kpm")
+    job = decode_job(TicketLayout(576, tcvn3=True).compose(content))
+    assert "Trung tâm" in [t.strip() for t in job.texts]
+    assert len(job.images) == 1  # the service name with K'Ho letters is drawn

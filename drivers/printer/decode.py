@@ -13,14 +13,16 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
+from . import tcvn3  # registers the TCVN-3 codecs
 from .escpos_stream import CMD, CTRL, INCOMPLETE, TEXT, UNKNOWN, Token, iter_tokens
 
-# ESC t n -> Python codec. Pages Python lacks (TCVN-3 = 30/31 ...) fall back to latin-1, so
+# ESC t n -> Python codec. Pages without a codec fall back to latin-1, so
 # decoding never fails; the caller can see which page was in effect in TextLine.codepage.
 CODEPAGES = {
     0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 17: "cp866",
     18: "cp852", 19: "cp858", 45: "cp1250", 46: "cp1251", 47: "cp1253", 48: "cp1254",
     49: "cp1255", 50: "cp1256", 51: "cp1257", 52: "cp1258",
+    **tcvn3.CODEC_NAMES,
 }
 FALLBACK_CODEC = "latin-1"
 _ALIGN = {0: "left", 48: "left", 1: "center", 49: "center", 2: "right", 50: "right"}

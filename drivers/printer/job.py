@@ -25,6 +25,7 @@ from escpos.exceptions import ImageWidthError
 from escpos.printer import Dummy
 from PIL import Image
 
+from . import tcvn3
 from .states import Unsupported
 
 DEFAULT_PROFILE = "TM-T20II"
@@ -111,6 +112,26 @@ class TicketJob:
         if ascii_text:
             self._p.text(ascii_text)
             self._line_open = not ascii_text.endswith("\n")
+        return self
+
+    @property
+    def has_tcvn3(self) -> bool:
+        """The profile lists the TCVN-3 code pages (30 and 31) for Vietnamese text."""
+        pages = getattr(self._profile, "profile_data", {}).get("codePages", {})
+        return all(pages.get(str(n)) == name for n, name in tcvn3.PAGES.items())
+
+    def vietnamese_text(self, text: str, width_mult: int = 1, height_mult: int = 1,
+                        bold: bool = False) -> TicketJob:
+        """Vietnamese as printer text through the TCVN-3 code pages (bytes instead of a
+        raster). Only for printers whose operator checked the test page: many cheap
+        printers claim the pages but print other glyphs."""
+        if not self.has_tcvn3:
+            raise Unsupported(f"profile {self.profile_name} has no TCVN-3 code pages")
+        if not tcvn3.can_encode(text.replace("\n", "")):
+            raise ValueError(f"{text!r} has letters TCVN-3 lacks; rasterise it instead")
+        self.text("", width_mult, height_mult, bold)  # sets the style only
+        self._p._raw(tcvn3.encode(text))
+        self._line_open = not text.endswith("\n")
         return self
 
     def raster(self, img: Image.Image) -> TicketJob:
