@@ -1,7 +1,7 @@
 """ESC/POS ticket printer driver: status vocabulary, job composition, decoding, transports."""
 
 from . import _escpos_compat  # noqa: F401  (first: see its docstring)
-from .decode import DecodedJob, decode_job, render_job_png
+from .decode import DecodedJob, decode_job, render_job_png, save_job_png
 from .escpos_stream import Token, Tokenizer, tokenize
 from .job import TicketJob
 from .states import (
@@ -16,7 +16,7 @@ from .states import (
     Unsupported,
 )
 from .status import is_status_reply, parse_status, pick_status_byte
-from .ticket_printer import TicketPrinter, open_printer, parse_printer_url
+from .ticket_printer import PrinterUrl, TicketPrinter, open_printer, parse_printer_url
 
 __all__ = [
     "CoverOpen",
@@ -28,6 +28,7 @@ __all__ = [
     "PrinterError",
     "PrinterStatus",
     "PrinterTimeout",
+    "PrinterUrl",
     "TicketJob",
     "TicketPrinter",
     "Token",
@@ -40,5 +41,6 @@ __all__ = [
     "parse_status",
     "pick_status_byte",
     "render_job_png",
+    "save_job_png",
     "tokenize",
 ]

@@ -7,7 +7,9 @@ graphics are counted as ``ignored`` rather than drawn.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import qrcode
 import qrcode.constants
@@ -408,3 +410,13 @@ def render_job_png(data: bytes, width_dots: int = 576) -> Image.Image:
         page.paste(block, (x, y))
         y += block.height
     return page
+
+
+def save_job_png(data: bytes, path: Path | str, width_dots: int = 576) -> Path:
+    """Render ``data`` with render_job_png() and write it to ``path`` as PNG, atomically
+    (a viewer watching the folder never opens half a file)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    render_job_png(data, width_dots).save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path
