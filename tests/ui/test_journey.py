@@ -233,7 +233,8 @@ def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
         k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
         k.harness.next_frame()
         assert shown(k) == "services"
-        assert k.app.screen("services").ids.status.text.startswith("Sorry, no number")
+        problem = k.app.screen("services").ids.problem
+        assert problem.opacity == 1 and problem.text.startswith("Sorry, no number")
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
