@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import re
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,8 @@ log = logging.getLogger("kiosk")
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-FAULTS = ("paper-out", "paper-low", "cover-open", "offline")
+FAULTS = ("paper-out", "paper-low", "cover-open", "offline", "silent", "garbage", "slow",
+          "disconnect-mid-job")
 
 
 class UsageError(Exception):
@@ -72,8 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim = p.add_subparsers(dest="device", required=True, parser_class=OneLineParser)
     sp = sim.add_parser("printer", help="an ESC/POS printer on TCP")
     _common(sp)
-    sp.add_argument("--listen", default="127.0.0.1:9100", help="HOST:PORT (default %(default)s)")
+    where = sp.add_mutually_exclusive_group()
+    where.add_argument("--listen", default=None,
+                       help="HOST:PORT to listen on (default 127.0.0.1:9100)")
+    where.add_argument("--pty", type=Path, metavar="LINK",
+                       help="serve on a pty whose device is linked at LINK (serial://LINK)")
+    sp.add_argument("--baudrate", type=int,
+                    help="emulate a serial link this slow (10 bits per byte)")
     sp.add_argument("--jobs", type=Path, help="folder to write each received job to")
+    sp.add_argument("--png", action="store_true", help="also draw each job as a PNG in --jobs")
     sp.add_argument("--fault", choices=FAULTS, help="start with this fault")
 
     p = sub.add_parser("doctor", help="check every configured device (or one printer)")
@@ -158,21 +167,30 @@ def cmd_ticket(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_printer(args: argparse.Namespace) -> int:
-    host, port = _host_port(args.listen)
+    if args.baudrate is not None and not 50 <= args.baudrate <= 4_000_000:
+        raise UsageError(f"--baudrate {args.baudrate}: expected 50 to 4000000")
+    if args.png and not args.jobs:
+        raise UsageError("--png needs --jobs DIR to write the pictures to")
+    host, port = _host_port(args.listen or "127.0.0.1:9100")
     from drivers.sim import SimPrinter
 
     if args.jobs:
         args.jobs.mkdir(parents=True, exist_ok=True)
     _setup_logging()
     try:
-        printer = SimPrinter(host=host, port=port, jobs_dir=args.jobs).start()
-    except OSError as exc:
-        print(f"kiosk: cannot listen on {args.listen}: {exc.strerror or exc}", file=sys.stderr)
+        printer = SimPrinter(host=host, port=port, jobs_dir=args.jobs, pty_link=args.pty,
+                             baudrate=args.baudrate, render_png=args.png).start()
+    except (OSError, ValueError) as exc:
+        where = args.pty or args.listen or "127.0.0.1:9100"
+        print(f"kiosk: cannot serve on {where}: {getattr(exc, 'strerror', None) or exc}",
+              file=sys.stderr)
         return EXIT_FAILED
     if args.fault:
         printer.set_fault(args.fault)
     print(f"simulated printer on {printer.url}" + (f", jobs in {args.jobs}" if args.jobs else ""),
           flush=True)
+    # Stop cleanly on SIGTERM too (systemd, a test ending it): the pty link is removed.
+    signal.signal(signal.SIGTERM, lambda *_: printer.stop())
     try:
         printer.wait()
     except KeyboardInterrupt:

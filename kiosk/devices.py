@@ -1,8 +1,10 @@
 """Device supervision: one owner per printer, polled in the background, changes announced.
 
-A port-9100 printer serves one connection at a time, so the poller and the ticket service
-share one TicketPrinter under a lock and close the connection after each use (a staff
-member's `kiosk ticket` on another machine must not be locked out).
+The poller and the ticket service share one TicketPrinter under a lock. A port-9100
+printer serves one connection at a time, so a TCP connection is closed after each use (a
+staff member's `kiosk ticket` on another machine must not be locked out). Serial and USB
+links stay open: reopening a serial port toggles DTR and python-escpos resets a USB
+printer on every open.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class PrinterSupervisor:
         self.max_backoff = max_backoff
         self._factory = printer_factory
         self._printer: TicketPrinter | None = None
+        self.close_after_use = url.split(":", 1)[0].lower() == "tcp"
         self._lock = threading.Lock()
         self._listeners: list[Callable[[PrinterStatus], None]] = []
         self._stop = threading.Event()
@@ -89,7 +92,8 @@ class PrinterSupervisor:
             try:
                 yield self._printer
             finally:
-                self._printer.close()
+                if self.close_after_use:
+                    self._printer.close()
 
     def check_now(self) -> PrinterStatus:
         try:
@@ -112,6 +116,9 @@ class PrinterSupervisor:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
+        with self._lock:
+            if self._printer is not None:
+                self._printer.close()
 
     def poll_soon(self) -> None:
         """Check again now (e.g. staff say the paper was changed)."""

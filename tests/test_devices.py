@@ -84,3 +84,37 @@ def test_polling_and_printing_share_the_printer_without_blocking(config, store,
         sup.stop()
     assert all(t.printed for t in tickets), [t.problem for t in tickets]
     assert sim_printer.wait_for_jobs(10, timeout=10)
+
+
+def test_supervisor_sees_an_unplugged_serial_printer_and_its_return(tmp_path) -> None:
+    from drivers.sim import SimPrinter
+
+    with SimPrinter(pty_link=tmp_path / "ttyPRINTER", baudrate=115200) as sim:
+        sup = PrinterSupervisor(sim.url)
+        assert not sup.close_after_use  # serial stays open between polls
+        try:
+            assert sup.check_now().state is DeviceState.ONLINE
+            sim.unplug()
+            assert not sup.check_now().can_print
+            sim.replug()
+            assert sup.check_now().state is DeviceState.ONLINE
+        finally:
+            sup.stop()
+
+
+def test_tickets_over_a_serial_link(config, store, tmp_path) -> None:
+    from dataclasses import replace
+
+    from drivers.printer import decode_job
+    from drivers.sim import SimPrinter
+
+    with SimPrinter(pty_link=tmp_path / "ttyPRINTER", baudrate=115200) as sim:
+        cfg = replace(config, printer_url=sim.url)
+        sup = PrinterSupervisor(sim.url)
+        try:
+            ticket = TicketService(cfg, store, printers=sup).issue_ticket("A", "kpm")
+        finally:
+            sup.stop()
+        assert ticket.printed
+        assert sim.wait_for_jobs(1, timeout=10)
+        assert decode_job(sim.jobs[0]).qr_payloads == [ticket.id.encode()]
