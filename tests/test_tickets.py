@@ -231,3 +231,23 @@ def test_tcvn3_never_carries_kho_letters() -> None:
     job = decode_job(TicketLayout(576, tcvn3=True).compose(content))
     assert "Trung tâm" in [t.strip() for t in job.texts]
     assert len(job.images) == 1  # the service name with K'Ho letters is drawn
+
+
+def test_cli_sim_printer_on_a_pty_with_a_slow_link(tmp_path) -> None:
+    link = tmp_path / "ttyPRINTER"
+    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--pty", str(link),
+                            "--baudrate", "38400", "--jobs", str(tmp_path / "jobs"), "--png"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = sim.stdout.readline()
+        assert line.startswith(f"simulated printer on serial://{link}?baudrate=38400")
+        url = line.split()[3].rstrip(",")
+        proc = run_cli("ticket", "--service", "A", "--lang", "kpm", "--printer", url,
+                       "--data-dir", str(tmp_path / "data"), "--json")
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert not link.exists()  # the simulator removes its link when it stops
+    assert sorted(p.name for p in (tmp_path / "jobs").iterdir()) == ["job-0001.bin",
+                                                                    "job-0001.png"]
