@@ -29,7 +29,7 @@ from kiosk.tickets import TicketService
 BAUDS = (9600, 38400, 115200)
 
 
-def standard_ticket(lang: str, width: int) -> bytes:
+def standard_ticket(lang: str, width: int, tcvn3: bool = False) -> bytes:
     cfg = load_config()
     content = TicketContent(
         ticket_id="3f9a0c71d2e84b65",
@@ -40,7 +40,7 @@ def standard_ticket(lang: str, width: int) -> bytes:
         issued_at=datetime(2026, 11, 28, 9, 41, tzinfo=ZoneInfo(cfg.timezone)),
         lang=lang,
     )
-    return TicketLayout(width_dots=width).compose(content)
+    return TicketLayout(width_dots=width, tcvn3=tcvn3).compose(content)
 
 
 def whole_raster(job: bytes, width: int) -> bytes:
@@ -50,6 +50,23 @@ def whole_raster(job: bytes, width: int) -> bytes:
     page = page.crop((0, 0, width, bbox[3]))
     raster = TicketJob(width_dots=width).init().raster(page).cut()
     return raster.to_bytes()
+
+
+def serial_print_time(job: bytes, baud: int) -> float:
+    """Seconds for print_job over a pty whose simulator paces bytes like a real line."""
+    from drivers.printer import open_printer
+
+    with tempfile.TemporaryDirectory() as folder:
+        with SimPrinter(pty_link=Path(folder) / "tty", baudrate=baud) as sim:
+            printer = open_printer(sim.url, timeout=5)
+            try:
+                printer.status()  # connect first: time only the job
+                start = time.perf_counter()
+                printer.print_job(job)
+                elapsed = time.perf_counter() - start
+            finally:
+                printer.close()
+    return elapsed
 
 
 def latency(count: int) -> list[float]:
@@ -79,6 +96,12 @@ def main() -> None:
             wire = ", ".join(f"{len(job) * 10 / baud:.2f} s @{baud}" for baud in BAUDS)
             print(f"  {lang:3} {width} dots: {len(job):6,d} B [{len(base):6,d} B, "
                   f"{len(base) / len(job):.1f}x]  on the wire: {wire}")
+    for lang in ("vi", "kpm"):
+        print(f"  {lang:3} 576 dots with printer_tcvn3 = true: "
+              f"{len(standard_ticket(lang, 576, tcvn3=True)):,d} B")
+    job = standard_ticket("kpm", 576)
+    measured = ", ".join(f"{serial_print_time(job, baud):.2f} s @{baud}" for baud in BAUDS)
+    print(f"K'Ho ticket, 80 mm, print_job over a paced pty (incl. status checks): {measured}")
     times = sorted(latency(args.tickets))
     p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
     print(f"issue_ticket to last byte at the printer, loopback TCP, {len(times)} tickets: "
