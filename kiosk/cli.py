@@ -204,14 +204,15 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.env import prepare
 
     prepare(fullscreen=fullscreen)
-    from kiosk.devices import PrinterSupervisor
+    from kiosk.devices import PrinterSupervisor, printer_url
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
 
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     store = TicketStore(open_database(sqlite_url(cfg.database_path)))
-    printers = PrinterSupervisor(cfg.printer_url).start()
+    printers = PrinterSupervisor(
+        printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen)
         app.run()
@@ -267,15 +268,16 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def _printer_url(args: argparse.Namespace, cfg: Config) -> str:
-    if not args.printer:
-        return cfg.printer_url
+    """--printer or the configured printer, with the config's profile and paper width."""
     from drivers.printer import PrinterError, parse_printer_url
+    from kiosk.devices import printer_url
 
-    try:
-        parse_printer_url(args.printer)
-    except (ValueError, PrinterError) as exc:
-        raise UsageError(f"--printer {args.printer!r}: {exc}") from None
-    return args.printer
+    if args.printer:
+        try:
+            parse_printer_url(args.printer)
+        except (ValueError, PrinterError) as exc:
+            raise UsageError(f"--printer {args.printer!r}: {exc}") from None
+    return printer_url(args.printer or cfg.printer_url, cfg.printer_profile, cfg.paper_width)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from drivers.printer import (
     DeviceState,
@@ -26,6 +27,16 @@ from drivers.printer import (
 log = logging.getLogger(__name__)
 
 NOT_CHECKED = PrinterStatus(DeviceState.UNKNOWN, PaperState.UNKNOWN, detail="not checked yet")
+
+
+def printer_url(url: str, profile: str, width_dots: int) -> str:
+    """The configured URL with the config's profile and paper width, unless the URL itself
+    says otherwise (its query wins: staff may test another printer with --printer)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.setdefault("profile", profile)
+    query.setdefault("width_dots", str(width_dots))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def describe(status: PrinterStatus) -> str:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from drivers.printer import PrinterError, TicketPrinter
 from kiosk.config import Config
-from kiosk.devices import PrinterSupervisor, describe
+from kiosk.devices import PrinterSupervisor, describe, printer_url
 from kiosk.store import TicketRecord, TicketStore
 from kiosk.ticket_layout import TicketContent, TicketLayout
 
@@ -46,7 +46,8 @@ class TicketService:
         self.tz = ZoneInfo(config.timezone)
         # Without a running supervisor (the `kiosk ticket` command) this one is only used
         # for its shared, locked access to the printer.
-        self.printers = printers or PrinterSupervisor(config.printer_url)
+        self.printers = printers or PrinterSupervisor(
+            printer_url(config.printer_url, config.printer_profile, config.paper_width))
         self._now = now or (lambda: datetime.now(self.tz))
         self.layout = TicketLayout(config.paper_width, config.printer_profile,
                                    tcvn3=config.printer_tcvn3)

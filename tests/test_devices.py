@@ -118,3 +118,20 @@ def test_tickets_over_a_serial_link(config, store, tmp_path) -> None:
         assert ticket.printed
         assert sim.wait_for_jobs(1, timeout=10)
         assert decode_job(sim.jobs[0]).qr_payloads == [ticket.id.encode()]
+
+
+def test_printer_url_carries_the_configured_profile_and_width() -> None:
+    from kiosk.devices import printer_url
+
+    assert printer_url("tcp://10.0.0.5:9100", "TM-T20II", 384) == (
+        "tcp://10.0.0.5:9100?profile=TM-T20II&width_dots=384")
+    assert printer_url("serial:///dev/ttyUSB0?baudrate=9600&width_dots=576", "TM-T20II", 384) == (
+        "serial:///dev/ttyUSB0?baudrate=9600&width_dots=576&profile=TM-T20II")
+
+
+def test_58_mm_printer_reports_its_width(sim_printer) -> None:
+    from kiosk.devices import printer_url
+
+    sup = PrinterSupervisor(printer_url(sim_printer.url, "TM-T20II", 384))
+    with sup.printer() as printer:
+        assert printer.capabilities()["width_dots"] == 384

@@ -23,7 +23,7 @@ def closed_port() -> int:
 def test_doctor_reports_a_healthy_printer(sim_printer, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--printer", sim_printer.url, "--json"]) == 0
     [report] = json.loads(capsys.readouterr().out)
-    assert report["url"] == sim_printer.url
+    assert report["url"] == f"{sim_printer.url}?profile=TM-T20II&width_dots=576"
     assert (report["state"], report["paper"], report["can_print"]) == ("ONLINE", "FULL", True)
     assert report["capabilities"]["width_dots"] == 576
 
@@ -50,7 +50,7 @@ def test_doctor_on_an_unreachable_printer_exits_1(capsys: pytest.CaptureFixture[
     url = f"tcp://127.0.0.1:{closed_port()}"
     assert main(["doctor", "--printer", url]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("FAIL printer") and url in out
+    assert out.startswith(f"FAIL printer  {url}?profile=")
 
 
 def test_doctor_with_a_bad_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
