@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from drivers.printer import (
     DeviceState,
@@ -32,11 +32,12 @@ NOT_CHECKED = PrinterStatus(DeviceState.UNKNOWN, PaperState.UNKNOWN, detail="not
 def printer_url(url: str, profile: str, width_dots: int) -> str:
     """The configured URL with the config's profile and paper width, unless the URL itself
     says otherwise (its query wins: staff may test another printer with --printer)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    # Split by hand: urlunsplit would turn serial:///dev/x into serial:/dev/x.
+    base, _, query_text = url.partition("?")
+    query = dict(parse_qsl(query_text, keep_blank_values=True))
     query.setdefault("profile", profile)
     query.setdefault("width_dots", str(width_dots))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return f"{base}?{urlencode(query)}"
 
 
 def describe(status: PrinterStatus) -> str:
