@@ -12,6 +12,7 @@ import logging
 import re
 import signal
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -166,6 +167,37 @@ def cmd_ticket(args: argparse.Namespace) -> int:
     return 0
 
 
+SIM_COMMANDS = "a fault name, ok, unplug, replug or jobs"
+
+
+def _control_from_stdin(printer) -> None:  # type: ignore[no-untyped-def]
+    """Lets a developer change the simulated printer at run time by typing a line:
+    a fault (paper-out ...), "ok" to clear it, "unplug", "replug", or "jobs"."""
+
+    def read() -> None:
+        for line in sys.stdin:
+            word = line.strip()
+            if not word:
+                continue
+            if word in FAULTS:
+                printer.set_fault(word)
+            elif word in ("ok", "none"):
+                printer.set_fault(None)
+            elif word == "unplug":
+                printer.unplug()
+            elif word == "replug":
+                printer.replug()
+            elif word == "jobs":
+                print(f"{len(printer.jobs)} jobs printed", flush=True)
+                continue
+            else:
+                print(f"unknown command {word!r}; expected {SIM_COMMANDS}", flush=True)
+                continue
+            print(f"simulated printer: {word}", flush=True)
+
+    threading.Thread(target=read, name="sim-printer-control", daemon=True).start()
+
+
 def cmd_sim_printer(args: argparse.Namespace) -> int:
     if args.baudrate is not None and not 50 <= args.baudrate <= 4_000_000:
         raise UsageError(f"--baudrate {args.baudrate}: expected 50 to 4000000")
@@ -187,8 +219,9 @@ def cmd_sim_printer(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.fault:
         printer.set_fault(args.fault)
-    print(f"simulated printer on {printer.url}" + (f", jobs in {args.jobs}" if args.jobs else ""),
-          flush=True)
+    print(f"simulated printer on {printer.url}" + (f", jobs in {args.jobs}" if args.jobs else "")
+          + f"; type {SIM_COMMANDS} to change it", flush=True)
+    _control_from_stdin(printer)
     # Stop cleanly on SIGTERM too (systemd, a test ending it): the pty link is removed.
     signal.signal(signal.SIGTERM, lambda *_: printer.stop())
     try:
@@ -227,7 +260,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     cfg = _config(args)
     _setup_logging()
     with SimPrinter() as printer:
-        log.info("simulated printer on %s", printer.url)
+        log.info("simulated printer on %s; type %s to change it", printer.url, SIM_COMMANDS)
+        _control_from_stdin(printer)
         return _run_ui(replace(cfg, printer_url=printer.url), args.fullscreen)
 
 

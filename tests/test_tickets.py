@@ -251,3 +251,31 @@ def test_cli_sim_printer_on_a_pty_with_a_slow_link(tmp_path) -> None:
     assert not link.exists()  # the simulator removes its link when it stops
     assert sorted(p.name for p in (tmp_path / "jobs").iterdir()) == ["job-0001.bin",
                                                                     "job-0001.png"]
+
+
+def test_cli_sim_printer_takes_faults_at_run_time(tmp_path) -> None:
+    port = free_port()
+    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--listen",
+                            f"127.0.0.1:{port}", "--jobs", str(tmp_path / "jobs")],
+                           cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    url = f"tcp://127.0.0.1:{port}"
+    data = str(tmp_path / "data")
+    try:
+        assert sim.stdout.readline().startswith(f"simulated printer on {url}")
+        sim.stdin.write("paper-out\n")
+        sim.stdin.flush()
+        assert sim.stdout.readline().strip() == "simulated printer: paper-out"
+        assert run_cli("ticket", "--service", "A", "--printer", url, "--data-dir", data
+                       ).returncode == 1
+        sim.stdin.write("ok\n")
+        sim.stdin.flush()
+        assert sim.stdout.readline().strip() == "simulated printer: ok"
+        assert run_cli("ticket", "--service", "A", "--printer", url, "--data-dir", data
+                       ).returncode == 0
+        sim.stdin.write("jobs\n")
+        sim.stdin.flush()
+        assert sim.stdout.readline().strip() == "1 jobs printed"
+    finally:
+        sim.terminate()
+        sim.wait(30)
