@@ -37,6 +37,7 @@ TICK_SECONDS = 0.5
 Factory.register("IconButton", cls=widgets.IconButton)
 Factory.register("IdleView", cls=widgets.IdleView)
 Factory.register("LanguageButton", cls=widgets.LanguageButton)
+Factory.register("FreshLabel", cls=widgets.FreshLabel)
 Factory.register("ServiceButton", cls=screens.ServiceButton)
 
 
