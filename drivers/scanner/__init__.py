@@ -1,0 +1,75 @@
+"""QR / barcode scanner driver: framing, host triggers, serial and keyboard-wedge sources."""
+
+from .framing import (
+    AIM_FAMILIES,
+    TERMINATORS,
+    Deduplicator,
+    Dropped,
+    FrameSplitter,
+    Scan,
+    symbology_for,
+)
+from .keymap import KeyDecoder
+from .scanner import (
+    Event,
+    Scanner,
+    ScannerStats,
+    ScannerUrl,
+    open_scanner,
+    parse_scanner_url,
+)
+from .states import (
+    DeviceNotReady,
+    DeviceState,
+    ScannerError,
+    ScannerStatus,
+    ScannerTimeout,
+    SsiChecksumError,
+    TriggerRejected,
+    Unsupported,
+)
+from .triggers import (
+    HONEYWELL_START,
+    HONEYWELL_STOP,
+    START_DECODE,
+    STOP_DECODE,
+    SsiDemux,
+    SsiPacket,
+    parse_ssi,
+    ssi_checksum,
+    ssi_packet,
+)
+
+__all__ = [
+    "AIM_FAMILIES",
+    "HONEYWELL_START",
+    "HONEYWELL_STOP",
+    "START_DECODE",
+    "STOP_DECODE",
+    "TERMINATORS",
+    "Deduplicator",
+    "DeviceNotReady",
+    "DeviceState",
+    "Dropped",
+    "Event",
+    "FrameSplitter",
+    "KeyDecoder",
+    "Scan",
+    "Scanner",
+    "ScannerError",
+    "ScannerStats",
+    "ScannerStatus",
+    "ScannerTimeout",
+    "ScannerUrl",
+    "SsiChecksumError",
+    "SsiDemux",
+    "SsiPacket",
+    "TriggerRejected",
+    "Unsupported",
+    "open_scanner",
+    "parse_scanner_url",
+    "parse_ssi",
+    "ssi_checksum",
+    "ssi_packet",
+    "symbology_for",
+]

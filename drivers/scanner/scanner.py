@@ -1,0 +1,830 @@
+"""The QR / barcode scanner device: chosen by URL, read on a thread, reconnects by itself.
+
+Like pyserial's ``serial_for_url`` (and the ticket printer), the URL scheme picks a source
+factory from a table (``_FACTORIES``). Schemes:
+
+``/dev/ttyACM0`` (a bare device path) or ``serial:///dev/ttyACM0?baudrate=9600``
+    A serial port through pyserial. Query options are pyserial keyword arguments: baudrate,
+    bytesize, parity (N E O M S), stopbits (1 1.5 2), rtscts, xonxoff, dsrdtr, exclusive.
+    ``exclusive`` defaults to 1 here: a second reader on the same port would silently steal
+    half the scans, so it gets "busy" instead. Prefer /dev/serial/by-id/... paths: they
+    survive replugging into another USB socket.
+``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT``
+    pyserial's own URL handlers, same options (rfc2217 adds ign_set_control, poll_modem,
+    timeout). ``spy://`` is refused: it would write every payload to a log.
+``evdev:///dev/input/eventN?grab=1``
+    A keyboard-wedge (USB HID) scanner through python-evdev (optional: ``pip install
+    evdev``). ``grab`` (default 1) takes the device for this process alone, so its keystrokes
+    do not also type into the kiosk's window. Keys map to characters as on a US keyboard;
+    Enter ends a frame. Read-only: no host trigger.
+
+Unknown query keys are a ValueError naming them.
+
+``Scanner`` owns one reader thread. Every finished frame becomes one event, in order: a
+``Scan``, or a ``Dropped`` saying why it was not one (too long, incomplete, no AIM id). Events
+go to ``callback`` if one was given, else to the ``scans`` queue. Repeats of a payload
+within ``dedupe_window`` s are not reported. If the link fails (cable out, scanner reset),
+the reader marks the scanner OFFLINE, retries opening with a back-off (0.2 s doubling to
+5 s by default) and goes back ONLINE when the device returns: callers never reopen.
+
+Payloads are never logged (they may come from an ID card); logs carry lengths, symbologies
+and reasons only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import queue
+import select
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Any, Literal, Protocol
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+import serial
+
+from .framing import (
+    DEFAULT_MAX_FRAME,
+    AimMode,
+    Deduplicator,
+    Dropped,
+    FrameSplitter,
+    Scan,
+    Terminator,
+)
+from .keymap import EV_KEY, KeyDecoder
+from .states import (
+    DeviceNotReady,
+    DeviceState,
+    ScannerError,
+    ScannerStatus,
+    ScannerTimeout,
+    TriggerRejected,
+    Unsupported,
+)
+from .triggers import (
+    HONEYWELL_START,
+    HONEYWELL_STOP,
+    NAK_CAUSES,
+    NAK_RESEND,
+    SSI_START_DECODE,
+    SSI_STATUS_RETRANSMIT,
+    SSI_STOP_DECODE,
+    SsiDemux,
+    SsiNoise,
+    SsiPacket,
+    ssi_packet,
+)
+
+log = logging.getLogger(__name__)
+
+Trigger = Literal["honeywell", "zebra-ssi"]
+TRIGGERS: tuple[str, ...] = ("honeywell", "zebra-ssi")
+SERIAL_PARAMS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr",
+                 "exclusive")
+# Options pyserial's URL handlers read from their own query ("logging" is left out: it calls
+# logging.basicConfig() and would log traffic, payloads included).
+HANDLER_PARAMS: dict[str, tuple[str, ...]] = {
+    "loop": (), "socket": (), "rfc2217": ("ign_set_control", "poll_modem", "timeout")}
+EVDEV_PARAMS = ("grab",)
+REFUSED_SCHEMES: dict[str, str] = {
+    "spy": "it logs all traffic, and scans may hold personal data",
+}
+EVDEV_MISSING = ("evdev:// (keyboard-wedge scanner) needs python-evdev, which is not "
+                 "installed: pip install 'lobby-kiosk[evdev]'")
+# The reader wakes at least this often (pyserial read timeout / select timeout): it bounds
+# how late close() and the frame-gap check can be.
+READ_SLICE = 0.05
+WRITE_TIMEOUT = 1.0
+DEFAULT_BACKOFF = (0.2, 5.0)
+DEFAULT_FRAME_GAP = 0.5
+DEFAULT_ACK_TIMEOUT = 1.0
+JOIN_TIMEOUT = 2.0
+
+
+# -- URL parsing ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScannerUrl:
+    scheme: str  # "serial" (bare paths too), "loop", "socket", "rfc2217", "evdev"
+    target: str  # what is opened: device path, or pyserial URL for its own handlers
+    options: dict[str, Any] = field(default_factory=dict)  # typed: pyserial kwargs / grab
+    url: str = ""
+    description: str = ""  # the URL without its query, for status and logs
+
+
+def _bool(value: str, key: str, url: str) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{key}={value!r} in scanner URL {url!r} is not a boolean (1/0, true/false)")
+
+
+def _int(value: str, key: str, url: str, lo: int, hi: int) -> int:
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{key}={value!r} in scanner URL {url!r} is not an integer") from None
+    if not lo <= n <= hi:
+        raise ValueError(f"{key}={n} in scanner URL {url!r} is not {lo}..{hi}")
+    return n
+
+
+def _serial_options(params: dict[str, str], url: str) -> dict[str, Any]:
+    """pyserial keyword arguments from the query, typed and range-checked."""
+    opts: dict[str, Any] = {}
+    for key in SERIAL_PARAMS:
+        if key not in params:
+            continue
+        value = params[key]
+        if key == "baudrate":
+            opts[key] = _int(value, key, url, 50, 4_000_000)
+        elif key == "bytesize":
+            opts[key] = _int(value, key, url, 5, 8)
+        elif key == "parity":
+            v = value.strip().upper()
+            if v not in serial.PARITY_NAMES:
+                raise ValueError(f"parity={value!r} in scanner URL {url!r}: expected one of "
+                                 f"{', '.join(serial.PARITY_NAMES)}")
+            opts[key] = v
+        elif key == "stopbits":
+            stop = {"1": 1, "1.5": 1.5, "2": 2}.get(value.strip())
+            if stop is None:
+                raise ValueError(f"stopbits={value!r} in scanner URL {url!r}: expected 1, 1.5 "
+                                 f"or 2")
+            opts[key] = stop
+        else:
+            opts[key] = _bool(value, key, url)
+    return opts
+
+
+def _absolute_path(parts: Any, url: str, scheme: str) -> str:
+    if parts.netloc not in ("", "localhost"):
+        raise ValueError(f"{scheme} scanner URL {url!r} must have an absolute path: "
+                         f"{scheme}:///dev/... (three slashes)")
+    path = unquote(parts.path)
+    if not path.startswith("/") or path.rstrip("/") == "" or "\x00" in path:
+        raise ValueError(f"{scheme} scanner URL {url!r} has no device path; expected "
+                         f"{scheme}:///dev/...")
+    return path
+
+
+def _host_port(parts: Any, url: str, scheme: str) -> tuple[str, int]:
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{scheme} scanner URL {url!r} must not contain user:password@")
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError(f"{scheme} scanner URL {url!r} has no host; expected "
+                         f"{scheme}://HOST:PORT")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{scheme} scanner URL {url!r}: port must be an integer 1..65535"
+                         ) from None
+    if port is None or not 1 <= port <= 65535:
+        raise ValueError(f"{scheme} scanner URL {url!r}: port must be 1..65535")
+    if parts.path not in ("", "/"):
+        raise ValueError(f"{scheme} scanner URL {url!r} must not have a path ({parts.path!r})")
+    return host, port
+
+
+def _allowed_params(scheme: str) -> tuple[str, ...]:
+    if scheme == "evdev":
+        return EVDEV_PARAMS
+    return SERIAL_PARAMS + HANDLER_PARAMS.get(scheme, ())
+
+
+def parse_scanner_url(url: str) -> ScannerUrl:
+    """Parse and validate a scanner URL (see the module doc). Raises ValueError only.
+    Syntax only: nothing is opened or imported (an evdev:// URL parses without evdev)."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("scanner URL is empty")
+    url = url.strip()
+    if "\x00" in url:
+        raise ValueError("scanner URL contains a NUL character")
+    if "://" not in url:
+        # A bare device path, as pyserial takes it.
+        if "?" in url:
+            raise ValueError(f"scanner device path {url!r} has a '?': options need a URL, "
+                             f"e.g. serial://{quote(url.split('?', 1)[0])}?baudrate=9600")
+        return ScannerUrl("serial", url, {"exclusive": True}, url, url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in REFUSED_SCHEMES:
+        raise ValueError(f"scanner URL scheme {scheme}:// is not allowed: "
+                         f"{REFUSED_SCHEMES[scheme]}")
+    if scheme not in _FACTORIES:
+        raise ValueError(f"unknown scanner URL scheme {scheme!r} in {url!r}; expected a device "
+                         f"path or one of {', '.join(s + '://' for s in _FACTORIES)}")
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise ValueError(f"malformed query string {parts.query!r} in scanner URL {url!r}"
+                         ) from None
+    params = dict(query)
+    twice = sorted(k for k, n in Counter(k for k, _ in query).items() if n > 1)
+    if twice:
+        raise ValueError(f"parameter(s) {', '.join(twice)} given more than once in scanner URL "
+                         f"{url!r}")
+    allowed = _allowed_params(scheme)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))} in scanner URL "
+                         f"{url!r}; allowed for {scheme}://: {', '.join(allowed)}")
+    if parts.fragment:
+        raise ValueError(f"scanner URL {url!r} must not have a #fragment")
+    description = url.split("?", 1)[0]
+
+    if scheme == "serial":
+        path = _absolute_path(parts, url, scheme)
+        options = {"exclusive": True, **_serial_options(params, url)}
+        return ScannerUrl(scheme, path, options, url, description)
+
+    if scheme == "evdev":
+        path = _absolute_path(parts, url, scheme)
+        grab = _bool(params["grab"], "grab", url) if "grab" in params else True
+        return ScannerUrl(scheme, path, {"grab": grab}, url, description)
+
+    handler: dict[str, str] = {}
+    if scheme == "loop":
+        if parts.netloc or parts.path not in ("", "/"):
+            raise ValueError(f"loop scanner URL {url!r} takes no host or path: loop://")
+    else:
+        _host_port(parts, url, scheme)
+    for key in HANDLER_PARAMS[scheme]:
+        if key == "timeout" and key in params:
+            try:
+                seconds = float(params[key])
+            except ValueError:
+                seconds = -1.0
+            if not 0 < seconds <= 600:  # also rejects nan
+                raise ValueError(f"timeout={params[key]!r} in scanner URL {url!r} is not "
+                                 f"a number of seconds 0..600")
+            handler[key] = repr(seconds)
+        elif key in params and _bool(params[key], key, url):
+            handler[key] = ""  # pyserial only looks at the key
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    target = f"{scheme}://{netloc}" + (f"?{urlencode(handler)}" if handler else "")
+    return ScannerUrl(scheme, target, _serial_options(params, url), url, description)
+
+
+# -- sources --------------------------------------------------------------------------------
+class Source(Protocol):
+    """Where scanner bytes come from. Errors are OSError (TimeoutError ...)."""
+
+    description: str
+    can_write: bool
+
+    def open(self) -> None: ...
+    def read(self, timeout: float) -> bytes: ...  # b"" if nothing came within ``timeout``
+    def write(self, data: bytes, timeout: float) -> None: ...
+    def close(self) -> None: ...
+
+
+def _as_oserror(e: BaseException) -> OSError:
+    """pyserial wraps OSErrors in SerialException, sometimes keeping only the message."""
+    if isinstance(e, serial.SerialTimeoutException):
+        return TimeoutError(str(e) or "write timeout")
+    if isinstance(e, OSError) and e.errno is not None:
+        # OSError(errno, text) picks the subclass: FileNotFoundError, PermissionError ...
+        return OSError(e.errno, e.strerror or str(e))
+    cause = e.__context__
+    if isinstance(cause, OSError) and cause.errno is not None:
+        return cause
+    return OSError(errno.EIO, str(e) or type(e).__name__)
+
+
+class SerialSource:
+    """pyserial's ``serial_for_url``: a device path, or a loop:// socket:// rfc2217:// URL."""
+
+    can_write = True
+
+    def __init__(self, target: str, options: dict[str, Any], description: str) -> None:
+        self.target = target
+        self.options = dict(options)
+        self.description = description
+        self._ser: serial.SerialBase | None = None
+
+    def open(self) -> None:
+        self.close()
+        try:
+            # open() flushes the input: whatever the scanner sent while nobody listened is gone
+            self._ser = serial.serial_for_url(self.target, timeout=READ_SLICE,
+                                              write_timeout=WRITE_TIMEOUT, **self.options)
+        except serial.SerialException as e:
+            raise _as_oserror(e) from None
+        except ValueError as e:  # a setting the port or driver refuses
+            raise OSError(errno.EINVAL, f"invalid serial setting: {e}") from None
+
+    def _port(self) -> serial.SerialBase:
+        if self._ser is None:
+            raise ConnectionError("not open")
+        return self._ser
+
+    def read(self, timeout: float) -> bytes:
+        # pyserial's timeout was set at open (READ_SLICE); ``timeout`` only documents it.
+        ser = self._port()
+        try:
+            return bytes(ser.read(ser.in_waiting or 1))  # waits <= READ_SLICE for one byte
+        except (serial.SerialException, OSError) as e:  # unplugged tty: EIO on in_waiting
+            raise _as_oserror(e) from None
+
+    def write(self, data: bytes, timeout: float) -> None:
+        ser = self._port()
+        try:
+            ser.write(data)  # bounded by WRITE_TIMEOUT
+            ser.flush()
+        except (serial.SerialException, OSError) as e:
+            raise _as_oserror(e) from None
+
+    def close(self) -> None:
+        ser, self._ser = self._ser, None
+        if ser is not None:
+            with contextlib.suppress(Exception):  # termios.error is no OSError
+                ser.close()
+
+
+class EvdevSource:
+    """A keyboard-wedge scanner's /dev/input/eventN through python-evdev (read-only)."""
+
+    can_write = False
+
+    def __init__(self, path: str, grab: bool, description: str) -> None:
+        import evdev  # the factory checked that it is installed
+
+        self._evdev = evdev
+        self.path = path
+        self.grab = grab
+        self.description = description
+        self._dev: Any = None
+        self._keys = KeyDecoder()
+
+    def open(self) -> None:
+        self.close()
+        dev = self._evdev.InputDevice(self.path)  # OSError: missing, permission ...
+        try:
+            if self.grab:
+                dev.grab()  # EBUSY if another process holds it
+        except OSError:
+            dev.close()
+            raise
+        self._keys.reset()
+        self._dev = dev
+
+    def read(self, timeout: float) -> bytes:
+        dev = self._dev
+        if dev is None:
+            raise ConnectionError("not open")
+        if not select.select([dev.fd], [], [], timeout)[0]:
+            return b""
+        try:
+            events = list(dev.read())
+        except BlockingIOError:
+            return b""
+        out = bytearray()
+        for ev in events:
+            if ev.type == EV_KEY:
+                out += self._keys.key(ev.code, ev.value)
+        return bytes(out)
+
+    def write(self, data: bytes, timeout: float) -> None:
+        raise Unsupported(f"{self.description}: a keyboard-wedge scanner cannot be sent "
+                          f"commands")
+
+    def close(self) -> None:
+        dev, self._dev = self._dev, None
+        if dev is None:
+            return
+        if self.grab:
+            with contextlib.suppress(OSError):
+                dev.ungrab()
+        with contextlib.suppress(OSError):
+            dev.close()
+
+
+def _serial_factory(u: ScannerUrl) -> Source:
+    return SerialSource(u.target, u.options, u.description)
+
+
+def _evdev_factory(u: ScannerUrl) -> Source:
+    try:
+        import evdev  # noqa: F401  (optional extra)
+    except ImportError:
+        raise Unsupported(EVDEV_MISSING) from None
+    return EvdevSource(u.target, bool(u.options.get("grab", True)), u.description)
+
+
+# scheme -> factory; a new transport registers here.
+_FACTORIES: dict[str, Callable[[ScannerUrl], Source]] = {
+    "serial": _serial_factory,
+    "loop": _serial_factory,
+    "socket": _serial_factory,
+    "rfc2217": _serial_factory,
+    "evdev": _evdev_factory,
+}
+
+
+def _open_failure(where: str, e: OSError) -> ScannerStatus:
+    why = e.strerror or str(e)
+    if isinstance(e, TimeoutError):
+        return ScannerStatus(DeviceState.OFFLINE, f"{where}: no answer to connect ({why})")
+    if isinstance(e, socket.gaierror):
+        return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot resolve host ({why})")
+    if isinstance(e, ConnectionRefusedError):
+        return ScannerStatus(DeviceState.NODEVICE,
+                             f"{where}: connection refused (nothing listening)")
+    if e.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+        return ScannerStatus(DeviceState.NODEVICE,
+                             f"{where}: no such device (unplugged or wrong path; {why})")
+    if e.errno in (errno.EACCES, errno.EPERM):
+        # Staff can fix it (udev rule, dialout/input group), so a user error, not hardware.
+        return ScannerStatus(DeviceState.USERERROR,
+                             f"{where}: permission denied (add the kiosk user to the dialout "
+                             f"or input group; {why})")
+    if e.errno in (errno.EBUSY, errno.EAGAIN):
+        return ScannerStatus(DeviceState.BUSY,
+                             f"{where}: device busy, in use by another program ({why})")
+    if e.errno == errno.EINVAL:
+        return ScannerStatus(DeviceState.USERERROR, f"{where}: {why}")
+    return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot open ({why})")
+
+
+# -- the device -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScannerStats:
+    frames: int = 0  # frames that became scans (duplicates included)
+    scans: int = 0  # scans reported
+    duplicates: int = 0  # scans suppressed as repeats
+    dropped: int = 0  # frames dropped (too long, incomplete, no AIM id)
+    overflowed: int = 0  # events lost because the queue was full
+    reconnects: int = 0  # times the link came back after being lost
+    ssi_noise: int = 0  # reply-shaped SSI packets with a bad checksum
+
+
+Event = Scan | Dropped
+
+
+class Scanner:
+    """One scanner and its reader thread. Made by ``open_scanner()``."""
+
+    def __init__(self, source: Source, url: str, *, splitter: FrameSplitter,
+                 dedupe: Deduplicator, trigger: Trigger | None = None,
+                 frame_gap: float | None = DEFAULT_FRAME_GAP,
+                 callback: Callable[[Event], None] | None = None,
+                 on_status: Callable[[ScannerStatus], None] | None = None,
+                 backoff: tuple[float, float] = DEFAULT_BACKOFF, queue_size: int = 256) -> None:
+        self.url = url
+        self.description = source.description
+        self.trigger = trigger
+        self.scans: queue.Queue[Event] = queue.Queue(maxsize=queue_size)
+        self._source = source
+        self._splitter = splitter
+        self._dedupe = dedupe
+        self._demux = SsiDemux() if trigger == "zebra-ssi" else None
+        self._frame_gap = frame_gap
+        self._callback = callback
+        self._on_status = on_status
+        self._backoff = backoff
+        self._cond = threading.Condition()  # status and stats
+        self._status = ScannerStatus(DeviceState.UNKNOWN, "not opened yet")
+        self._stats = ScannerStats()
+        self._io = threading.Lock()  # the source: open/close (reader) vs write (callers)
+        self._is_open = False
+        self._was_lost = False
+        self._cmd = threading.Lock()  # one trigger command at a time
+        self._replies: queue.Queue[SsiPacket] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- public -------------------------------------------------------------------------
+    def status(self) -> ScannerStatus:
+        with self._cond:
+            return self._status
+
+    def wait_status(self, state: DeviceState | set[DeviceState], timeout: float) -> bool:
+        """Wait until the state is ``state`` (or one of a set); False if ``timeout`` passed."""
+        wanted = {state} if isinstance(state, DeviceState) else set(state)
+        with self._cond:
+            return self._cond.wait_for(lambda: self._status.state in wanted, timeout)
+
+    @property
+    def stats(self) -> ScannerStats:
+        with self._cond:
+            return self._stats
+
+    def capabilities(self) -> dict[str, object]:
+        return {
+            "transport": self.description,
+            "trigger": self.trigger,
+            "can_write": self._source.can_write,
+            "keyboard_wedge": isinstance(self._source, EvdevSource),
+            "terminator": self._splitter.terminator,
+            "aim": self._splitter.aim,
+            "max_frame": self._splitter.max_frame,
+            "dedupe_window": self._dedupe.window,
+        }
+
+    def start_decode(self, timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
+        """Tell the scanner to start reading (host trigger). Zebra SSI: returns once the
+        scanner ACKed; ScannerTimeout without an answer, TriggerRejected on NAK."""
+        self._trigger_command(start=True, timeout=timeout)
+
+    def stop_decode(self, timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
+        """Tell the scanner to stop reading (host trigger); errors as start_decode()."""
+        self._trigger_command(start=False, timeout=timeout)
+
+    def send(self, data: bytes, timeout: float = WRITE_TIMEOUT) -> None:
+        """Send raw bytes to the scanner (menu / configuration commands).
+        DeviceNotReady if the link is down, ScannerTimeout if it does not take them,
+        Unsupported on a read-only source (keyboard wedge)."""
+        data = bytes(data)
+        with self._io:
+            if not self._source.can_write:
+                raise Unsupported(f"{self.description}: this scanner link is read-only")
+            if not self._is_open:
+                raise DeviceNotReady(f"{self.description}: not connected "
+                                     f"({self.status().detail})")
+            try:
+                self._source.write(data, timeout)
+            except TimeoutError:
+                raise ScannerTimeout(f"{self.description}: {len(data)} bytes not accepted "
+                                     f"within {WRITE_TIMEOUT:g} s") from None
+            except OSError as e:
+                raise DeviceNotReady(f"{self.description}: sending failed ({e})") from None
+
+    def close(self) -> None:
+        """Stop the reader (within about READ_SLICE) and close the device. Idempotent."""
+        self._stop.set()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(JOIN_TIMEOUT)
+        with self._io:
+            self._source.close()
+            self._is_open = False
+        self._set_status(ScannerStatus(DeviceState.OFFLINE, f"{self.description}: closed"))
+
+    def __enter__(self) -> Scanner:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- start-up -----------------------------------------------------------------------
+    def start(self) -> Scanner:
+        """First open attempt on the caller's thread (so when this returns, bytes the scanner
+        sends are not lost to the open's input flush), then the reader thread."""
+        if self._thread is not None:
+            raise RuntimeError("scanner already started")
+        self._try_open()
+        self._thread = threading.Thread(target=self._run, name=f"scanner {self.description}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    # -- reader thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        delay = self._backoff[0]
+        try:
+            while not self._stop.is_set():
+                if not self._is_open:
+                    if self._stop.wait(delay):
+                        break
+                    if self._try_open():
+                        delay = self._backoff[0]
+                    else:
+                        delay = min(delay * 2, self._backoff[1])
+                    continue
+                try:
+                    data = self._source.read(READ_SLICE)
+                except Exception as e:  # whatever it is, the link is unusable
+                    self._lost(e)
+                    continue
+                now = time.monotonic()
+                if data:
+                    self._process(data, now)
+                elif self._frame_gap is not None:
+                    gone = self._splitter.expire(now, self._frame_gap)
+                    if gone is not None:
+                        self._dropped(gone)
+        except Exception:  # a bug here must not silently kill scanning: say so
+            log.exception("scanner %s: reader thread failed", self.description)
+            self._set_status(ScannerStatus(DeviceState.HWERROR,
+                                           f"{self.description}: reader thread failed"))
+
+    def _try_open(self) -> bool:
+        with self._io:
+            try:
+                self._source.open()
+            except OSError as e:
+                self._source.close()
+                failure = _open_failure(self.description, e)
+            else:
+                self._is_open = True
+                failure = None
+        if failure is not None:
+            if failure != self.status():  # log each new reason once, not every retry
+                log.warning("scanner %s", failure.detail)
+            self._set_status(failure)
+            return False
+        if self._was_lost:
+            self._was_lost = False
+            self._count(reconnects=1)
+            log.info("scanner %s: reconnected", self.description)
+        self._set_status(ScannerStatus(DeviceState.ONLINE, self.description))
+        return True
+
+    def _lost(self, e: BaseException) -> None:
+        with self._io:
+            self._source.close()
+            self._is_open = False
+        self._was_lost = True
+        if self._demux is not None:
+            self._demux.reset()
+        gone = self._splitter.reset()
+        if gone is not None:
+            self._dropped(gone)
+        detail = f"{self.description}: connection lost ({e}); reconnecting"
+        log.warning("scanner %s", detail)
+        self._set_status(ScannerStatus(DeviceState.OFFLINE, detail))
+
+    def _process(self, data: bytes, now: float) -> None:
+        pieces = self._demux.feed(data) if self._demux is not None else [data]
+        for piece in pieces:
+            if isinstance(piece, SsiPacket):
+                self._replies.put(piece)
+            elif isinstance(piece, SsiNoise):
+                self._count(ssi_noise=1)
+                log.warning("scanner %s: skipped a %d-byte SSI reply with a bad checksum",
+                            self.description, piece.length)
+            else:
+                for event in self._splitter.feed(piece, now):
+                    if isinstance(event, Dropped):
+                        self._dropped(event)
+                    else:
+                        self._scanned(event)
+
+    def _scanned(self, scan: Scan) -> None:
+        if not self._dedupe.accept(scan):
+            self._count(frames=1, duplicates=1)
+            log.debug("scanner %s: repeat of a %d-byte %s scan ignored", self.description,
+                      len(scan.payload), scan.symbology or "unknown")
+            return
+        self._count(frames=1, scans=1)
+        log.debug("scanner %s: %d-byte %s scan", self.description, len(scan.payload),
+                  scan.symbology or "unknown")
+        self._deliver(scan)
+
+    def _dropped(self, d: Dropped) -> None:
+        self._count(dropped=1)
+        log.warning("scanner %s: dropped a %d-byte frame: %s", self.description, d.length,
+                    d.reason)
+        self._deliver(d)
+
+    def _deliver(self, event: Event) -> None:
+        if self._callback is not None:
+            try:
+                self._callback(event)
+            except Exception as e:
+                # Type and place only: the message could quote the payload.
+                tb = e.__traceback__
+                while tb is not None and tb.tb_next is not None:
+                    tb = tb.tb_next
+                where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+                log.error("scanner %s: callback raised %s at %s", self.description,
+                          type(e).__name__, where)
+            return
+        try:
+            self.scans.put_nowait(event)
+        except queue.Full:
+            self._count(overflowed=1)
+            log.warning("scanner %s: event queue full (%d): nobody is reading scans; one lost",
+                        self.description, self.scans.maxsize)
+
+    def _count(self, **deltas: int) -> None:
+        with self._cond:
+            s = self._stats
+            self._stats = replace(s, **{k: getattr(s, k) + v for k, v in deltas.items()})
+
+    def _set_status(self, status: ScannerStatus) -> None:
+        with self._cond:
+            changed = status != self._status
+            self._status = status
+            self._cond.notify_all()
+        if changed and self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception as e:
+                log.error("scanner %s: status callback raised %s", self.description,
+                          type(e).__name__)
+
+    # -- triggers -----------------------------------------------------------------------
+    def _trigger_command(self, start: bool, timeout: float) -> None:
+        if self.trigger is None:
+            raise Unsupported(f"{self.description}: no host trigger configured "
+                              f"(open_scanner(..., trigger='honeywell' or 'zebra-ssi'))")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, got {timeout!r}")
+        if self.trigger == "honeywell":
+            self.send(HONEYWELL_START if start else HONEYWELL_STOP, timeout)
+            return
+        self._ssi_command(SSI_START_DECODE if start else SSI_STOP_DECODE, timeout)
+
+    def _ssi_command(self, opcode: int, timeout: float) -> None:
+        name = "START_DECODE" if opcode == SSI_START_DECODE else "STOP_DECODE"
+        with self._cmd:
+            deadline = time.monotonic() + timeout
+            status = 0
+            for attempt in range(2):
+                while True:  # replies nobody waited for (late ones) must not answer this
+                    try:
+                        self._replies.get_nowait()
+                    except queue.Empty:
+                        break
+                self.send(ssi_packet(opcode, status=status), timeout)
+                try:
+                    reply = self._replies.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    raise ScannerTimeout(f"{self.description}: no ACK to {name} within "
+                                         f"{timeout:g} s") from None
+                if reply.is_ack:
+                    return
+                cause = reply.nak_cause
+                if cause == NAK_RESEND and attempt == 0:
+                    status = SSI_STATUS_RETRANSMIT  # the scanner saw a damaged packet: once more
+                    continue
+                why = NAK_CAUSES.get(cause, f"cause {cause}") if cause is not None else "no cause"
+                if not reply.is_nak:
+                    why = f"unexpected reply opcode 0x{reply.opcode:02X}"
+                raise TriggerRejected(f"{self.description}: scanner refused {name}: {why}",
+                                      cause if cause is not None else -1)
+
+
+def open_scanner(url: str, *, terminator: Terminator = "auto", dedupe_window: float = 1.0,
+                 trigger: Trigger | None = None, max_frame: int = DEFAULT_MAX_FRAME,
+                 aim: AimMode = "auto", frame_gap: float | None = DEFAULT_FRAME_GAP,
+                 callback: Callable[[Event], None] | None = None,
+                 on_status: Callable[[ScannerStatus], None] | None = None,
+                 backoff: tuple[float, float] = DEFAULT_BACKOFF,
+                 queue_size: int = 256) -> Scanner:
+    """Open the scanner at ``url`` and start reading it (see the module doc).
+
+    A scanner that is unplugged at start is not an error: ``status()`` says NODEVICE and the
+    reader keeps retrying. Raises ValueError for a bad URL or argument, Unsupported for an
+    evdev:// URL without python-evdev installed.
+
+    ``terminator``: "auto" (CR, LF or CRLF), "CR", "LF" or "CRLF". ``aim``: strip AIM ids
+    ("auto"), demand them ("require"), or leave frames alone ("off"). ``max_frame``: longer
+    frames are dropped. ``frame_gap``: an unfinished frame is dropped after this many seconds
+    without bytes (None: never). ``dedupe_window``: seconds within which a repeated payload
+    is reported once (0: off). ``trigger``: "honeywell" or "zebra-ssi" for start_decode() /
+    stop_decode(). ``backoff``: (first, longest) wait between reopen attempts, in s.
+
+    ``callback`` (each Scan / Dropped) and ``on_status`` (each status change) run on the
+    reader thread: keep them short, and hand over to a UI thread (e.g. Kivy's Clock) there.
+    Without ``callback``, events wait in ``scanner.scans`` (at most ``queue_size``; beyond
+    that new events are counted in ``stats.overflowed`` and lost)."""
+    if trigger is not None and trigger not in TRIGGERS:
+        raise ValueError(f"trigger must be None or one of {', '.join(TRIGGERS)}, got {trigger!r}")
+    if frame_gap is not None and not frame_gap > 0:
+        raise ValueError(f"frame_gap must be > 0 s or None, got {frame_gap!r}")
+    first, longest = backoff
+    if not 0 < first <= longest:
+        raise ValueError(f"backoff must be (first, longest) with 0 < first <= longest, "
+                         f"got {backoff!r}")
+    if not isinstance(queue_size, int) or queue_size < 1:
+        raise ValueError(f"queue_size must be an integer >= 1, got {queue_size!r}")
+    u = parse_scanner_url(url)
+    if u.scheme == "evdev":
+        if trigger is not None:
+            raise ValueError("a keyboard-wedge (evdev://) scanner cannot take a host trigger")
+        terminator = "CR"  # Enter is the only end of frame a keyboard can type
+    splitter = FrameSplitter(terminator, max_frame, aim)
+    dedupe = Deduplicator(dedupe_window)
+    source = _FACTORIES[u.scheme](u)
+    scanner = Scanner(source, u.url, splitter=splitter, dedupe=dedupe, trigger=trigger,
+                      frame_gap=frame_gap, callback=callback, on_status=on_status,
+                      backoff=(float(first), float(longest)), queue_size=queue_size)
+    return scanner.start()
+
+
+__all__ = [
+    "Event",
+    "EvdevSource",
+    "ScannerError",
+    "Scanner",
+    "ScannerStats",
+    "ScannerUrl",
+    "SerialSource",
+    "Source",
+    "open_scanner",
+    "parse_scanner_url",
+]
