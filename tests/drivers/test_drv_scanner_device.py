@@ -303,7 +303,7 @@ def test_socket_url_reads_reports_a_cut_frame_and_reconnects() -> None:
 
 def test_evdev_without_python_evdev_is_unsupported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "evdev", None)  # what an absent package looks like
-    with pytest.raises(Unsupported, match="pip install evdev"):
+    with pytest.raises(Unsupported, match=r"pip install .lobby-kiosk\[evdev\]."):
         open_scanner("evdev:///dev/input/event0")
 
 
