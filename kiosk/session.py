@@ -37,6 +37,9 @@ class SessionData:
     service: str | None = None
     ticket: Any = None  # the IssuedTicket shown on the ticket screen
     issuing: bool = False
+    # Who the citizen is, if they identified with their ID card (drivers.idcard
+    # CitizenIdentity). Personal data: lives only here, wiped when the visit ends.
+    identity: Any = None
 
 
 class Session:
@@ -198,7 +201,18 @@ class Session:
         self.last_activity = self._clock()
         self._changed()
 
+    def identify(self, identity: Any) -> None:
+        """The citizen scanned their ID card; a previous identity is wiped first."""
+        if self.data.identity is not None and self.data.identity is not identity:
+            self.data.identity.wipe()
+        self.data.identity = identity
+        self.touch(notify=False)
+        self._changed()
+
     def _wipe(self) -> None:
         self.visit += 1
+        if self.data.identity is not None:
+            # Overwrite what can be overwritten, not just drop the reference.
+            self.data.identity.wipe()
         self.data = SessionData()
         self.warning_since = None

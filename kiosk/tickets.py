@@ -9,11 +9,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from drivers.printer import PrinterError, TicketPrinter
 from kiosk.config import Config
 from kiosk.devices import PrinterSupervisor, describe, printer_url
+from kiosk.privacy import load_or_create_salt, person_hash
 from kiosk.store import TicketRecord, TicketStore
 from kiosk.ticket_layout import TicketContent, TicketLayout
 
@@ -49,23 +51,25 @@ class TicketService:
         self.printers = printers or PrinterSupervisor(
             printer_url(config.printer_url, config.printer_profile, config.paper_width))
         self._now = now or (lambda: datetime.now(self.tz))
+        self._salt: bytes | None = None
         self.layout = TicketLayout(config.paper_width, config.printer_profile,
                                    tcvn3=config.printer_tcvn3)
 
-    def issue_ticket(self, service: str, lang: str) -> IssuedTicket:
+    def issue_ticket(self, service: str, lang: str, identity: Any = None) -> IssuedTicket:
         """Always returns a ticket with a committed number; `printed` says if it printed.
 
         Raises KeyError for a service letter that is not configured, and the database's
         error when no number could be committed (then nothing was printed or shown).
         """
         area = self.config.service(service)
+        link = self._person_link(identity)
         record: TicketRecord | None = None
         sent = 0
         try:
             with self.printers.printer() as printer:
                 problem = self._check(printer)
                 # Write-ahead: the number is in the database before it is printed or shown.
-                record, ahead = self._allocate(service, lang)
+                record, ahead = self._allocate(service, lang, link)
                 if problem is None:
                     content = self._content(record, area.name(lang), ahead)
                     sent, problem = self._print(printer, content)
@@ -74,7 +78,7 @@ class TicketService:
                 raise
             # The printer could not even be opened: the citizen still gets a number.
             problem = f"printer unavailable: {exc}"
-            record, ahead = self._allocate(service, lang)
+            record, ahead = self._allocate(service, lang, link)
         if problem is not None:
             self.printers.poll_soon()
         self._record_outcome(record, problem, sent)
@@ -90,9 +94,20 @@ class TicketService:
             bytes_sent=sent,
         )
 
-    def _allocate(self, service: str, lang: str) -> tuple[TicketRecord, int]:
-        record = self.store.allocate(service, lang, self._now().astimezone(self.tz))
+    def _allocate(self, service: str, lang: str,
+                  link: str | None) -> tuple[TicketRecord, int]:
+        record = self.store.allocate(service, lang, self._now().astimezone(self.tz), link)
         return record, self.store.people_ahead(record)
+
+    def _person_link(self, identity: Any) -> str | None:
+        """The salted hash that links this ticket to the identified citizen (or None)."""
+        number = getattr(identity, "id_number", "") if identity is not None else ""
+        if not number:
+            return None
+        if self._salt is None:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            self._salt = load_or_create_salt(self.config.data_dir)
+        return person_hash(self._salt, number)
 
     def _check(self, printer: TicketPrinter) -> str | None:
         """Why the printer cannot print now (for staff), or None when it can."""

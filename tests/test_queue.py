@@ -116,3 +116,25 @@ def test_four_processes_never_share_a_number(tmp_path: Path) -> None:
         numbers = [r.number for r in conn.execute(select(tickets.c.number))]
     assert len(numbers) == 4 * per_process
     assert sorted(numbers) == [format_number("A", n) for n in range(1, 4 * per_process + 1)]
+
+
+def test_a_database_from_before_person_links_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE daily_counters (day VARCHAR(10) NOT NULL, service VARCHAR(8) NOT NULL,
+            last_seq INTEGER NOT NULL, PRIMARY KEY (day, service));
+        CREATE TABLE tickets (id VARCHAR(32) PRIMARY KEY, day VARCHAR(10) NOT NULL,
+            service VARCHAR(8) NOT NULL, seq INTEGER NOT NULL, number VARCHAR(12) NOT NULL,
+            lang VARCHAR(8) NOT NULL, issued_at VARCHAR(32) NOT NULL,
+            status VARCHAR(20) NOT NULL, print_error TEXT, served_at VARCHAR(32),
+            CONSTRAINT uq_ticket_number UNIQUE (day, service, seq));
+        INSERT INTO daily_counters VALUES ('2026-11-28', 'A', 7);
+    """)
+    old.close()
+    store = open_store(path)
+    ticket = store.allocate("A", "vi", datetime(2026, 11, 28, 15, tzinfo=HCM), "ab" * 32)
+    assert ticket.number == "A008"  # the sequence goes on
+    assert store.get(ticket.id).person_hash == "ab" * 32

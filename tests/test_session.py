@@ -138,3 +138,41 @@ def test_listeners_hear_every_change() -> None:
     s.choose_language("vi")
     s.open_feature(Feature.RATING)
     assert seen == [Screen.LANGUAGE, Screen.HOME, Screen.UNAVAILABLE]
+
+
+class FakeIdentity:
+    def __init__(self) -> None:
+        self.id_number = "001099006789"
+        self.wiped = False
+
+    def wipe(self) -> None:
+        self.id_number = ""
+        self.wiped = True
+
+
+def test_identity_is_wiped_at_every_end_of_a_visit() -> None:
+    for end in ("finish", "timeout", "language"):
+        s, clock = make(idle=5, countdown=1)
+        s.start()
+        s.choose_language("vi")
+        identity = FakeIdentity()
+        s.identify(identity)
+        assert s.data.identity is identity
+        if end == "finish":
+            s.finish()
+        elif end == "timeout":
+            clock.now = 10
+            s.tick()
+            clock.now = 20
+            s.tick()
+        else:
+            s.change_language()
+        assert identity.wiped and identity.id_number == "" and s.data.identity is None, end
+
+
+def test_a_second_card_replaces_and_wipes_the_first() -> None:
+    s, _ = make()
+    first, second = FakeIdentity(), FakeIdentity()
+    s.identify(first)
+    s.identify(second)
+    assert first.wiped and not second.wiped and s.data.identity is second

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
 )
 
 metadata = MetaData()
@@ -48,6 +49,9 @@ tickets = Table(
     Column("status", String(20), nullable=False),
     Column("print_error", Text),
     Column("served_at", String(32)),
+    # kiosk/privacy.py: a salted hash of the ID number when the citizen identified, else
+    # NULL. Never the number, name or birth date.
+    Column("person_hash", String(64)),
     UniqueConstraint("day", "service", "seq", name="uq_ticket_number"),
 )
 
@@ -87,4 +91,16 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
 def open_database(url: str, busy_timeout: float = 30.0) -> Engine:
     engine = make_engine(url, busy_timeout)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Databases made by an earlier version lack columns added since (nullable ones only,
+    so adding them keeps every existing row valid)."""
+    existing = {c["name"] for c in inspect(engine).get_columns("tickets")}
+    for column in tickets.columns:
+        if column.name not in existing and column.nullable:
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE tickets ADD COLUMN {column.name} {kind}")

@@ -31,6 +31,7 @@ class TicketRecord:
     status: str
     print_error: str | None = None
     served_at: str | None = None
+    person_hash: str | None = None
 
 
 def format_number(service: str, seq: int) -> str:
@@ -50,6 +51,7 @@ def _row_to_record(row) -> TicketRecord:  # type: ignore[no-untyped-def]
         status=row.status,
         print_error=row.print_error,
         served_at=row.served_at,
+        person_hash=row.person_hash,
     )
 
 
@@ -66,7 +68,8 @@ class TicketStore:
             from sqlalchemy.dialects.sqlite import insert
         return insert(daily_counters).values(values).on_conflict_do_nothing()
 
-    def allocate(self, service: str, lang: str, issued_at: datetime) -> TicketRecord:
+    def allocate(self, service: str, lang: str, issued_at: datetime,
+                 person_hash: str | None = None) -> TicketRecord:
         """Hands out the next number of `service` for the local day of `issued_at`.
 
         `issued_at` must be timezone-aware and in the centre's local time: its date is
@@ -101,6 +104,7 @@ class TicketStore:
                     lang=lang,
                     issued_at=issued_at.isoformat(),
                     status=ALLOCATED,
+                    person_hash=person_hash,
                 )
             )
         return TicketRecord(ticket_id, day, service, seq, number, lang, issued_at, ALLOCATED)

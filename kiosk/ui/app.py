@@ -165,14 +165,15 @@ class KioskApp(App):
         self.issuing = True
         self.issue_problem = False
         visit, lang = self.session.visit, self.session.lang
+        identity = self.session.data.identity
         # Printing can take seconds on a slow link; keep the UI thread free.
         threading.Thread(
-            target=self._issue_in_background, args=(letter, lang, visit), daemon=True
+            target=self._issue_in_background, args=(letter, lang, visit, identity), daemon=True
         ).start()
 
-    def _issue_in_background(self, letter: str, lang: str, visit: int) -> None:
+    def _issue_in_background(self, letter: str, lang: str, visit: int, identity) -> None:  # type: ignore[no-untyped-def]
         try:
-            ticket = self.tickets.issue_ticket(letter, lang)
+            ticket = self.tickets.issue_ticket(letter, lang, identity)
         except Exception:  # noqa: BLE001
             # No number was committed (the database failed): say so instead of leaving
             # the citizen in front of "Printing your ticket…" for ever.
