@@ -102,6 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, choices=(384, 576), default=None,
                    help="paper width in dots (default: the configured one)")
 
+    p = sub.add_parser("decode", help="say what one scanned payload (on stdin) is")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="report as JSON")
+    p.add_argument("--reveal", action="store_true",
+                   help="show personal data in clear (staff only, never in a ticket or log)")
+
+    p = sub.add_parser("scan", help="print what a scanner sends, decoded")
+    _common(p)
+    p.add_argument("--port", required=True,
+                   help="scanner URL: a device path, serial://, loop://, socket:// ...")
+    p.add_argument("--count", type=int, default=0, help="stop after N scans (default: never)")
+    p.add_argument("--json", action="store_true", help="one JSON object per scan")
+    p.add_argument("--reveal", action="store_true", help="show personal data in clear")
+
     p = sub.add_parser("screenshots", help="render every screen in every language to PNG")
     _common(p)
     p.add_argument("--out", type=Path, required=True, help="folder for <screen>-<lang>.png")
@@ -384,7 +398,91 @@ def cmd_print_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_scan(payload: bytes, symbology: str | None, reveal: bool) -> dict:
+    """What staff see of a scan: its kind and what it holds, personal data masked."""
+    from dataclasses import asdict, is_dataclass
+
+    from kiosk.scans import classify
+
+    found = classify(payload)
+    report: dict = {"kind": found.kind.value, "symbology": symbology, "bytes": len(payload)}
+    if found.identity is not None:
+        if reveal:
+            raw = asdict(found.identity) if is_dataclass(found.identity) else {}
+            report["holds"] = {k: str(v) for k, v in raw.items()
+                               if v not in ("", None) and k != "wiped"}
+        else:
+            report["holds"] = {k: v for k, v in found.identity.masked().items()
+                               if v and k != "wiped"}
+    if found.ticket_id:
+        report["ticket_id"] = found.ticket_id
+    if found.dossier_code:
+        report["dossier_code"] = found.dossier_code
+    if found.problem:
+        report["problem"] = found.problem
+    if found.kind.value == "unknown" and reveal:
+        report["text"] = payload.decode("utf-8", errors="replace")[:200]
+    return report
+
+
+def _print_scan(report: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False), flush=True)
+        return
+    extra = report.get("ticket_id") or report.get("dossier_code") or report.get("problem") or ""
+    print(f"{report['kind']:8} {report['bytes']:5d} bytes {report['symbology'] or '':8} {extra}",
+          flush=True)
+    for key, value in report.get("holds", {}).items():
+        print(f"    {key}: {value}")
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from kiosk.scans import MAX_PAYLOAD
+
+    data = sys.stdin.buffer.read(MAX_PAYLOAD * 4 + 1)
+    if data.endswith(b"\n"):  # a pasted line or `echo` adds one; scanners' own end is CR/LF
+        data = data.rstrip(b"\r\n")
+    if not data:
+        raise UsageError("nothing on standard input; pipe one scanned payload in")
+    _print_scan(describe_scan(data, None, args.reveal), args.json)
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from drivers.scanner import Dropped, open_scanner
+
+    if args.count < 0:
+        raise UsageError(f"--count {args.count}: expected 0 (no limit) or more")
+    try:
+        scanner = open_scanner(args.port)
+    except ValueError as exc:
+        raise UsageError(f"--port {args.port!r}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001  (typed driver errors: missing extra, ...)
+        print(f"kiosk: cannot open scanner {args.port}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    seen = 0
+    with scanner:
+        status = scanner.status()
+        print(f"scanner {scanner.description}: {status.state.name} {status.detail}".rstrip(),
+              file=sys.stderr, flush=True)
+        try:
+            while not args.count or seen < args.count:
+                event = scanner.scans.get()
+                if isinstance(event, Dropped):
+                    print(f"dropped  {event.length:5d} bytes: {event.reason}", file=sys.stderr,
+                          flush=True)
+                    continue
+                _print_scan(describe_scan(event.payload, event.symbology, args.reveal),
+                            args.json)
+                seen += 1
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 COMMANDS = {
+    "decode": cmd_decode,
+    "scan": cmd_scan,
     "doctor": cmd_doctor,
     "test-print": cmd_test_print,
     "print-preview": cmd_print_preview,

@@ -279,3 +279,27 @@ def test_cli_sim_printer_takes_faults_at_run_time(tmp_path) -> None:
     finally:
         sim.terminate()
         sim.wait(30)
+
+
+def test_an_identified_ticket_keeps_only_a_salted_hash(config, store, sim_printer) -> None:
+    from drivers.idcard import parse_cccd_qr
+
+    qr = "068199006789||K'Sơr Ha Ƀiă|01011999|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|15082021"
+    service = TicketService(config, store)
+    first = service.issue_ticket("A", "kpm", parse_cccd_qr(qr))
+    second = service.issue_ticket("B", "kpm", parse_cccd_qr(qr))
+    anonymous = service.issue_ticket("A", "kpm")
+    link = store.get(first.id).person_hash
+    assert link and len(link) == 64 and link == store.get(second.id).person_hash
+    assert store.get(anonymous.id).person_hash is None
+    assert sim_printer.wait_for_jobs(3, timeout=10)
+    # Nothing personal anywhere on disk or paper: database, its WAL, the printed bytes.
+    secrets_ = ["068199006789", "99006789", "K'Sơr", "Ƀiă", "01011999", "1999-01-01",
+                "Đạ Nghịt"]
+    blobs = [p.read_bytes() for p in config.data_dir.iterdir() if p.is_file()]
+    blobs += sim_printer.jobs
+    for blob in blobs:
+        for secret in secrets_:
+            assert secret.encode() not in blob
+    salt = (config.data_dir / "person-salt.bin").stat()
+    assert salt.st_size == 32 and salt.st_mode & 0o077 == 0

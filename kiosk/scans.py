@@ -1,0 +1,93 @@
+"""What a scanned code is: an ID card, one of our queue tickets, a dossier receipt, or not
+something the kiosk knows. Every scan anywhere in the flow goes through `classify`.
+
+Nothing here logs a payload: an ID card's QR holds the citizen's number, name, birth date
+and address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from urllib.parse import unquote, urlsplit
+
+from drivers.idcard import IdCardError, NotAnIdCard, parse_cccd_qr, parse_td1
+
+MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
+
+# Our tickets' QR: the ticket id (kiosk/store/queue.py, secrets.token_hex(8)).
+TICKET_ID = re.compile(r"[0-9a-f]{16}")
+# Dossier codes for centrally provided services, Circular 03/2025/TT-VPCP Art. 13 as
+# amended (DESIGN.md): MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX — agency electronic id, receipt
+# date, platform id, a daily sequence of at least 4 digits. To be confirmed against the
+# Circular's text and real receipts before it is relied on for lookups.
+DOSSIER_CODE = re.compile(
+    r"(?P<agency>[A-Z0-9]{3}\.[A-Z0-9]{3}\.[A-Z0-9]{2})-(?P<date>\d{6})-(?P<seq>[A-Z0-9]{2}\d{4,})"
+)
+
+
+class ScanKind(StrEnum):
+    ID_CARD = "id_card"  # the QR on the front of a chip CCCD
+    ID_MRZ = "id_mrz"  # the MRZ on its back, from an MRZ reader
+    TICKET = "ticket"
+    DOSSIER = "dossier"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Classified:
+    kind: ScanKind
+    identity: object | None = None  # CitizenIdentity or Td1 (mask before showing)
+    ticket_id: str | None = None
+    dossier_code: str | None = None
+    # Why an ID-card-looking code was refused, naming the field (never its value).
+    problem: str | None = None
+
+
+def _dossier_code(text: str) -> str | None:
+    candidate = text.strip()
+    if "://" in candidate:  # a receipt QR holding a lookup URL that ends in the code
+        parts = urlsplit(candidate)
+        candidate = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.query)
+        for piece in re.split(r"[&=?/]", unquote(parts.query)):
+            if DOSSIER_CODE.fullmatch(piece):
+                candidate = piece
+    return candidate if DOSSIER_CODE.fullmatch(candidate) else None
+
+
+def classify(payload: bytes, today: date | None = None) -> Classified:
+    """Never raises for any payload: the kiosk must go on whatever is scanned."""
+    if len(payload) > MAX_PAYLOAD:
+        return Classified(ScanKind.UNKNOWN, problem=f"too long ({len(payload)} bytes)")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return Classified(ScanKind.UNKNOWN, problem="not UTF-8 text")
+    stripped = text.strip()
+    if TICKET_ID.fullmatch(stripped):
+        return Classified(ScanKind.TICKET, ticket_id=stripped)
+    if "|" in stripped:
+        try:
+            return Classified(ScanKind.ID_CARD, identity=parse_cccd_qr(stripped, today=today))
+        except NotAnIdCard:
+            pass  # some other code with a '|' in it
+        except IdCardError as exc:
+            return Classified(ScanKind.UNKNOWN, problem=f"ID card QR refused: {_field(exc)}")
+    lines = [line for line in re.split(r"[\r\n]+", stripped) if line]
+    if len(lines) == 3 and all(len(line) == 30 for line in lines) and lines[0][:1] in "IAC":
+        try:
+            return Classified(ScanKind.ID_MRZ, identity=parse_td1(lines, today=today))
+        except IdCardError as exc:
+            return Classified(ScanKind.UNKNOWN, problem=f"ID card MRZ refused: {_field(exc)}")
+    code = _dossier_code(stripped)
+    if code:
+        return Classified(ScanKind.DOSSIER, dossier_code=code)
+    return Classified(ScanKind.UNKNOWN)
+
+
+def _field(exc: IdCardError) -> str:
+    """The failing field's name and the kind of problem; the typed errors never carry the
+    field's value, so this is safe to log."""
+    return str(exc)
