@@ -52,6 +52,7 @@ class Config:
     paper_width: int
     printer_profile: str
     printer_tcvn3: bool
+    scanner_url: str
     services: tuple[ServiceArea, ...]
     source: str = field(default=str(DEFAULT_CONFIG))
 
@@ -170,7 +171,7 @@ KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
-    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3"},
+    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner"},
     "services[]": {"letter", "name", "counters"},
 }
 
@@ -246,6 +247,17 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     if not isinstance(tcvn3, bool):
         raise c.fail("devices.printer_tcvn3", "expected true or false", tcvn3)
 
+    scanner = devices.get("scanner", "")
+    if not isinstance(scanner, str):
+        raise c.fail("devices.scanner", "expected a scanner URL or \"\" for none", scanner)
+    if scanner:
+        from drivers.scanner import parse_scanner_url
+
+        try:
+            parse_scanner_url(scanner)
+        except ValueError as exc:
+            raise c.fail("devices.scanner", str(exc)) from None
+
     services = raw.get("services")
     if not isinstance(services, list) or not services:
         raise c.fail("services", "expected at least one [[services]] table")
@@ -280,6 +292,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         paper_width=int(width),
         printer_profile=profile,
         printer_tcvn3=tcvn3,
+        scanner_url=scanner,
         services=tuple(areas),
         source=str(path),
     )

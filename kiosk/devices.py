@@ -150,3 +150,47 @@ class PrinterSupervisor:
             self._wake.wait(self.next_delay())
             self._wake.clear()
 
+
+
+class ScannerService:
+    """The QR scanner, with every scan classified (kiosk/scans.py) before anyone sees it.
+
+    Listeners are called on the scanner's reader thread with a `Classified`; the UI hands
+    it to the Kivy clock. A garbled read (a frame the driver dropped) arrives as UNKNOWN
+    with a reason, so the citizen can be told to try again.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._listeners: list[Callable[[object], None]] = []
+        self._scanner = None
+
+    def subscribe(self, listener: Callable[[object], None]) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> ScannerService:
+        from drivers.scanner import open_scanner
+
+        self._scanner = open_scanner(self.url, callback=self._on_event)
+        return self
+
+    def stop(self) -> None:
+        if self._scanner is not None:
+            self._scanner.close()
+            self._scanner = None
+
+    def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
+        from drivers.scanner import Dropped
+        from kiosk.scans import Classified, ScanKind, classify
+
+        if isinstance(event, Dropped):
+            found = Classified(ScanKind.UNKNOWN, problem=f"garbled read: {event.reason}")
+        else:
+            found = classify(event.payload)
+        # Kinds and reasons only: a scan may hold an ID card's personal data.
+        log.info("scan: %s%s", found.kind.value, f" ({found.problem})" if found.problem else "")
+        self.handle(found)
+
+    def handle(self, found: object) -> None:
+        for listener in list(self._listeners):
+            listener(found)

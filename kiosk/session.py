@@ -20,6 +20,8 @@ class Screen(StrEnum):
     SERVICES = "services"
     TICKET = "ticket"
     UNAVAILABLE = "unavailable"
+    IDENTIFY = "identify"  # optional: scan the ID card, or skip
+    TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
 
 
 class Feature(StrEnum):
@@ -40,6 +42,7 @@ class SessionData:
     # Who the citizen is, if they identified with their ID card (drivers.idcard
     # CitizenIdentity). Personal data: lives only here, wiped when the visit ends.
     identity: Any = None
+    scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
 
 
 class Session:
@@ -50,11 +53,13 @@ class Session:
         idle_countdown: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         default_lang: str = "vi",
+        offer_identify: bool = False,
     ) -> None:
         if default_lang not in languages:
             raise ValueError(f"default language {default_lang!r} is not offered")
         self.languages = languages
         self.default_lang = default_lang
+        self.offer_identify = offer_identify  # only where a scanner is configured
         self.idle_timeout = idle_timeout
         self.idle_countdown = idle_countdown
         self._clock = clock
@@ -107,7 +112,11 @@ class Session:
         if lang not in self.languages:
             raise ValueError(f"language {lang!r} is not offered")
         self.lang = lang
-        self._go(Screen.HOME)
+        self._go(Screen.IDENTIFY if self.offer_identify else Screen.HOME)
+
+    def skip_identify(self) -> None:
+        if self.screen is Screen.IDENTIFY:
+            self._go(Screen.HOME)
 
     def open_feature(self, feature: Feature) -> None:
         self.data.feature = feature
@@ -147,6 +156,8 @@ class Session:
             return
         if self.history:
             target = self.history.pop()
+            if target is Screen.IDENTIFY:
+                target = Screen.LANGUAGE
             if target is Screen.ATTRACT:
                 target = Screen.LANGUAGE
             self._go(target, remember=False)
@@ -206,8 +217,18 @@ class Session:
         if self.data.identity is not None and self.data.identity is not identity:
             self.data.identity.wipe()
         self.data.identity = identity
+        if self.screen is Screen.IDENTIFY:
+            self._go(Screen.HOME)
+            return
         self.touch(notify=False)
         self._changed()
+
+    def show_ticket_status(self, record: Any) -> None:
+        """A queue ticket was scanned: show where it stands (from any screen)."""
+        self.data.scanned_ticket = record
+        if self.screen is Screen.ATTRACT:
+            self.history = [Screen.LANGUAGE]
+        self._go(Screen.TICKET_STATUS)
 
     def _wipe(self) -> None:
         self.visit += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,10 @@ class TicketService:
             problem=problem,
             bytes_sent=sent,
         )
+
+    def today(self) -> date:
+        """The centre's local date (numbers restart at its midnight)."""
+        return self._now().astimezone(self.tz).date()
 
     def _allocate(self, service: str, lang: str,
                   link: str | None) -> tuple[TicketRecord, int]:

@@ -235,6 +235,19 @@ def draw_still_here(pen: Pen) -> None:
     pen.line([(104, 204), (54, 140)], finger + 2)  # thumb
 
 
+def draw_id_card(pen: Pen) -> None:
+    """ID card: a rounded card with a photo square, text lines and a QR-like block."""
+    pen.rect((20, 58, 236, 198), 18)
+    pen.rect((40, 82, 100, 152), 8, fill=CLEAR)  # photo
+    pen.dot((70, 106), 13)  # head
+    pen.rect((50, 124, 90, 152), 10)  # shoulders
+    pen.line([(118, 92), (214, 92)], 12, CLEAR)
+    pen.line([(118, 120), (184, 120)], 12, CLEAR)
+    pen.rect((166, 136, 216, 182), 4, fill=CLEAR)  # the QR on the front
+    for x, y in ((176, 146), (198, 146), (176, 168), (198, 168)):
+        pen.rect((x - 5, y - 5, x + 5, y + 5), 1)
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -246,6 +259,7 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "printer.png": draw_printer,
     "warning.png": draw_warning,
     "still_here.png": draw_still_here,
+    "id_card.png": draw_id_card,
 }
 
 

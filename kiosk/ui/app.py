@@ -23,7 +23,9 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
+from kiosk.devices import ScannerService
 from kiosk.i18n import translate
+from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import screens, widgets
@@ -31,7 +33,9 @@ from kiosk.ui import screens, widgets
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
-KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable"]
+KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
+            "identify", "ticket_status"]
+BANNER_SECONDS = 8
 TICK_SECONDS = 0.5
 
 Factory.register("IconButton", cls=widgets.IconButton)
@@ -47,6 +51,8 @@ class KioskApp(App):
     issue_problem = BooleanProperty(False)  # the last try to issue a number failed
     # For staff, shown discreetly in the header: ok, low (paper), fault, unknown.
     printer_mark = StringProperty("unknown")
+    # A short message over the screen (a greeting, or why a scan was not understood).
+    banner = StringProperty("")
     title = "Lobby kiosk"
 
     def __init__(
@@ -55,15 +61,18 @@ class KioskApp(App):
         tickets: TicketService,
         session: Session | None = None,
         kiosk_mode: bool = True,
+        scans: ScannerService | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = kiosk_config
         self.tickets = tickets
+        self.scans = scans
         self.session = session or Session(
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
             idle_countdown=kiosk_config.idle_countdown,
+            offer_identify=scans is not None,
         )
         self.kiosk_mode = kiosk_mode
         self.last_ticket: IssuedTicket | None = None
@@ -83,8 +92,11 @@ class KioskApp(App):
             screens.ServicesScreen,
             screens.TicketScreen,
             screens.UnavailableScreen,
+            screens.IdentifyScreen,
+            screens.TicketStatusScreen,
         ):
             self.manager.add_widget(cls())
+        root.add_widget(Factory.Banner())
         root.add_widget(self.manager)
         self.navbar = Factory.NavBar()
         root.add_widget(self.navbar)
@@ -95,6 +107,10 @@ class KioskApp(App):
             lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
         )
         self._printer_changed(self.tickets.printers.status)
+        if self.scans is not None:
+            # Called on the scanner's thread: hand over to the Kivy clock.
+            self.scans.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
+        self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
@@ -153,6 +169,9 @@ class KioskApp(App):
     def choose_another_language(self) -> None:
         self.session.change_language()
 
+    def skip_identify(self) -> None:
+        self.session.skip_identify()
+
     def finish_visit(self) -> None:
         self.session.finish()
 
@@ -205,6 +224,45 @@ class KioskApp(App):
         else:
             self.printer_mark = "ok"
 
+    # -- scans ------------------------------------------------------------------------------
+    def on_scan(self, found: Classified) -> None:
+        """Every scan anywhere in the flow, routed by what it is."""
+        if found.kind in (ScanKind.ID_CARD, ScanKind.ID_MRZ):
+            identity = found.identity
+            if hasattr(identity, "to_identity"):  # an MRZ: names without diacritics
+                identity = identity.to_identity()
+            if self.session.screen is Screen.ATTRACT:
+                self.session.start()
+            self.session.identify(identity)
+            self.say(self.tr("Hello, {name}!").format(name=identity.given_name.title()))
+        elif found.kind is ScanKind.TICKET:
+            record = self.tickets.store.get(found.ticket_id)
+            if record is None:
+                self.say(self.tr("This ticket was not issued here. Please ask the staff."))
+                return
+            today = record.day == self.tickets.today().isoformat()
+            ahead = self.tickets.store.people_ahead(record) if today else 0
+            self.screen("ticket_status").show(record, ahead, today)
+            self.session.show_ticket_status(record)
+        elif found.kind is ScanKind.DOSSIER:
+            self.say(self.tr("Dossier status is not available at this kiosk yet. "
+                             "Please ask at the reception desk."))
+        elif found.problem and found.problem.startswith("ID card"):
+            self.say(self.tr("This ID card could not be read. Please try again or ask the "
+                             "staff."))
+        elif found.problem and found.problem.startswith("garbled"):
+            self.say(self.tr("The code could not be read. Please hold it still and try "
+                             "again."))
+        else:
+            self.say(self.tr("This code is not one the kiosk knows. Please ask the staff."))
+
+    def say(self, message: str) -> None:
+        self.banner = message
+        self._banner_clear()
+
+    def _clear_banner(self, *_args) -> None:
+        self.banner = ""
+
     # -- session → screen ----------------------------------------------------------------
     def _on_session_changed(self, session: Session) -> None:
         self.lang = session.lang
@@ -216,6 +274,7 @@ class KioskApp(App):
             self.issue_problem = False
         if session.screen is Screen.ATTRACT:
             self.issuing = False
+            self.banner = ""  # a greeting must not stay for the next citizen
         self._show_idle_warning(session)
 
     def _show_idle_warning(self, session: Session) -> None:

@@ -109,3 +109,22 @@ class UnavailableScreen(Screen):
 
     def show(self, feature: Feature | None) -> None:
         self.feature_title, self.icon = FEATURE_TITLES.get(feature, ("", ""))
+
+
+class IdentifyScreen(Screen):
+    pass
+
+
+class TicketStatusScreen(Screen):
+    """A queue ticket scanned at the kiosk: its number, service and people ahead now."""
+
+    number = StringProperty("")
+    service = StringProperty("")
+    people_ahead = NumericProperty(0)
+    today = BooleanProperty(True)
+
+    def show(self, record, people_ahead: int, today: bool) -> None:  # type: ignore[no-untyped-def]
+        self.number = record.number
+        self.service = record.service
+        self.people_ahead = people_ahead
+        self.today = today

@@ -32,12 +32,14 @@ class Kiosk:
     store: object
     printer: object
     clock: ManualClock
+    scanner: object
 
 
 @pytest.fixture(scope="session")
 def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from drivers.sim import SimPrinter
+    from drivers.sim import SimPrinter, SimScanner
     from kiosk.config import load_config
+    from kiosk.devices import ScannerService
     from kiosk.session import Session
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
@@ -45,14 +47,21 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from kiosk.ui.harness import Harness
 
     data: Path = tmp_path_factory.mktemp("data")
-    with SimPrinter() as printer:
-        cfg = replace(load_config(), data_dir=data, printer_url=printer.url)
+    with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner:
+        cfg = replace(load_config(), data_dir=data, printer_url=printer.url,
+                      scanner_url=scanner.url)
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
-        session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock)
-        app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True)
+        session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
+                          offer_identify=True)
+        scans = ScannerService(cfg.scanner_url).start()
+        app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True,
+                       scans=scans)
         harness = Harness(app)
-        yield Kiosk(app, harness, session, store, printer, clock)
+        try:
+            yield Kiosk(app, harness, session, store, printer, clock, scanner)
+        finally:
+            scans.stop()
 
 
 @pytest.fixture

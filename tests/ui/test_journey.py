@@ -27,6 +27,9 @@ def tap_through_to_services(k, lang_name: str) -> None:  # type: ignore[no-untyp
     assert len(buttons) == 1, f"no language button reads {lang_name!r}"
     h.tap(buttons[0])
     h.next_frame()
+    assert shown(k) == "identify"  # offered because a scanner is configured
+    h.tap(app.screen("identify").ids.skip)
+    h.next_frame()
     assert shown(k) == "home"
     h.tap(app.screen("home").ids.take_number)
     h.next_frame()
@@ -118,6 +121,8 @@ def test_language_button_retranslates_every_visible_label(k) -> None:
     vi = [b for b in k.app.screen("language").ids.choices.children if b.text == "Tiếng Việt"]
     k.harness.tap(vi[0])
     k.harness.next_frame()
+    k.harness.tap(k.app.screen("identify").ids.skip)
+    k.harness.next_frame()
     assert shown(k) == "home"
     assert nav.home_button.text == translate("vi", "Home")
     assert k.app.screen("home").ids.take_number.text == translate("vi", "Take a number")
@@ -181,6 +186,9 @@ def visit_every_screen(k, lang: str):  # type: ignore[no-untyped-def]
     h.settle()
     yield "language"
     s.choose_language(lang)
+    h.settle()
+    yield "identify"
+    s.skip_identify()
     h.settle()
     yield "home"
     s.open_feature(__import__("kiosk.session").session.Feature.RATING)
