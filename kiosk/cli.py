@@ -184,14 +184,22 @@ def cmd_ticket(args: argparse.Namespace) -> int:
 SIM_COMMANDS = "a fault name, ok, unplug, replug or jobs"
 
 
-def _control_from_stdin(printer) -> None:  # type: ignore[no-untyped-def]
+def _control_from_stdin(printer, scanner=None) -> None:  # type: ignore[no-untyped-def]
     """Lets a developer change the simulated printer at run time by typing a line:
-    a fault (paper-out ...), "ok" to clear it, "unplug", "replug", or "jobs"."""
+    a fault (paper-out ...), "ok" to clear it, "unplug", "replug", or "jobs"; and, with a
+    simulated scanner, "scan TEXT" or "scan-id" (a made-up citizen's ID card QR)."""
 
     def read() -> None:
         for line in sys.stdin:
             word = line.strip()
             if not word:
+                continue
+            if scanner is not None and (word == "scan-id" or word.startswith("scan ")):
+                from kiosk.scans import SAMPLE_CCCD
+
+                text = SAMPLE_CCCD if word == "scan-id" else word[5:]
+                scanner.scan(text.encode("utf-8"))
+                print("simulated scanner: scanned", flush=True)
                 continue
             if word in FAULTS:
                 printer.set_fault(word)
@@ -251,7 +259,7 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.env import prepare
 
     prepare(fullscreen=fullscreen)
-    from kiosk.devices import PrinterSupervisor, printer_url
+    from kiosk.devices import PrinterSupervisor, ScannerService, printer_url
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
@@ -260,23 +268,32 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     store = TicketStore(open_database(sqlite_url(cfg.database_path)))
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
+    scans = ScannerService(cfg.scanner_url).start() if cfg.scanner_url else None
     try:
-        app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen)
+        app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
+                       scans=scans)
         app.run()
     finally:
         printers.stop()
+        if scans is not None:
+            scans.stop()
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from drivers.sim import SimPrinter
+    import tempfile
+
+    from drivers.sim import SimPrinter, SimScanner
 
     cfg = _config(args)
     _setup_logging()
-    with SimPrinter() as printer:
-        log.info("simulated printer on %s; type %s to change it", printer.url, SIM_COMMANDS)
-        _control_from_stdin(printer)
-        return _run_ui(replace(cfg, printer_url=printer.url), args.fullscreen)
+    with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as folder, SimPrinter() as printer, \
+            SimScanner(Path(folder) / "scanner") as scanner:
+        log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
+                 printer.url, scanner.url, SIM_COMMANDS)
+        _control_from_stdin(printer, scanner)
+        return _run_ui(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),
+                       args.fullscreen)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

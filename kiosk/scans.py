@@ -15,6 +15,10 @@ from urllib.parse import unquote, urlsplit
 
 from drivers.idcard import IdCardError, NotAnIdCard, parse_cccd_qr, parse_td1
 
+# A made-up citizen, for trying the identify step with the simulated scanner and for the
+# screenshots (the ID number follows the real structure: Lâm Đồng 068, a woman born 1990).
+SAMPLE_CCCD = ("068190001234||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|"
+               "15082021")
 MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
 
 # Our tickets' QR: the ticket id (kiosk/store/queue.py, secrets.token_hex(8)).

@@ -29,8 +29,8 @@ def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     expected = sorted(f"{s}-kpm.png" for s in (
-        "attract", "language", "home", "unavailable", "services", "ticket",
-        "ticket-not-printed", "idle"))
+        "attract", "language", "identify", "home-greeting", "home", "unavailable", "services",
+        "ticket", "ticket-status", "unknown-code", "ticket-not-printed", "idle"))
     assert names == expected
     for name in names:
         with Image.open(tmp_path / name) as img:
@@ -57,7 +57,7 @@ def start_until_first_frame(args: list[str]) -> str:
 
 def test_simulate_starts_and_draws_the_attract_screen(tmp_path: Path) -> None:
     err = start_until_first_frame(["simulate", "--windowed", "--data-dir", str(tmp_path)])
-    assert "simulated printer on tcp://127.0.0.1:" in err
+    assert "simulated printer on tcp://127.0.0.1:" in err and "scanner on " in err
     assert "Traceback" not in err
     assert (tmp_path / "kiosk.sqlite3").exists()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from drivers.sim import SimPrinter
 from kiosk.config import Config
+from kiosk.scans import SAMPLE_CCCD, classify
 from kiosk.session import Feature, Screen, Session
 from kiosk.store import TicketStore, open_database, sqlite_url
 from kiosk.tickets import TicketService
@@ -39,7 +40,8 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
         cfg = replace(config, printer_url=printer.url, data_dir=Path(data_dir))
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
-        session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock)
+        session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
+                          offer_identify=True)
         app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=False)
         h = Harness(app)
 
@@ -55,6 +57,13 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
             h.wait_until(lambda: session.screen is Screen.LANGUAGE, "the language picker")
             shot("language", lang)
             session.choose_language(lang)
+            shot("identify", lang)
+            app.on_scan(classify(SAMPLE_CCCD.encode()))  # a made-up citizen's card
+            shot("home-greeting", lang)
+            session.end()
+            session.start()
+            session.choose_language(lang)
+            session.skip_identify()
             shot("home", lang)
             h.tap(app.screen("home").ids.procedures)
             shot("unavailable", lang)
@@ -62,6 +71,10 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
             shot("services", lang)
             _take_number(h, app, session)
             shot("ticket", lang)
+            app.on_scan(classify(app.last_ticket.id.encode()))
+            shot("ticket-status", lang)
+            app.on_scan(classify(b"https://example.org/an-advert"))
+            shot("unknown-code", lang)
             printer.set_fault("paper-out")
             session.home()
             session.open_feature(Feature.TAKE_NUMBER)
