@@ -259,7 +259,7 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.env import prepare
 
     prepare(fullscreen=fullscreen)
-    from kiosk.devices import PrinterSupervisor, ScannerService, printer_url
+    from kiosk.devices import MrzReaderService, PrinterSupervisor, ScannerService, printer_url
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
@@ -268,15 +268,24 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     store = TicketStore(open_database(sqlite_url(cfg.database_path)))
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
-    scans = ScannerService(cfg.scanner_url).start() if cfg.scanner_url else None
+    scans = []
+    for service_class, url in ((ScannerService, cfg.scanner_url),
+                               (MrzReaderService, cfg.mrz_reader_url)):
+        if not url:
+            continue
+        try:
+            scans.append(service_class(url).start())
+        except Exception as exc:  # noqa: BLE001
+            # A reader that is missing at start must not keep the kiosk from taking numbers.
+            log.error("%s %s not started: %s", service_class.__name__, url, exc)
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
                        scans=scans)
         app.run()
     finally:
         printers.stop()
-        if scans is not None:
-            scans.stop()
+        for source in scans:
+            source.stop()
     return 0
 
 

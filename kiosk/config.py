@@ -53,6 +53,7 @@ class Config:
     printer_profile: str
     printer_tcvn3: bool
     scanner_url: str
+    mrz_reader_url: str
     services: tuple[ServiceArea, ...]
     source: str = field(default=str(DEFAULT_CONFIG))
 
@@ -171,7 +172,8 @@ KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
-    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner"},
+    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
+                "mrz_reader"},
     "services[]": {"letter", "name", "counters"},
 }
 
@@ -258,6 +260,18 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         except ValueError as exc:
             raise c.fail("devices.scanner", str(exc)) from None
 
+    mrz_reader = devices.get("mrz_reader", "")
+    if not isinstance(mrz_reader, str):
+        raise c.fail("devices.mrz_reader", "expected an MRZ reader URL or \"\" for none",
+                     mrz_reader)
+    if mrz_reader:
+        from drivers.idcard import parse_reader_url
+
+        try:
+            parse_reader_url(mrz_reader)
+        except ValueError as exc:
+            raise c.fail("devices.mrz_reader", str(exc)) from None
+
     services = raw.get("services")
     if not isinstance(services, list) or not services:
         raise c.fail("services", "expected at least one [[services]] table")
@@ -293,6 +307,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         printer_profile=profile,
         printer_tcvn3=tcvn3,
         scanner_url=scanner,
+        mrz_reader_url=mrz_reader,
         services=tuple(areas),
         source=str(path),
     )

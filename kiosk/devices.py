@@ -194,3 +194,26 @@ class ScannerService:
     def handle(self, found: object) -> None:
         for listener in list(self._listeners):
             listener(found)
+
+
+class MrzReaderService(ScannerService):
+    """A serial MRZ reader (the back of the ID card): each MRZ read goes through the same
+    classification and listeners as a scanned QR. URL as drivers.idcard.open_mrz_reader
+    takes it, e.g. serial:///dev/ttyUSB1?baudrate=9600&kind=3m."""
+
+    def start(self) -> MrzReaderService:
+        from drivers.idcard import open_mrz_reader
+
+        self._scanner = open_mrz_reader(self.url, on_event=self._on_mrz)
+        return self
+
+    def _on_mrz(self, event) -> None:  # type: ignore[no-untyped-def]
+        from kiosk.scans import Classified, ScanKind, classify
+
+        if isinstance(event, str):
+            found = classify(event.encode("ascii", errors="replace"))
+        else:  # BadFrame: a partial or corrupt read
+            found = Classified(ScanKind.UNKNOWN, problem=f"garbled read: {event}")
+        log.info("MRZ read: %s%s", found.kind.value,
+                 f" ({found.problem})" if found.problem else "")
+        self.handle(found)

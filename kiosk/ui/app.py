@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from kivy.app import App
@@ -61,7 +62,7 @@ class KioskApp(App):
         tickets: TicketService,
         session: Session | None = None,
         kiosk_mode: bool = True,
-        scans: ScannerService | None = None,
+        scans: Sequence[ScannerService] = (),
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -72,7 +73,7 @@ class KioskApp(App):
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
             idle_countdown=kiosk_config.idle_countdown,
-            offer_identify=scans is not None,
+            offer_identify=bool(scans),
         )
         self.kiosk_mode = kiosk_mode
         self.last_ticket: IssuedTicket | None = None
@@ -107,9 +108,9 @@ class KioskApp(App):
             lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
         )
         self._printer_changed(self.tickets.printers.status)
-        if self.scans is not None:
-            # Called on the scanner's thread: hand over to the Kivy clock.
-            self.scans.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
+        for source in self.scans:
+            # Called on the reader's thread: hand over to the Kivy clock.
+            source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
         self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)

@@ -33,13 +33,14 @@ class Kiosk:
     printer: object
     clock: ManualClock
     scanner: object
+    mrz_reader: object
 
 
 @pytest.fixture(scope="session")
 def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from drivers.sim import SimPrinter, SimScanner
+    from drivers.sim import SimMrzReader, SimPrinter, SimScanner
     from kiosk.config import load_config
-    from kiosk.devices import ScannerService
+    from kiosk.devices import MrzReaderService, ScannerService
     from kiosk.session import Session
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
@@ -47,7 +48,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from kiosk.ui.harness import Harness
 
     data: Path = tmp_path_factory.mktemp("data")
-    with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner:
+    with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner, \
+            SimMrzReader(data / "ttyMRZ", kind="3m") as mrz_reader:
         cfg = replace(load_config(), data_dir=data, printer_url=printer.url,
                       scanner_url=scanner.url)
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
@@ -55,13 +57,15 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
                           offer_identify=True)
         scans = ScannerService(cfg.scanner_url).start()
+        mrz = MrzReaderService(mrz_reader.url).start()
         app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True,
-                       scans=scans)
+                       scans=[scans, mrz])
         harness = Harness(app)
         try:
-            yield Kiosk(app, harness, session, store, printer, clock, scanner)
+            yield Kiosk(app, harness, session, store, printer, clock, scanner, mrz_reader)
         finally:
             scans.stop()
+            mrz.stop()
 
 
 @pytest.fixture

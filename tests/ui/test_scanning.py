@@ -86,3 +86,22 @@ def test_unknown_and_refused_codes_get_a_calm_message(k) -> None:  # type: ignor
     k.harness.wait_until(lambda: "could not be read" in k.app.banner or
                          "not one the kiosk knows" in k.app.banner, "a message")
     assert shown(k) == "home"
+
+
+# A made-up Vietnamese card (check digits worked by hand in tests/drivers/test_drv_idcard_mrz.py)
+VN_MRZ = ("IDVNM1920045670068192004567<<6",
+          "9203158F3203156VNM<<<<<<<<<<<4",
+          "NGUYEN<<THI<MAI<<<<<<<<<<<<<<<")
+
+
+def test_identify_with_the_mrz_reader(k) -> None:  # type: ignore[no-untyped-def]
+    choose(k, "Tiếng Việt")
+    assert shown(k) == "identify"
+    k.mrz_reader.send_garbage(40)  # noise on the line first: no crash, no identity
+    k.mrz_reader.send_mrz(VN_MRZ)
+    k.harness.wait_until(lambda: k.session.screen is Screen.HOME, "home after the MRZ")
+    identity = k.session.data.identity
+    assert identity.id_number == "068192004567" and identity.given_name == "MAI"
+    assert k.app.banner == "Xin chào, Mai!"
+    k.session.end()
+    assert identity.wiped
