@@ -259,7 +259,13 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.env import prepare
 
     prepare(fullscreen=fullscreen)
-    from kiosk.devices import MrzReaderService, PrinterSupervisor, ScannerService, printer_url
+    from kiosk.devices import (
+        ChipReaderService,
+        MrzReaderService,
+        PrinterSupervisor,
+        ScannerService,
+        printer_url,
+    )
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
@@ -278,9 +284,17 @@ def _run_ui(cfg: Config, fullscreen: bool) -> int:
         except Exception as exc:  # noqa: BLE001
             # A reader that is missing at start must not keep the kiosk from taking numbers.
             log.error("%s %s not started: %s", service_class.__name__, url, exc)
+    chip = None
+    if cfg.chip_reader and cfg.mrz_reader_url:
+        chip = ChipReaderService(cfg.chip_reader)
+        try:
+            chip.check()
+        except Exception as exc:  # noqa: BLE001
+            log.error("chip reader %s not offered: %s", cfg.chip_reader, exc)
+            chip = None
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
-                       scans=scans)
+                       scans=scans, chip=chip)
         app.run()
     finally:
         printers.stop()

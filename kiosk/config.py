@@ -54,6 +54,7 @@ class Config:
     printer_tcvn3: bool
     scanner_url: str
     mrz_reader_url: str
+    chip_reader: str
     services: tuple[ServiceArea, ...]
     source: str = field(default=str(DEFAULT_CONFIG))
 
@@ -173,7 +174,7 @@ KNOWN_KEYS = {
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
-                "mrz_reader"},
+                "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters"},
 }
 
@@ -272,6 +273,11 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         except ValueError as exc:
             raise c.fail("devices.mrz_reader", str(exc)) from None
 
+    chip_reader = devices.get("chip_reader", "")
+    if not isinstance(chip_reader, str):
+        raise c.fail("devices.chip_reader", "expected a PC/SC reader name, \"*\" or \"\"",
+                     chip_reader)
+
     services = raw.get("services")
     if not isinstance(services, list) or not services:
         raise c.fail("services", "expected at least one [[services]] table")
@@ -308,6 +314,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         printer_tcvn3=tcvn3,
         scanner_url=scanner,
         mrz_reader_url=mrz_reader,
+        chip_reader=chip_reader,
         services=tuple(areas),
         source=str(path),
     )

@@ -217,3 +217,44 @@ class MrzReaderService(ScannerService):
         log.info("MRZ read: %s%s", found.kind.value,
                  f" ({found.problem})" if found.problem else "")
         self.handle(found)
+
+
+class ChipReaderService:
+    """The ID card's chip over PC/SC, read once the MRZ (which keys Basic Access Control)
+    is known. Only offered where a reader is configured and pyscard is installed."""
+
+    def __init__(self, reader: str, transport_factory: Callable[[], object] | None = None) -> None:
+        self.reader = reader
+        self._factory = transport_factory or self._pcsc
+
+    def _pcsc(self) -> object:
+        from drivers.idcard import PcscTransport
+
+        return PcscTransport(None if self.reader == "*" else self.reader)
+
+    def check(self) -> None:
+        """Raises UnsupportedReader (with an install hint) where the chip cannot be read."""
+        if self._factory == self._pcsc:
+            import importlib.util
+
+            from drivers.idcard import UnsupportedReader
+            from drivers.idcard.chip import PYSCARD_HINT
+
+            if importlib.util.find_spec("smartcard") is None:
+                raise UnsupportedReader(PYSCARD_HINT)
+
+    def read_identity(self, mrz: object) -> object:
+        """The chip's identity (DG13: the full Vietnamese name and the address)."""
+        from drivers.idcard import read_chip
+
+        transport = self._factory()
+        try:
+            data = read_chip(transport, mrz)  # type: ignore[arg-type]
+            try:
+                return data.identity()
+            finally:
+                data.wipe()
+        finally:
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()

@@ -24,7 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
-from kiosk.devices import ScannerService
+from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate
 from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
@@ -63,12 +63,14 @@ class KioskApp(App):
         session: Session | None = None,
         kiosk_mode: bool = True,
         scans: Sequence[ScannerService] = (),
+        chip: ChipReaderService | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = kiosk_config
         self.tickets = tickets
         self.scans = scans
+        self.chip = chip
         self.session = session or Session(
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
@@ -230,8 +232,12 @@ class KioskApp(App):
         """Every scan anywhere in the flow, routed by what it is."""
         if found.kind in (ScanKind.ID_CARD, ScanKind.ID_MRZ):
             identity = found.identity
-            if hasattr(identity, "to_identity"):  # an MRZ: names without diacritics
-                identity = identity.to_identity()
+            if found.kind is ScanKind.ID_MRZ:
+                mrz, identity = identity, identity.to_identity()
+                # An MRZ has names without diacritics and no address; the chip has them.
+                if self.chip is not None:
+                    threading.Thread(target=self._read_chip, daemon=True,
+                                     args=(mrz, self.session.visit)).start()
             if self.session.screen is Screen.ATTRACT:
                 self.session.start()
             self.session.identify(identity)
@@ -256,6 +262,24 @@ class KioskApp(App):
                              "again."))
         else:
             self.say(self.tr("This code is not one the kiosk knows. Please ask the staff."))
+
+    def _read_chip(self, mrz, visit: int) -> None:  # type: ignore[no-untyped-def]
+        try:
+            identity = self.chip.read_identity(mrz)  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001
+            # The MRZ identity stays; the reason is typed and names no personal data.
+            log.warning("chip not read: %s: %s", type(exc).__name__, exc)
+            return
+        finally:
+            mrz.wipe()
+        Clock.schedule_once(lambda _dt: self._chip_read(identity, visit))
+
+    def _chip_read(self, identity, visit: int) -> None:  # type: ignore[no-untyped-def]
+        if visit != self.session.visit:  # the citizen has gone: forget it at once
+            identity.wipe()
+            return
+        self.session.identify(identity)
+        self.say(self.tr("Hello, {name}!").format(name=identity.given_name))
 
     def say(self, message: str) -> None:
         self.banner = message

@@ -34,13 +34,14 @@ class Kiosk:
     clock: ManualClock
     scanner: object
     mrz_reader: object
+    chip_card: dict  # {"card": an ApduTransport on the reader, or absent}
 
 
 @pytest.fixture(scope="session")
 def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from drivers.sim import SimMrzReader, SimPrinter, SimScanner
     from kiosk.config import load_config
-    from kiosk.devices import MrzReaderService, ScannerService
+    from kiosk.devices import ChipReaderService, MrzReaderService, ScannerService
     from kiosk.session import Session
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
@@ -58,11 +59,20 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
                           offer_identify=True)
         scans = ScannerService(cfg.scanner_url).start()
         mrz = MrzReaderService(mrz_reader.url).start()
+        chip_card: dict = {}
+
+        def card_on_reader():  # type: ignore[no-untyped-def]
+            if "card" not in chip_card:
+                raise OSError("no card on the reader")
+            return chip_card["card"]
+
+        chip = ChipReaderService("*", transport_factory=card_on_reader)
         app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True,
-                       scans=[scans, mrz])
+                       scans=[scans, mrz], chip=chip)
         harness = Harness(app)
         try:
-            yield Kiosk(app, harness, session, store, printer, clock, scanner, mrz_reader)
+            yield Kiosk(app, harness, session, store, printer, clock, scanner, mrz_reader,
+                        chip_card)
         finally:
             scans.stop()
             mrz.stop()
@@ -72,6 +82,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 def k(kiosk: Kiosk):  # type: ignore[no-untyped-def]
     """The kiosk back on its attract screen, healthy printer, for each test."""
     kiosk.printer.set_fault(None)
+    kiosk.chip_card.clear()
     kiosk.session.end()
     kiosk.harness.settle(2)
     yield kiosk

@@ -105,3 +105,31 @@ def test_identify_with_the_mrz_reader(k) -> None:  # type: ignore[no-untyped-def
     assert k.app.banner == "Xin chào, Mai!"
     k.session.end()
     assert identity.wiped
+
+
+def test_the_chip_completes_the_mrz_identity(k) -> None:  # type: ignore[no-untyped-def]
+    from drivers.idcard import parse_td1
+    from drivers.sim.emrtd_card import FakeCccdChip, dg1, dg13
+
+    ef_com = bytes.fromhex("60145F0104303130365F36063034303030305C026175")
+    fields = {1: "068192004567", 2: "Nguyễn Thị Mai", 3: "15/03/1992", 4: "Nữ",
+              9: "Thôn Đưng K'Si, Xã Lạc Dương, Tỉnh Lâm Đồng"}
+    k.chip_card["card"] = FakeCccdChip(parse_td1(VN_MRZ).mrz_information,
+                                       {0x011E: ef_com, 0x0101: dg1(VN_MRZ),
+                                        0x010D: dg13(fields)})
+    choose(k, "English")
+    k.mrz_reader.send_mrz(VN_MRZ)
+    k.harness.wait_until(lambda: getattr(k.session.data.identity, "source", "") == "chip",
+                         "the chip's identity")
+    identity = k.session.data.identity
+    assert identity.full_name == "Nguyễn Thị Mai" and "Lạc Dương" in identity.address
+    assert k.app.banner == "Hello, Mai!"
+    k.session.end()
+    assert identity.wiped
+
+
+def test_without_the_chip_the_mrz_identity_stays(k) -> None:  # type: ignore[no-untyped-def]
+    choose(k, "English")
+    k.mrz_reader.send_mrz(VN_MRZ)  # no card on the chip reader
+    k.harness.wait_until(lambda: k.session.screen is Screen.HOME, "home after the MRZ")
+    assert k.session.data.identity.full_name == "NGUYEN THI MAI"
