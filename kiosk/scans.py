@@ -74,7 +74,10 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
         return Classified(ScanKind.TICKET, ticket_id=stripped)
     if "|" in stripped:
         try:
-            return Classified(ScanKind.ID_CARD, identity=parse_cccd_qr(stripped, today=today))
+            # check_structure=False: the card's own QR is authoritative; the province-code
+            # table does not cover citizens registered abroad, who must not be turned away.
+            identity = parse_cccd_qr(stripped, today=today, check_structure=False)
+            return Classified(ScanKind.ID_CARD, identity=identity)
         except NotAnIdCard:
             pass  # some other code with a '|' in it
         except IdCardError as exc:
@@ -82,7 +85,8 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
     lines = [line for line in re.split(r"[\r\n]+", stripped) if line]
     if len(lines) == 3 and all(len(line) == 30 for line in lines) and lines[0][:1] in "IAC":
         try:
-            return Classified(ScanKind.ID_MRZ, identity=parse_td1(lines, today=today))
+            identity = parse_td1(lines, today=today, check_structure=False)
+            return Classified(ScanKind.ID_MRZ, identity=identity)
         except IdCardError as exc:
             return Classified(ScanKind.UNKNOWN, problem=f"ID card MRZ refused: {_field(exc)}")
     code = _dossier_code(stripped)

@@ -84,3 +84,9 @@ def test_scan_reads_from_the_simulated_scanner(tmp_path: Path) -> None:
     assert second == {"kind": "ticket", "symbology": "QR", "bytes": 16,
                       "ticket_id": "0123456789abcdef"}
     assert "001099006789" not in out
+
+
+def test_a_card_registered_abroad_is_not_turned_away() -> None:
+    # The province-code table has no code for citizens registered abroad.
+    found = classify(CCCD.replace("001099006789", "999099006789").encode())
+    assert found.kind is ScanKind.ID_CARD
