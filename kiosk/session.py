@@ -31,6 +31,9 @@ class Feature(StrEnum):
     RATING = "rating"
 
 
+TEXT_SIZES = (1.0, 1.25, 1.5)  # how much larger every screen's text is drawn
+
+
 @dataclass
 class SessionData:
     """What one citizen's visit holds; dropped as a whole when the visit ends."""
@@ -43,6 +46,7 @@ class SessionData:
     # CitizenIdentity). Personal data: lives only here, wiped when the visit ends.
     identity: Any = None
     scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
+    text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
 
 
 class Session:
@@ -113,6 +117,16 @@ class Session:
             raise ValueError(f"language {lang!r} is not offered")
         self.lang = lang
         self._go(Screen.IDENTIFY if self.offer_identify else Screen.HOME)
+
+    def next_text_size(self) -> None:
+        """The Text size button: normal → large → extra large → normal."""
+        self.data.text_size = (self.data.text_size + 1) % len(TEXT_SIZES)
+        self.touch(notify=False)
+        self._changed()
+
+    @property
+    def text_scale(self) -> float:
+        return TEXT_SIZES[self.data.text_size]
 
     def skip_identify(self) -> None:
         if self.screen is Screen.IDENTIFY:

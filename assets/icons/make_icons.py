@@ -248,6 +248,14 @@ def draw_id_card(pen: Pen) -> None:
         pen.rect((x - 5, y - 5, x + 5, y + 5), 1)
 
 
+def draw_text_size(pen: Pen) -> None:
+    """Text size: a small letter A beside a large one."""
+    pen.line([(22, 196), (62, 104), (102, 196)])  # small A
+    pen.line([(40, 160), (84, 160)], THIN)
+    pen.line([(106, 212), (170, 44), (234, 212)])  # large A
+    pen.line([(136, 150), (204, 150)])
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -260,6 +268,7 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "warning.png": draw_warning,
     "still_here.png": draw_still_here,
     "id_card.png": draw_id_card,
+    "text_size.png": draw_text_size,
 }
 
 

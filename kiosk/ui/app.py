@@ -18,7 +18,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -54,6 +54,9 @@ class KioskApp(App):
     printer_mark = StringProperty("unknown")
     # A short message over the screen (a greeting, or why a scan was not understood).
     banner = StringProperty("")
+    # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's
+    # font sizes in the .kv files are multiplied by it.
+    text_scale = NumericProperty(1.0)
     title = "Lobby kiosk"
 
     def __init__(
@@ -171,6 +174,9 @@ class KioskApp(App):
 
     def choose_another_language(self) -> None:
         self.session.change_language()
+
+    def next_text_size(self) -> None:
+        self.session.next_text_size()
 
     def skip_identify(self) -> None:
         self.session.skip_identify()
@@ -291,6 +297,7 @@ class KioskApp(App):
     # -- session → screen ----------------------------------------------------------------
     def _on_session_changed(self, session: Session) -> None:
         self.lang = session.lang
+        self.text_scale = session.text_scale
         if session.screen is Screen.UNAVAILABLE:
             self.screen("unavailable").show(session.data.feature)
         if self.manager.current != session.screen.value:

@@ -69,6 +69,13 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
             shot("unavailable", lang)
             session.open_feature(Feature.TAKE_NUMBER)
             shot("services", lang)
+            session.next_text_size()
+            session.next_text_size()  # extra large
+            shot("services-xl", lang)
+            session.home()
+            shot("home-xl", lang)
+            session.next_text_size()  # back to normal
+            session.open_feature(Feature.TAKE_NUMBER)
             _take_number(h, app, session)
             shot("ticket", lang)
             app.on_scan(classify(app.last_ticket.id.encode()))

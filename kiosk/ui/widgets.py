@@ -34,6 +34,10 @@ class IconButton(ButtonBehavior, AnchorLayout):
     fg_color = ColorProperty(theme.WHITE)
     icon_size = NumericProperty(96)
     available = BooleanProperty(True)
+    # Words drawn at the citizen's text size (app.text_scale), except in the navigation
+    # bar, which must always fit.
+    follow_text_size = BooleanProperty(True)
+    scale = NumericProperty(1.0)
 
 
 class IdleView(ModalView):

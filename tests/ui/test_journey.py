@@ -179,10 +179,12 @@ def walk(widget):  # type: ignore[no-untyped-def]
         yield from walk(child)
 
 
-def visit_every_screen(k, lang: str):  # type: ignore[no-untyped-def]
-    """Yields the name of each screen once it is drawn in `lang`."""
+def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[no-untyped-def]
+    """Yields the name of each screen once it is drawn in `lang`, at a text size."""
     h, s = k.harness, k.session
     s.start()
+    for _ in range(text_size_steps):
+        s.next_text_size()
     h.settle()
     yield "language"
     s.choose_language(lang)
@@ -204,24 +206,50 @@ def visit_every_screen(k, lang: str):  # type: ignore[no-untyped-def]
 
 
 def test_touch_targets_are_big_and_no_label_is_clipped(k) -> None:
+    """Every screen, every language, normal and extra large text."""
+    from kiosk.ui.widgets import IconButton
+
     buttons_checked = labels_checked = 0
-    for lang in ("vi", "en", "kpm"):
-        k.session.end()
-        for name in visit_every_screen(k, lang):
-            root = k.app.root
-            for w in walk(root):
-                if not w.get_root_window():
-                    continue
-                if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
-                    assert min(w.size) >= theme.TOUCH_MIN_DP, (name, lang, w, w.size)
-                    buttons_checked += 1
-                if isinstance(w, Label) and w.text and w.opacity > 0:
-                    tw, th = w.texture_size
-                    assert tw <= w.width + 1 and th <= w.height + 1, (
-                        f"{name}/{lang}: {w.text!r} needs {w.texture_size}, has {w.size}")
-                    labels_checked += 1
-        k.session.end()
-    assert buttons_checked > 40 and labels_checked > 60, (buttons_checked, labels_checked)
+    for steps in (0, 2):
+        for lang in ("vi", "en", "kpm"):
+            k.session.end()
+            for name in visit_every_screen(k, lang, steps):
+                where = f"{name}/{lang}/x{k.app.text_scale}"
+                for w in walk(k.app.root):
+                    if not w.get_root_window():
+                        continue
+                    if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
+                        assert min(w.size) >= theme.TOUCH_MIN_DP, (where, w, w.size)
+                        buttons_checked += 1
+                    if isinstance(w, IconButton) and w.opacity > 0 and w.width > 0:
+                        content = w.children[0]  # icon and words, centred in the button
+                        assert content.height <= w.height - 2 * w.padding[1] + 1, (
+                            f"{where}: {w.text!r} needs {content.height}, has {w.height}")
+                    if isinstance(w, Label) and w.text and w.opacity > 0:
+                        tw, th = w.texture_size
+                        assert tw <= w.width + 1 and th <= w.height + 1, (
+                            f"{where}: {w.text!r} needs {w.texture_size}, has {w.size}")
+                        labels_checked += 1
+            k.session.end()
+    assert buttons_checked > 80 and labels_checked > 120, (buttons_checked, labels_checked)
+
+
+def test_text_size_button_cycles_and_a_new_visit_starts_normal(k) -> None:
+    tap_through_to_services(k, "English")
+    nav = k.app.navbar.ids
+    title_size = k.app.screen("services").children[0].children[-1].font_size
+    k.harness.tap(nav.text_size_button)
+    k.harness.next_frame()
+    assert k.app.text_scale == 1.25
+    assert k.app.screen("services").children[0].children[-1].font_size == title_size * 1.25
+    k.harness.tap(nav.text_size_button)
+    k.harness.tap(nav.text_size_button)
+    k.harness.next_frame()
+    assert k.app.text_scale == 1.0
+    k.harness.tap(nav.text_size_button)
+    k.session.end()
+    k.harness.next_frame()
+    assert k.app.text_scale == 1.0
 
 
 def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
