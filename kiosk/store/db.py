@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import (
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -53,6 +54,25 @@ tickets = Table(
     # NULL. Never the number, name or birth date.
     Column("person_hash", String(64)),
     UniqueConstraint("day", "service", "seq", name="uq_ticket_number"),
+)
+
+# Satisfaction ratings (kiosk/ratings.py). Anonymous: no person hash, no free text, only
+# codes from fixed lists, so nothing a citizen types or shows can end up here.
+# `metadata.create_all` adds this table to databases made before it existed.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
+    Column("rated_at", String(32), nullable=False),  # ISO 8601 with UTC offset
+    Column("level", String(20), nullable=False),
+    Column("reasons", String(200), nullable=False),  # comma list of reason codes, or ""
+    # Optional links; no foreign key so a rating survives the ticket rows being purged.
+    Column("ticket_id", String(32)),
+    Column("service", String(8)),
+    Column("counter", Integer),
+    Column("lang", String(8), nullable=False),
+    Index("ix_ratings_day", "day"),  # the staff summary reads a range of days
 )
 
 
