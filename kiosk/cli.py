@@ -125,11 +125,42 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     i18n = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
     _common(i18n.add_parser("compile", help="compile every .po to .mo"))
+    ip = i18n.add_parser("report", help="per language: strings translated, missing, to review")
+    _common(ip)
+    ip.add_argument("--json", action="store_true", help="report as JSON")
+    ip = i18n.add_parser("export", help="a .po for translators, with the Vietnamese beside")
+    _common(ip)
+    ip.add_argument("--lang", required=True)
+    ip.add_argument("--out", type=Path, required=True)
+    ip = i18n.add_parser("import", help="take a translator's .po (entries marked for review)")
+    _common(ip)
+    ip.add_argument("pofile", type=Path)
+    ip.add_argument("--lang", required=True)
+    ip.add_argument("--legacy", action="store_true",
+                    help="convert old ASCII-font K'Ho/Ê Đê spellings ([ ] ` \\) to Unicode")
+    ip.add_argument("--reviewed", action="store_true",
+                    help="a native speaker has checked these: do not mark them for review")
+
+    p = sub.add_parser("ratings", help="satisfaction ratings per day and service")
+    _common(p)
+    p.add_argument("--from", dest="day_from", type=_day,
+                   help="first day, YYYY-MM-DD (default today)")
+    p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
+    p.add_argument("--json", action="store_true", help="report as JSON")
     return parser
 
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+
+
+def _day(text: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a date like 2026-11-28") from None
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -348,10 +379,62 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
-    from kiosk.i18n import compile_all
+    from kiosk import i18n_tools
+    from kiosk.i18n import LANG_TAG_PATTERN, compile_all
+    from kiosk.paths import LOCALES
 
-    for mo in compile_all():
-        print(mo)
+    if args.action == "compile":
+        for mo in compile_all():
+            print(mo)
+        return 0
+    cfg = _config(args)
+    if args.action == "report":
+        # No screen has a voice prompt id yet: voice figures show as not checked.
+        rows = i18n_tools.report(LOCALES, list(cfg.languages), None, ())
+        if args.json:
+            print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
+        else:
+            print(i18n_tools.format_report(rows).rstrip("\n"))
+        return 0
+    if not re.fullmatch(LANG_TAG_PATTERN, args.lang):
+        raise UsageError(f"--lang {args.lang!r}: expected a language tag like kpm or rad")
+    if args.action == "export":
+        count = i18n_tools.export_po(args.lang, LOCALES, args.out)
+        print(f"wrote {count} entries to {args.out}")
+        return 0
+    try:
+        result = i18n_tools.import_po(args.pofile, args.lang, LOCALES, legacy=args.legacy,
+                                      reviewed=args.reviewed)
+    except i18n_tools.ImportRejected as exc:
+        print(f"kiosk: {args.pofile} rejected, nothing changed:", file=sys.stderr)
+        for line in exc.lines:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED
+    compile_all()
+    print(f"{result.path}: {result.added} added, {result.changed} changed, "
+          f"{result.unchanged} unchanged" + ("" if args.reviewed else ", marked for review"))
+    return 0
+
+
+def cmd_ratings(args: argparse.Namespace) -> int:
+    from kiosk.i18n import translate
+    from kiosk.ratings import RatingService, format_summary_table, summary_json
+    from kiosk.store import open_database, sqlite_url
+    from kiosk.store.ratings import RatingStore
+
+    cfg = _config(args)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    service = RatingService(RatingStore(open_database(sqlite_url(cfg.database_path))),
+                            cfg.timezone)
+    day_to = args.day_to or service.today()
+    day_from = args.day_from or day_to
+    if day_from > day_to:
+        raise UsageError(f"--from {day_from} is after --to {day_to}")
+    rows = service.summary(day_from, day_to)
+    if args.json:
+        print(json.dumps(summary_json(rows, day_from, day_to), ensure_ascii=False, indent=2))
+    else:
+        print(format_summary_table(rows, lambda m: translate("vi", m)).rstrip("\n"))
     return 0
 
 
@@ -521,6 +604,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "ratings": cmd_ratings,
     "decode": cmd_decode,
     "scan": cmd_scan,
     "doctor": cmd_doctor,

@@ -16,6 +16,7 @@ from pathlib import Path
 from kiosk.paths import LOCALES
 
 DOMAIN = "kiosk"
+LANG_TAG_PATTERN = r"[a-z]{2,3}"  # ISO 639-1 or 639-3
 FALLBACK_LANG = "vi"
 
 # Each language by the name its own speakers write. Sources:
