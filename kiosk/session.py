@@ -22,6 +22,8 @@ class Screen(StrEnum):
     UNAVAILABLE = "unavailable"
     IDENTIFY = "identify"  # optional: scan the ID card, or skip
     TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
+    RATING = "rating"  # how satisfied were you? (large faces)
+    RATING_REASONS = "rating_reasons"  # optional reasons, only after "not satisfied"
 
 
 class Feature(StrEnum):
@@ -47,6 +49,7 @@ class SessionData:
     identity: Any = None
     scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
+    rating_service: str | None = None  # the service being rated, when known
 
 
 class Session:
@@ -136,8 +139,28 @@ class Session:
         self.data.feature = feature
         if feature is Feature.TAKE_NUMBER:
             self._go(Screen.SERVICES)
+        elif feature is Feature.RATING:
+            self.start_rating()
         else:
             self._go(Screen.UNAVAILABLE)
+
+    def start_rating(self, service: str | None = None) -> None:
+        """From home, from a scanned ticket (its service), or at the end of a visit."""
+        self.data.rating_service = service
+        self.data.feature = Feature.RATING
+        self._go(Screen.RATING)
+
+    def rating_chosen(self, unsatisfied: bool) -> bool:
+        """True when the rating is complete; False when reasons are asked for first."""
+        if unsatisfied:
+            self._go(Screen.RATING_REASONS)
+            return False
+        return True
+
+    def rating_done(self) -> None:
+        """Recorded and thanked: back home."""
+        self.data.rating_service = None
+        self.home()
 
     def choose_service(self, letter: str) -> bool:
         """Starts issuing a ticket; False if one is already being issued (double tap)."""

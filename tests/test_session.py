@@ -136,8 +136,25 @@ def test_listeners_hear_every_change() -> None:
     s.subscribe(lambda sess: seen.append(sess.screen))
     s.start()
     s.choose_language("vi")
-    s.open_feature(Feature.RATING)
+    s.open_feature(Feature.DOSSIER)
     assert seen == [Screen.LANGUAGE, Screen.HOME, Screen.UNAVAILABLE]
+
+
+def test_rating_flow() -> None:
+    s, _ = make()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.RATING)
+    assert s.screen is Screen.RATING
+    assert s.rating_chosen(unsatisfied=False)
+    s.rating_done()
+    assert s.screen is Screen.HOME
+    s.start_rating(service="B")
+    assert s.data.rating_service == "B"
+    assert not s.rating_chosen(unsatisfied=True)
+    assert s.screen is Screen.RATING_REASONS
+    s.back()
+    assert s.screen is Screen.RATING
 
 
 class FakeIdentity:

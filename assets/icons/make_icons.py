@@ -256,6 +256,32 @@ def draw_text_size(pen: Pen) -> None:
     pen.line([(136, 150), (204, 150)])
 
 
+def draw_face_very_happy(pen: Pen) -> None:
+    """Very satisfied: a filled face with a wide open smile."""
+    pen.dot((128, 128), 110)
+    pen.dot((90, 100), 16, CLEAR)
+    pen.dot((166, 100), 16, CLEAR)
+    pen.polygon([(70, 140), (186, 140), (170, 176), (128, 196), (86, 176)], CLEAR)
+
+
+def draw_face_happy(pen: Pen) -> None:
+    """Satisfied: a smiling face."""
+    draw_rating(pen)
+
+
+def draw_face_unhappy(pen: Pen) -> None:
+    """Not satisfied: a face with a downturned mouth."""
+    pen.ring((128, 128), 102, width=STROKE)
+    pen.dot((92, 102), 15)
+    pen.dot((164, 102), 15)
+    pen.arc((128, 200), 52, 215, 325)
+
+
+def draw_tick(pen: Pen) -> None:
+    """A tick: this one is chosen."""
+    pen.line([(48, 134), (104, 190), (208, 70)], STROKE + 8)
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -269,6 +295,10 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "still_here.png": draw_still_here,
     "id_card.png": draw_id_card,
     "text_size.png": draw_text_size,
+    "face_very_happy.png": draw_face_very_happy,
+    "face_happy.png": draw_face_happy,
+    "face_unhappy.png": draw_face_unhappy,
+    "tick.png": draw_tick,
 }
 
 

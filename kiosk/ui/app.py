@@ -26,8 +26,10 @@ from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate
+from kiosk.ratings import RatingService
 from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
+from kiosk.store.ratings import RatingStore
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import screens, widgets
 
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
-            "identify", "ticket_status"]
+            "identify", "ticket_status", "rating"]
 BANNER_SECONDS = 8
 TICK_SECONDS = 0.5
 
@@ -43,6 +45,7 @@ Factory.register("IconButton", cls=widgets.IconButton)
 Factory.register("IdleView", cls=widgets.IdleView)
 Factory.register("LanguageButton", cls=widgets.LanguageButton)
 Factory.register("FreshLabel", cls=widgets.FreshLabel)
+Factory.register("ReasonButton", cls=widgets.ReasonButton)
 Factory.register("ServiceButton", cls=screens.ServiceButton)
 
 
@@ -67,6 +70,7 @@ class KioskApp(App):
         kiosk_mode: bool = True,
         scans: Sequence[ScannerService] = (),
         chip: ChipReaderService | None = None,
+        ratings: RatingService | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -74,6 +78,8 @@ class KioskApp(App):
         self.tickets = tickets
         self.scans = scans
         self.chip = chip
+        self.ratings = ratings or RatingService(RatingStore(tickets.store.engine),
+                                                kiosk_config.timezone)
         self.session = session or Session(
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
@@ -100,6 +106,8 @@ class KioskApp(App):
             screens.UnavailableScreen,
             screens.IdentifyScreen,
             screens.TicketStatusScreen,
+            screens.RatingScreen,
+            screens.RatingReasonsScreen,
         ):
             self.manager.add_widget(cls())
         root.add_widget(Factory.Banner())
@@ -177,6 +185,31 @@ class KioskApp(App):
 
     def next_text_size(self) -> None:
         self.session.next_text_size()
+
+    def rate(self, level: str) -> None:
+        if not self.session.rating_chosen(unsatisfied=level == "unsatisfied"):
+            self.screen("rating_reasons").clear()
+            return
+        self._record_rating(level, [])
+
+    def send_rating_reasons(self) -> None:
+        self._record_rating("unsatisfied", self.screen("rating_reasons").chosen())
+
+    def rate_scanned_ticket(self) -> None:
+        record = self.session.data.scanned_ticket
+        self.session.start_rating(record.service if record is not None else None)
+
+    def _record_rating(self, level: str, reasons: list[str]) -> None:
+        try:
+            self.ratings.record(level, reasons, service=self.session.data.rating_service,
+                                lang=self.session.lang)
+        except Exception:  # noqa: BLE001
+            log.exception("rating not recorded")
+            self.session.rating_done()
+            self.say(self.tr("Sorry, your rating could not be saved. Please tell the staff."))
+            return
+        self.session.rating_done()
+        self.say(self.tr("Thank you for your rating!"))
 
     def skip_identify(self) -> None:
         self.session.skip_identify()

@@ -128,3 +128,41 @@ class TicketStatusScreen(Screen):
         self.service = record.service
         self.people_ahead = people_ahead
         self.today = today
+
+
+class RatingScreen(Screen):
+    """The rating levels as large faces with words (kiosk/ratings.py RATING_LEVELS)."""
+
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        from kivy.factory import Factory
+
+        from kiosk.ratings import RATING_LEVELS
+
+        app = App.get_running_app()
+        for level in RATING_LEVELS:
+            button = Factory.IconButton(icon=level.face, orientation="horizontal",
+                                        icon_size=150)
+            button.level = level.code
+            app.bind(lang=lambda _a, _l, b=button, m=level.msgid: setattr(b, "text", app.tr(m)))
+            button.text = app.tr(level.msgid)
+            button.bind(on_release=lambda b: app.rate(b.level))
+            self.ids.levels.add_widget(button)
+
+
+class RatingReasonsScreen(Screen):
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        from kiosk.ratings import DISSATISFACTION_REASONS
+        from kiosk.ui.widgets import ReasonButton
+
+        app = App.get_running_app()
+        for reason in DISSATISFACTION_REASONS:
+            button = ReasonButton(code=reason.code, text=app.tr(reason.msgid))
+            app.bind(lang=lambda _a, _l, b=button, m=reason.msgid: setattr(b, "text", app.tr(m)))
+            self.ids.reasons.add_widget(button)
+
+    def clear(self) -> None:
+        for button in self.ids.reasons.children:
+            button.chosen = False
+
+    def chosen(self) -> list[str]:
+        return [b.code for b in reversed(self.ids.reasons.children) if b.chosen]

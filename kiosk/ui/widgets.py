@@ -64,3 +64,13 @@ class FreshLabel(Label):
     def texture_update(self, *largs) -> None:  # type: ignore[no-untyped-def]
         self._label.texture = None  # CoreLabel.refresh() then creates a new texture
         super().texture_update(*largs)
+
+
+class ReasonButton(IconButton):
+    """One reason for dissatisfaction; touching it again takes it back."""
+
+    code = StringProperty("")
+    chosen = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        self.chosen = not self.chosen

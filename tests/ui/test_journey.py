@@ -193,9 +193,16 @@ def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[
     s.skip_identify()
     h.settle()
     yield "home"
-    s.open_feature(__import__("kiosk.session").session.Feature.RATING)
+    s.open_feature(__import__("kiosk.session").session.Feature.DOSSIER)
     h.settle()
     yield "unavailable"
+    s.home()
+    s.open_feature(__import__("kiosk.session").session.Feature.RATING)
+    h.settle()
+    yield "rating"
+    s.rating_chosen(unsatisfied=True)
+    h.settle()
+    yield "rating_reasons"
     s.home()
     s.open_feature(__import__("kiosk.session").session.Feature.TAKE_NUMBER)
     h.settle()

@@ -1,0 +1,72 @@
+"""Rating the service by touch: faces, reasons, thanks, stored anonymously."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from kiosk.session import Screen
+
+
+def shown(k) -> str:  # type: ignore[no-untyped-def]
+    return k.app.manager.current
+
+
+def go_home(k, language: str) -> None:  # type: ignore[no-untyped-def]
+    h = k.harness
+    h.tap(k.app.screen("attract"))
+    h.next_frame()
+    [b] = [b for b in k.app.screen("language").ids.choices.children if b.text == language]
+    h.tap(b)
+    h.next_frame()
+    h.tap(k.app.screen("identify").ids.skip)
+    h.next_frame()
+    assert shown(k) == "home"
+
+
+def rows(k) -> list[tuple]:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(k.app.kiosk_config.database_path) as db:
+        return db.execute("SELECT level, reasons, service, ticket_id FROM ratings "
+                          "ORDER BY id").fetchall()
+
+
+def level_button(k, level: str):  # type: ignore[no-untyped-def]
+    [b] = [b for b in k.app.screen("rating").ids.levels.children if b.level == level]
+    return b
+
+
+def test_a_happy_citizen_rates_from_home(k) -> None:  # type: ignore[no-untyped-def]
+    before = len(rows(k))
+    go_home(k, "Tiếng Việt")
+    k.harness.tap(k.app.screen("home").ids.rating)
+    k.harness.settle()
+    assert shown(k) == "rating"
+    faces = [b.text for b in reversed(k.app.screen("rating").ids.levels.children)]
+    assert faces == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
+    k.harness.tap(level_button(k, "very_satisfied"))
+    k.harness.next_frame()
+    assert shown(k) == "home" and k.app.banner == "Cảm ơn Ông/Bà đã đánh giá!"
+    assert rows(k)[before:] == [("very_satisfied", "", None, None)]
+
+
+def test_an_unhappy_citizen_gives_reasons_for_the_scanned_ticket(k) -> None:  # type: ignore[no-untyped-def]
+    before = len(rows(k))
+    ticket = k.app.tickets.issue_ticket("D", "en")
+    go_home(k, "English")
+    assert k.scanner.scan(ticket.id.encode())
+    k.harness.wait_until(lambda: k.session.screen is Screen.TICKET_STATUS, "ticket status")
+    k.harness.settle()
+    k.harness.tap(k.app.screen("ticket_status").ids.rate)
+    k.harness.settle()
+    k.harness.tap(level_button(k, "unsatisfied"))
+    k.harness.settle()
+    assert shown(k) == "rating_reasons"
+    reasons = {b.code: b for b in k.app.screen("rating_reasons").ids.reasons.children}
+    k.harness.tap(reasons["waiting_time"])
+    k.harness.tap(reasons["staff_attitude"])
+    k.harness.tap(reasons["staff_attitude"])  # changed their mind
+    k.harness.next_frame()
+    k.harness.tap(k.app.screen("rating_reasons").ids.send)
+    k.harness.next_frame()
+    assert shown(k) == "home" and k.app.banner == "Thank you for your rating!"
+    # Anonymous: the service is kept, the ticket (which may link to a person) is not.
+    assert rows(k)[before:] == [("unsatisfied", "waiting_time", "D", None)]
