@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--reviewed", action="store_true",
                     help="a native speaker has checked these: do not mark them for review")
 
+    ip = i18n.add_parser("prompts", help="the sentences to record, one per screen")
+    _common(ip)
+    ip.add_argument("--lang", required=True)
+    ip.add_argument("--json", action="store_true", help="as JSON")
+
     p = sub.add_parser("ratings", help="satisfaction ratings per day and service")
     _common(p)
     p.add_argument("--from", dest="day_from", type=_day,
@@ -389,8 +394,9 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         return 0
     cfg = _config(args)
     if args.action == "report":
-        # No screen has a voice prompt id yet: voice figures show as not checked.
-        rows = i18n_tools.report(LOCALES, list(cfg.languages), None, ())
+        from kiosk.prompts import AUDIO_DIR, PROMPTS
+
+        rows = i18n_tools.report(LOCALES, list(cfg.languages), AUDIO_DIR, list(PROMPTS))
         if args.json:
             print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
         else:
@@ -398,6 +404,16 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         return 0
     if not re.fullmatch(LANG_TAG_PATTERN, args.lang):
         raise UsageError(f"--lang {args.lang!r}: expected a language tag like kpm or rad")
+    if args.action == "prompts":
+        from kiosk.prompts import recording_script
+
+        script = recording_script(args.lang)
+        if args.json:
+            print(json.dumps(script, ensure_ascii=False, indent=2))
+        else:
+            for row in script:
+                print(f"[{'x' if row['recorded'] == 'yes' else ' '}] {row['file']}: {row['text']}")
+        return 0
     if args.action == "export":
         count = i18n_tools.export_po(args.lang, LOCALES, args.out)
         print(f"wrote {count} entries to {args.out}")

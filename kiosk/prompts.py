@@ -1,0 +1,57 @@
+"""Voice prompts: one recorded sentence per screen, for citizens who cannot read.
+
+A recording is looked for in the current language only (assets/audio/<lang>/<id>.ogg or
+.wav): a K'Ho speaker must not hear a machine voice, nor Vietnamese presented as K'Ho. No
+synthetic voice stands in for a minority language. `kiosk i18n prompts --lang L` lists the
+sentences to record in a recording session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.i18n import N_, translate
+from kiosk.paths import ASSETS
+
+AUDIO_DIR = ASSETS / "audio"
+AUDIO_SUFFIXES = (".ogg", ".wav")
+
+# Screen → the sentence its recording says (an msgid, so the text to record is the
+# language's own translation, or Vietnamese where there is none yet).
+PROMPTS: dict[str, str] = {
+    "attract": N_("Touch the screen to start"),
+    "language": N_("Choose your language"),
+    "identify": N_("Hold the QR code on the front of your ID card under the scanner. Your "
+                   "details are used only for this visit and are not kept."),
+    "home": N_("What would you like to do?"),
+    "services": N_("Choose a service"),
+    "ticket": N_("Please take your ticket below."),
+    "ticket_not_printed": N_("Please note your number. The printer is not working; staff "
+                             "have been told."),
+    "ticket_status": N_("Your ticket"),
+    "rating": N_("How satisfied are you with our service?"),
+    "rating_reasons": N_("What went wrong? Touch any that apply."),
+    "unavailable": N_("This is not available at this kiosk yet. Please ask at the reception "
+                      "desk, or take a number."),
+    "idle": N_("Are you still there?"),
+}
+
+
+def find_recording(lang: str, prompt_id: str, audio_dir: Path = AUDIO_DIR) -> Path | None:
+    for suffix in AUDIO_SUFFIXES:
+        path = audio_dir / lang / f"{prompt_id}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def recording_script(lang: str, audio_dir: Path = AUDIO_DIR) -> list[dict[str, str]]:
+    """What to record for `lang`: file name, the sentence, and whether it is done."""
+    rows = []
+    for prompt_id, message in PROMPTS.items():
+        rows.append({
+            "file": f"{lang}/{prompt_id}.ogg",
+            "text": translate(lang, message),
+            "recorded": "yes" if find_recording(lang, prompt_id, audio_dir) else "no",
+        })
+    return rows

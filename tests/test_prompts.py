@@ -1,0 +1,43 @@
+"""Voice prompts: what to record, and what is recorded."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.i18n import translate
+from kiosk.paths import LOCALES
+from kiosk.prompts import PROMPTS, find_recording, recording_script
+
+
+def test_every_prompt_is_a_translated_screen_sentence() -> None:
+    from babel.messages.pofile import read_po
+
+    with open(LOCALES / "kiosk.pot", "rb") as fh:
+        ids = {m.id for m in read_po(fh) if m.id}
+    assert set(PROMPTS.values()) <= ids
+
+
+def test_a_recording_is_found_only_in_its_own_language(tmp_path: Path) -> None:
+    (tmp_path / "kpm").mkdir()
+    with wave.open(str(tmp_path / "kpm" / "home.wav"), "wb") as w:  # a silent stand-in file
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * 800)
+    assert find_recording("kpm", "home", tmp_path) == tmp_path / "kpm" / "home.wav"
+    assert find_recording("vi", "home", tmp_path) is None  # no borrowing across languages
+    script = {row["file"]: row for row in recording_script("kpm", tmp_path)}
+    assert script["kpm/home.ogg"]["recorded"] == "yes"
+    assert script["kpm/attract.ogg"] == {"file": "kpm/attract.ogg", "recorded": "no",
+                                         "text": translate("kpm", PROMPTS["attract"])}
+
+
+def test_prompts_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["i18n", "prompts", "--lang", "kpm", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(PROMPTS) and all(r["recorded"] == "no" for r in rows)
