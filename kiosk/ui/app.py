@@ -26,6 +26,7 @@ from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate
+from kiosk.prompts import AUDIO_DIR, find_recording
 from kiosk.ratings import RatingService
 from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
@@ -88,6 +89,9 @@ class KioskApp(App):
         )
         self.kiosk_mode = kiosk_mode
         self.last_ticket: IssuedTicket | None = None
+        self.audio_dir = AUDIO_DIR
+        self.prompt_playing: Path | None = None  # the recording last started
+        self._sound = None
         self.idle_view: widgets.IdleView | None = None
 
     # -- building ---------------------------------------------------------------------
@@ -335,12 +339,38 @@ class KioskApp(App):
             self.screen("unavailable").show(session.data.feature)
         if self.manager.current != session.screen.value:
             self.manager.current = session.screen.value
+            self._play_prompt(self._prompt_id(session))
         if session.screen is not Screen.SERVICES:
             self.issue_problem = False
         if session.screen is Screen.ATTRACT:
             self.issuing = False
             self.banner = ""  # a greeting must not stay for the next citizen
         self._show_idle_warning(session)
+
+    def _prompt_id(self, session: Session) -> str:
+        if session.screen is Screen.TICKET and self.last_ticket and not self.last_ticket.printed:
+            return "ticket_not_printed"
+        return session.screen.value
+
+    def _play_prompt(self, prompt_id: str) -> None:
+        """The screen's recorded sentence in the citizen's language, if one was recorded."""
+        if self._sound is not None:
+            self._sound.stop()
+            self._sound = None
+        path = find_recording(self.lang, prompt_id, self.audio_dir)
+        self.prompt_playing = path
+        if path is None:
+            return
+        from kivy.core.audio import SoundLoader
+
+        try:
+            self._sound = SoundLoader.load(str(path))  # None where no audio output works
+            if self._sound is not None:
+                self._sound.play()
+        except Exception:  # noqa: BLE001
+            # A broken file or sound card must never get in the way of the screen.
+            log.exception("voice prompt %s not played", path.name)
+            self._sound = None
 
     def _show_idle_warning(self, session: Session) -> None:
         view = self.idle_view
@@ -350,6 +380,7 @@ class KioskApp(App):
             view.seconds = session.countdown_left()
             if view.parent is None:
                 view.open(animation=False)
+                self._play_prompt("idle")
         elif view.parent is not None:
             view.dismiss(animation=False)
 

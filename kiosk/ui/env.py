@@ -16,6 +16,9 @@ def set_environment(headless: bool) -> None:
     os.environ.setdefault("KIVY_LOG_MODE", "MIXED")
     os.environ.setdefault("KIVY_WINDOW", "sdl2")
     if headless:
+        # No sound card in CI or when rendering screenshots: SDL's silent audio driver
+        # lets recorded prompts load and "play" the same way.
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
         os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kiosk-kivy-"))
         os.environ.setdefault("KIVY_METRICS_DENSITY", "1")

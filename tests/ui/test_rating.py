@@ -13,13 +13,14 @@ def shown(k) -> str:  # type: ignore[no-untyped-def]
 
 def go_home(k, language: str) -> None:  # type: ignore[no-untyped-def]
     h = k.harness
+    h.settle()
     h.tap(k.app.screen("attract"))
-    h.next_frame()
+    h.settle()  # a person taps only what has been drawn
     [b] = [b for b in k.app.screen("language").ids.choices.children if b.text == language]
     h.tap(b)
-    h.next_frame()
+    h.settle()
     h.tap(k.app.screen("identify").ids.skip)
-    h.next_frame()
+    h.settle()
     assert shown(k) == "home"
 
 
@@ -70,3 +71,26 @@ def test_an_unhappy_citizen_gives_reasons_for_the_scanned_ticket(k) -> None:  # 
     assert shown(k) == "home" and k.app.banner == "Thank you for your rating!"
     # Anonymous: the service is kept, the ticket (which may link to a person) is not.
     assert rows(k)[before:] == [("unsatisfied", "waiting_time", "D", None)]
+
+
+def test_a_recorded_prompt_plays_in_its_own_language_only(k, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import wave
+
+    (tmp_path / "kpm").mkdir()
+    recording = tmp_path / "kpm" / "home.wav"
+    with wave.open(str(recording), "wb") as w:  # a silent stand-in, not a voice
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * 800)
+    k.app.audio_dir = tmp_path
+    try:
+        go_home(k, "Kơho")
+        assert k.app.prompt_playing == recording
+        k.session.end()
+        go_home(k, "Tiếng Việt")  # no Vietnamese recording: nothing plays
+        assert k.app.prompt_playing is None
+    finally:
+        from kiosk.prompts import AUDIO_DIR
+
+        k.app.audio_dir = AUDIO_DIR
