@@ -23,6 +23,9 @@ class Screen(StrEnum):
     IDENTIFY = "identify"  # optional: scan the ID card, or skip
     TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
     RATING = "rating"  # how satisfied were you? (large faces)
+    CATEGORIES = "categories"  # procedure categories
+    PROCEDURES = "procedures"  # the procedures of one category
+    PROCEDURE = "procedure"  # what one procedure needs, and "take a number for this"
     RATING_REASONS = "rating_reasons"  # optional reasons, only after "not satisfied"
 
 
@@ -50,6 +53,8 @@ class SessionData:
     scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
     rating_service: str | None = None  # the service being rated, when known
+    category: str | None = None  # the procedure category being browsed
+    procedure: str | None = None  # the procedure being read
 
 
 class Session:
@@ -67,6 +72,7 @@ class Session:
         self.languages = languages
         self.default_lang = default_lang
         self.offer_identify = offer_identify  # only where a scanner is configured
+        self.procedures_available = False  # set when a valid catalogue is loaded
         self.idle_timeout = idle_timeout
         self.idle_countdown = idle_countdown
         self._clock = clock
@@ -141,8 +147,18 @@ class Session:
             self._go(Screen.SERVICES)
         elif feature is Feature.RATING:
             self.start_rating()
+        elif feature is Feature.PROCEDURES and self.procedures_available:
+            self._go(Screen.CATEGORIES)
         else:
             self._go(Screen.UNAVAILABLE)
+
+    def choose_category(self, key: str) -> None:
+        self.data.category = key
+        self._go(Screen.PROCEDURES)
+
+    def choose_procedure(self, code: str) -> None:
+        self.data.procedure = code
+        self._go(Screen.PROCEDURE)
 
     def start_rating(self, service: str | None = None) -> None:
         """From home, from a scanned ticket (its service), or at the end of a visit."""
@@ -164,7 +180,8 @@ class Session:
 
     def choose_service(self, letter: str) -> bool:
         """Starts issuing a ticket; False if one is already being issued (double tap)."""
-        if self.data.issuing or self.screen is not Screen.SERVICES:
+        # From the service areas, or "take a number for this" on a procedure.
+        if self.data.issuing or self.screen not in (Screen.SERVICES, Screen.PROCEDURE):
             return False
         self.data.service = letter
         self.data.issuing = True

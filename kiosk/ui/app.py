@@ -23,6 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
+from kiosk.catalogue import DEFAULT_CATALOGUE, load_or_keep
 from kiosk.config import Config
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
-            "identify", "ticket_status", "rating"]
+            "identify", "ticket_status", "rating", "procedures"]
 BANNER_SECONDS = 8
 TICK_SECONDS = 0.5
 
@@ -88,6 +89,10 @@ class KioskApp(App):
             offer_identify=bool(scans),
         )
         self.kiosk_mode = kiosk_mode
+        # A broken catalogue file leaves the procedures tile "not available", nothing worse.
+        self.catalogue, _problem = load_or_keep(DEFAULT_CATALOGUE, None,
+                                                languages=list(kiosk_config.languages))
+        self.session.procedures_available = self.catalogue is not None
         self.last_ticket: IssuedTicket | None = None
         self.audio_dir = AUDIO_DIR
         self.prompt_playing: Path | None = None  # the recording last started
@@ -112,6 +117,9 @@ class KioskApp(App):
             screens.TicketStatusScreen,
             screens.RatingScreen,
             screens.RatingReasonsScreen,
+            screens.CategoriesScreen,
+            screens.ProceduresScreen,
+            screens.ProcedureScreen,
         ):
             self.manager.add_widget(cls())
         root.add_widget(Factory.Banner())
@@ -198,6 +206,12 @@ class KioskApp(App):
 
     def send_rating_reasons(self) -> None:
         self._record_rating("unsatisfied", self.screen("rating_reasons").chosen())
+
+    def take_number_for_procedure(self) -> None:
+        """"Take a number for this": straight to the procedure's service area."""
+        proc = self.catalogue.get(self.session.data.procedure or "") if self.catalogue else None
+        if proc is not None:
+            self.take_number(proc.service)
 
     def rate_scanned_ticket(self) -> None:
         record = self.session.data.scanned_ticket

@@ -166,3 +166,109 @@ class RatingReasonsScreen(Screen):
 
     def chosen(self) -> list[str]:
         return [b.code for b in reversed(self.ids.reasons.children) if b.chosen]
+
+
+class CatalogueScreen(Screen):
+    """Base for the procedure screens: content comes from app.catalogue and is rebuilt on
+    entry and when the language changes (texts are per language, not gettext)."""
+
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        def rebuild_if_shown(*_args) -> None:  # type: ignore[no-untyped-def]
+            if self.manager and self.manager.current == self.name:
+                self.rebuild()
+
+        App.get_running_app().bind(lang=rebuild_if_shown, text_scale=rebuild_if_shown)
+
+    def on_pre_enter(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        raise NotImplementedError
+
+
+class CategoriesScreen(CatalogueScreen):
+    starter = BooleanProperty(True)
+
+    def rebuild(self) -> None:
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        catalogue = app.catalogue
+        self.starter = bool(catalogue and catalogue.starter)
+        box = self.ids.choices
+        box.clear_widgets()
+        for key in catalogue.categories() if catalogue else []:
+            button = Factory.IconButton(icon="procedures", orientation="horizontal",
+                                        icon_size=72, size_hint_y=None)
+            button.text = catalogue.category_name(key, app.lang).value
+            button.category = key
+            button.height = max(150, 130 * app.text_scale)
+            button.bind(on_release=lambda b: app.session.choose_category(b.category))
+            box.add_widget(button)
+
+
+class ProceduresScreen(CatalogueScreen):
+    title = StringProperty("")
+
+    def rebuild(self) -> None:
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        catalogue, key = app.catalogue, app.session.data.category
+        box = self.ids.choices
+        box.clear_widgets()
+        if catalogue is None or key is None:
+            return
+        self.title = catalogue.category_name(key, app.lang).value
+        for proc in catalogue.in_category(key):
+            button = Factory.IconButton(orientation="horizontal", size_hint_y=None)
+            button.text = catalogue.text(proc, "name", app.lang).value
+            button.code = proc.code
+            button.height = max(140, 180 * app.text_scale)  # long names: up to 3 lines
+            button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
+            box.add_widget(button)
+
+
+class ProcedureScreen(CatalogueScreen):
+    """What to bring and what happens, as a checklist, in the citizen's language."""
+
+    title = StringProperty("")
+
+    def rebuild(self) -> None:
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        catalogue = app.catalogue
+        proc = catalogue.get(app.session.data.procedure or "") if catalogue else None
+        box = self.ids.details
+        box.clear_widgets()
+        if proc is None:
+            return
+        lang, tr = app.lang, app.tr
+        self.title = catalogue.text(proc, "name", lang).value
+
+        def heading(text: str) -> None:
+            box.add_widget(Factory.DetailHeading(text=text))
+
+        def line(text: str) -> None:
+            box.add_widget(Factory.DetailLine(text=text))
+
+        heading(tr("Who it is for"))
+        line(catalogue.text(proc, "for_whom", lang).value)
+        heading(tr("Documents to bring"))
+        for doc in proc.documents:
+            what = doc.text.get(lang) or doc.text["vi"]
+            kind = tr("original to show") if doc.original else ""
+            if doc.copies:
+                copies = tr("{count} copies").format(count=doc.copies)
+                kind = f"{kind}, {copies}" if kind else copies
+            line(f"• {what}" + (f" ({kind})" if kind else ""))
+        heading(tr("Fee"))
+        line(catalogue.text(proc, "fee", lang).value)
+        heading(tr("Time limit"))
+        line(catalogue.text(proc, "time_limit", lang).value)
+        heading(tr("Steps"))
+        for number, step in enumerate(catalogue.steps(proc, lang).value, start=1):
+            line(f"{number}. {step}")
+        heading(tr("Counter"))
+        line(app.service_name(proc.service, lang) + "  " + app.counters_text(proc.service, lang))

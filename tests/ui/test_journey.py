@@ -197,6 +197,16 @@ def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[
     h.settle()
     yield "unavailable"
     s.home()
+    s.open_feature(__import__("kiosk.session").session.Feature.PROCEDURES)
+    h.settle()
+    yield "categories"
+    s.choose_category("civil_status")
+    h.settle()
+    yield "procedures"
+    s.choose_procedure("HT-02")
+    h.settle()
+    yield "procedure"
+    s.home()
     s.open_feature(__import__("kiosk.session").session.Feature.RATING)
     h.settle()
     yield "rating"

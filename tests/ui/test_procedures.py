@@ -1,0 +1,48 @@
+"""Reading a procedure by touch, then taking a number for it."""
+
+from __future__ import annotations
+
+from kiosk.session import Screen
+
+
+def shown(k) -> str:  # type: ignore[no-untyped-def]
+    return k.app.manager.current
+
+
+def test_from_a_procedure_to_its_counter_number(k) -> None:  # type: ignore[no-untyped-def]
+    h = k.harness
+    h.settle()
+    h.tap(k.app.screen("attract"))
+    h.settle()
+    [b] = [b for b in k.app.screen("language").ids.choices.children if b.text == "Tiếng Việt"]
+    h.tap(b)
+    h.settle()
+    h.tap(k.app.screen("identify").ids.skip)
+    h.settle()
+    h.tap(k.app.screen("home").ids.procedures)
+    h.settle()
+    assert shown(k) == "categories"
+    [civil] = [b for b in k.app.screen("categories").ids.choices.children
+               if b.category == "civil_status"]
+    assert civil.text == "Hộ tịch"
+    h.tap(civil)
+    h.settle()
+    [birth] = [b for b in k.app.screen("procedures").ids.choices.children if b.code == "HT-01"]
+    assert birth.text == "Đăng ký khai sinh"
+    h.tap(birth)
+    h.settle()
+    assert shown(k) == "procedure"
+    details = [w.text for w in reversed(k.app.screen("procedure").ids.details.children)]
+    assert "Giấy tờ cần mang" in details and any(t.startswith("• ") for t in details)
+    # The language button re-translates the open procedure.
+    k.session.lang = "en"
+    k.app.lang = "en"
+    h.settle()
+    details = [w.text for w in reversed(k.app.screen("procedure").ids.details.children)]
+    assert "Documents to bring" in details
+    assert k.app.screen("procedure").ids.name.text == "Birth registration"
+    jobs = len(k.printer.jobs)
+    h.tap(k.app.screen("procedure").ids.take_number)
+    h.wait_until(lambda: k.session.screen is Screen.TICKET, "the ticket")
+    assert k.app.last_ticket.service == "A" and k.app.last_ticket.number.startswith("A")
+    assert k.printer.wait_for_jobs(jobs + 1, timeout=10)
