@@ -26,6 +26,7 @@ class Screen(StrEnum):
     CATEGORIES = "categories"  # procedure categories
     PROCEDURES = "procedures"  # the procedures of one category
     PROCEDURE = "procedure"  # what one procedure needs, and "take a number for this"
+    SEARCH = "search"  # find a procedure by typing, with an on-screen keyboard
     RATING_REASONS = "rating_reasons"  # optional reasons, only after "not satisfied"
 
 
@@ -151,6 +152,9 @@ class Session:
             self._go(Screen.CATEGORIES)
         else:
             self._go(Screen.UNAVAILABLE)
+
+    def open_search(self) -> None:
+        self._go(Screen.SEARCH)
 
     def choose_category(self, key: str) -> None:
         self.data.category = key

@@ -30,7 +30,7 @@ def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     expected = sorted(f"{s}-kpm.png" for s in (
         "attract", "language", "identify", "home-greeting", "home", "categories", "procedures",
-        "procedure", "unavailable", "rating",
+        "procedure", "search", "unavailable", "rating",
         "rating-reasons", "services",
         "services-xl", "home-xl",
         "ticket", "ticket-status", "unknown-code", "ticket-not-printed", "idle"))

@@ -120,6 +120,7 @@ class KioskApp(App):
             screens.CategoriesScreen,
             screens.ProceduresScreen,
             screens.ProcedureScreen,
+            screens.SearchScreen,
         ):
             self.manager.add_widget(cls())
         root.add_widget(Factory.Banner())

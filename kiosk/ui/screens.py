@@ -272,3 +272,60 @@ class ProcedureScreen(CatalogueScreen):
             line(f"{number}. {step}")
         heading(tr("Counter"))
         line(app.service_name(proc.service, lang) + "  " + app.counters_text(proc.service, lang))
+
+
+SEARCH_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_RESULTS = 4
+
+
+class SearchScreen(CatalogueScreen):
+    """Letters only: matching ignores Vietnamese marks, so A-Z is enough to find
+    "Đăng ký khai sinh" from "khai sinh"."""
+
+    query = StringProperty("")
+    found = BooleanProperty(False)
+
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        from kivy.factory import Factory
+
+        super().on_kv_post(base_widget)
+        for key in SEARCH_KEYS:
+            button = Factory.KeyButton(text=key)
+            button.bind(on_release=lambda b: self.type(b.text.lower()))
+            self.ids.keyboard.add_widget(button)
+        space = Factory.KeyButton(text="_")  # the space bar
+        space.bind(on_release=lambda _b: self.type(" "))
+        self.ids.keyboard.add_widget(space)
+        delete = Factory.KeyButton(icon="back", text="")
+        delete.bind(on_release=lambda _b: self.delete())
+        self.ids.keyboard.add_widget(delete)
+
+    def on_pre_enter(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        self.query = ""
+        self.rebuild()
+
+    def type(self, letter: str) -> None:
+        if len(self.query) < 40 and not (letter == " " and self.query.endswith(" ")):
+            self.query += letter
+            self.rebuild()
+
+    def delete(self) -> None:
+        self.query = self.query[:-1]
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        from kivy.factory import Factory
+
+        app = App.get_running_app()
+        box = self.ids.results
+        box.clear_widgets()
+        results = app.catalogue.search(self.query, app.lang) if app.catalogue else []
+        self.found = bool(results)
+        # Fewer, taller results at larger text sizes: each name must fit its button.
+        limit = MAX_RESULTS if app.text_scale < 1.25 else MAX_RESULTS // 2
+        for proc in results[:limit]:
+            button = Factory.IconButton(orientation="horizontal")
+            button.text = app.catalogue.text(proc, "name", app.lang).value
+            button.code = proc.code
+            button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
+            box.add_widget(button)

@@ -71,6 +71,10 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
             shot("procedures", lang)
             session.choose_procedure("HT-01")
             shot("procedure", lang)
+            session.open_search()
+            for letter in "khai":
+                app.screen("search").type(letter)
+            shot("search", lang)
             session.home()
             h.tap(app.screen("home").ids.dossier)
             shot("unavailable", lang)

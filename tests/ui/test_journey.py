@@ -206,6 +206,12 @@ def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[
     s.choose_procedure("HT-02")
     h.settle()
     yield "procedure"
+    s.open_search()
+    search = k.app.screen("search")
+    for letter in "dang ky":
+        search.type(letter)
+    h.settle()
+    yield "search"
     s.home()
     s.open_feature(__import__("kiosk.session").session.Feature.RATING)
     h.settle()

@@ -46,3 +46,27 @@ def test_from_a_procedure_to_its_counter_number(k) -> None:  # type: ignore[no-u
     h.wait_until(lambda: k.session.screen is Screen.TICKET, "the ticket")
     assert k.app.last_ticket.service == "A" and k.app.last_ticket.number.startswith("A")
     assert k.printer.wait_for_jobs(jobs + 1, timeout=10)
+
+
+def test_search_without_marks_by_the_on_screen_keyboard(k) -> None:  # type: ignore[no-untyped-def]
+    h = k.harness
+    k.session.start()
+    k.session.choose_language("vi")
+    k.session.skip_identify()
+    k.session.open_feature(__import__("kiosk.session").session.Feature.PROCEDURES)
+    h.settle()
+    h.tap(k.app.screen("categories").ids.search)
+    h.settle()
+    assert shown(k) == "search"
+    keys = {b.text: b for b in k.app.screen("search").ids.keyboard.children if b.text}
+    for letter in "KHAI_SINH":
+        h.tap(keys[letter])
+    h.settle()
+    screen = k.app.screen("search")
+    assert screen.query == "khai sinh"
+    results = [b.text for b in reversed(screen.ids.results.children)]
+    assert results[0] == "Đăng ký khai sinh"
+    [first] = [b for b in screen.ids.results.children if b.text == "Đăng ký khai sinh"]
+    h.tap(first)
+    h.settle()
+    assert shown(k) == "procedure" and k.session.data.procedure == "HT-01"
