@@ -1,0 +1,76 @@
+"""Touch to next frame on the procedure screens, at the largest text size.
+
+    .venv/bin/python benchmarks/procedure_latency.py [--rounds 20]
+
+Real window offscreen (software GL). Each round, at extra large text: home → categories →
+a category → a procedure, each timed from the touch until the frame showing it is drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from kiosk.ui.env import prepare
+
+prepare(fullscreen=False, size=(1080, 1920), headless=True)
+
+from drivers.sim import SimPrinter  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.session import Screen  # noqa: E402
+from kiosk.store import TicketStore, open_database, sqlite_url  # noqa: E402
+from kiosk.tickets import TicketService  # noqa: E402
+from kiosk.ui.app import KioskApp  # noqa: E402
+from kiosk.ui.harness import Harness  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    rounds = parser.parse_args().rounds
+    with SimPrinter() as printer, tempfile.TemporaryDirectory() as data:
+        cfg = replace(load_config(), printer_url=printer.url, data_dir=Path(data))
+        store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+        app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=False)
+        h = Harness(app)
+        session = app.session
+        times: list[float] = []
+
+        def timed_tap(widget, until: Screen) -> None:  # type: ignore[no-untyped-def]
+            h.settle(2)
+            start = time.perf_counter()
+            h.tap(widget)
+            h.wait_until(lambda: session.screen is until, f"the {until} screen")
+            h.next_frame()
+            times.append((time.perf_counter() - start) * 1000)
+
+        categories = app.catalogue.categories()
+        for i in range(rounds):
+            session.end()
+            session.start()
+            session.choose_language("vi" if i % 2 else "en")
+            session.next_text_size()
+            session.next_text_size()  # extra large
+            h.settle(2)
+            timed_tap(app.screen("home").ids.procedures, Screen.CATEGORIES)
+            key = categories[i % 2]  # the first two are on screen without scrolling
+            [button] = [b for b in app.screen("categories").ids.choices.children
+                        if b.category == key]
+            timed_tap(button, Screen.PROCEDURES)
+            timed_tap(app.screen("procedures").ids.choices.children[-1], Screen.PROCEDURE)
+    print(f"procedure screens at extra large text, {len(times)} switches: median "
+          f"{statistics.median(times):.1f} ms, p95 {percentile(times, .95):.1f} ms "
+          f"(target p95 <= 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
