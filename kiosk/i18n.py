@@ -86,6 +86,32 @@ def translate(lang: str, message: str) -> str:
     return translations(lang).gettext(message)
 
 
+# Put after a Vietnamese text shown in place of a missing translation, so staff walking
+# past see which screens still lack K'Ho or Ê Đê (a thin space and a middle dot: discreet,
+# and drawn by the bundled font). Never printed on tickets.
+FALLBACK_MARK = "\u2009·"
+
+
+@cache
+def _own_messages(lang: str, locales: Path = LOCALES) -> frozenset[str]:
+    own = _catalogue(lang, locales)
+    # GNUTranslations keeps its entries in _catalog; gettext has no public way to ask
+    # whether the language itself, rather than a fallback, answered.
+    catalog = getattr(own, "_catalog", {}) if own is not None else {}
+    return frozenset(k for k in catalog if isinstance(k, str) and k)
+
+
+def falls_back(lang: str, message: str) -> bool:
+    """True when `lang` has no translation of `message` and Vietnamese is shown instead."""
+    return lang != FALLBACK_LANG and message not in _own_messages(lang)
+
+
+def translate_marked(lang: str, message: str) -> str:
+    """`translate`, with FALLBACK_MARK where Vietnamese stands in for the language."""
+    text = translate(lang, message)
+    return text + FALLBACK_MARK if falls_back(lang, message) else text
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later."""
     return message

@@ -26,7 +26,7 @@ from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.catalogue import DEFAULT_CATALOGUE, load_or_keep
 from kiosk.config import Config
 from kiosk.devices import ChipReaderService, ScannerService
-from kiosk.i18n import translate
+from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import AUDIO_DIR, find_recording
 from kiosk.ratings import RatingService
 from kiosk.scans import Classified, ScanKind
@@ -159,7 +159,13 @@ class KioskApp(App):
 
     # -- text helpers used by the .kv files -------------------------------------------
     def tr(self, message: str, lang: str | None = None) -> str:
-        """`message` in the current language; kv passes app.lang so labels re-translate."""
+        """`message` in the current language; kv passes app.lang so labels re-translate.
+        Vietnamese standing in for a missing translation carries a small mark."""
+        return translate_marked(lang or self.lang, message)
+
+    def tr_plain(self, message: str, lang: str | None = None) -> str:
+        """`tr` without the fallback mark: for the navigation bar, which must stay on one
+        line and is the same on every screen."""
         return translate(lang or self.lang, message)
 
     def centre_name(self, lang: str) -> str:
