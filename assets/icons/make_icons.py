@@ -282,6 +282,13 @@ def draw_tick(pen: Pen) -> None:
     pen.line([(48, 134), (104, 190), (208, 70)], STROKE + 8)
 
 
+def draw_speaker(pen: Pen) -> None:
+    """Loudspeaker with sound waves: listen to the screen read aloud."""
+    pen.polygon([(34, 100), (78, 100), (134, 52), (134, 204), (78, 156), (34, 156)])
+    pen.arc((134, 128), 44, -50, 50)
+    pen.arc((134, 128), 84, -55, 55)
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -299,6 +306,7 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "face_happy.png": draw_face_happy,
     "face_unhappy.png": draw_face_unhappy,
     "tick.png": draw_tick,
+    "speaker.png": draw_speaker,
 }
 
 

@@ -62,6 +62,8 @@ class KioskApp(App):
     # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's
     # font sizes in the .kv files are multiplied by it.
     text_scale = NumericProperty(1.0)
+    # A recording exists for the screen shown, in the citizen's language: offer "Listen".
+    prompt_available = BooleanProperty(False)
     title = "Lobby kiosk"
 
     def __init__(
@@ -96,6 +98,7 @@ class KioskApp(App):
         self.last_ticket: IssuedTicket | None = None
         self.audio_dir = AUDIO_DIR
         self.prompt_playing: Path | None = None  # the recording last started
+        self._prompt_id_shown = "attract"
         self._sound = None
         self.idle_view: widgets.IdleView | None = None
 
@@ -125,6 +128,7 @@ class KioskApp(App):
             self.manager.add_widget(cls())
         root.add_widget(Factory.Banner())
         root.add_widget(self.manager)
+        root.add_widget(Factory.ListenBar())
         self.navbar = Factory.NavBar()
         root.add_widget(self.navbar)
         self.idle_view = widgets.IdleView()
@@ -380,6 +384,8 @@ class KioskApp(App):
             self._sound = None
         path = find_recording(self.lang, prompt_id, self.audio_dir)
         self.prompt_playing = path
+        self._prompt_id_shown = prompt_id
+        self.prompt_available = path is not None
         if path is None:
             return
         from kivy.core.audio import SoundLoader
@@ -392,6 +398,10 @@ class KioskApp(App):
             # A broken file or sound card must never get in the way of the screen.
             log.exception("voice prompt %s not played", path.name)
             self._sound = None
+
+    def replay_prompt(self) -> None:
+        """The Listen button: the screen's sentence again."""
+        self._play_prompt(self._prompt_id_shown)
 
     def _show_idle_warning(self, session: Session) -> None:
         view = self.idle_view

@@ -173,6 +173,15 @@ def test_escape_and_window_close_do_nothing_in_kiosk_mode(k) -> None:
     assert "disable_multitouch" in Config.get("input", "mouse")
 
 
+def visible(widget) -> bool:  # type: ignore[no-untyped-def]
+    """Drawn for a person to see: neither it nor a parent is hidden."""
+    while widget is not None and widget is not widget.parent:
+        if widget.opacity == 0:
+            return False
+        widget = widget.parent
+    return True
+
+
 def walk(widget):  # type: ignore[no-untyped-def]
     yield widget
     for child in widget.children:
@@ -239,7 +248,7 @@ def test_touch_targets_are_big_and_no_label_is_clipped(k) -> None:
             for name in visit_every_screen(k, lang, steps):
                 where = f"{name}/{lang}/x{k.app.text_scale}"
                 for w in walk(k.app.root):
-                    if not w.get_root_window():
+                    if not w.get_root_window() or not visible(w):
                         continue
                     if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
                         assert min(w.size) >= theme.TOUCH_MIN_DP, (where, w, w.size)

@@ -87,9 +87,15 @@ def test_a_recorded_prompt_plays_in_its_own_language_only(k, tmp_path) -> None: 
     try:
         go_home(k, "Kơho")
         assert k.app.prompt_playing == recording
+        listen = k.app.root.children[1].ids.listen  # the Listen bar above the navigation
+        assert k.app.prompt_available and listen.get_root_window() is not None
+        k.app.prompt_playing = None
+        k.harness.settle()
+        k.harness.tap(listen)
+        assert k.app.prompt_playing == recording  # played again
         k.session.end()
-        go_home(k, "Tiếng Việt")  # no Vietnamese recording: nothing plays
-        assert k.app.prompt_playing is None
+        go_home(k, "Tiếng Việt")  # no Vietnamese recording: nothing plays, no Listen
+        assert k.app.prompt_playing is None and not k.app.prompt_available
     finally:
         from kiosk.prompts import AUDIO_DIR
 
