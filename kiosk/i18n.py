@@ -26,6 +26,9 @@ LANGUAGE_NAMES = {
     "vi": "Tiếng Việt",
     "en": "English",
     "kpm": "Kơho",
+    # rad: "klei Êđê" ("Êđê language"), the name in Rade itself (Wikipedia, "Rade language";
+    # Ethnologue, "Rade"), capitalised as a button label.
+    "rad": "Klei Êđê",
 }
 
 

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_ship_with_the_package() -> None:
     cfg = load_config()
-    assert cfg.languages == ("vi", "en", "kpm")
+    assert cfg.languages == ("vi", "en", "kpm", "rad")
     assert cfg.idle_timeout == 60 and cfg.idle_countdown == 10
     assert [s.letter for s in cfg.services] == ["A", "B", "C", "D", "E"]
     assert cfg.service("A").name("kpm") == cfg.service("A").name("vi")  # falls back

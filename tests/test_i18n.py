@@ -18,7 +18,7 @@ from kiosk.config import load_config
 from kiosk.i18n import LANGUAGE_NAMES, translate
 from kiosk.paths import FONT_BOLD, FONT_REGULAR, LOCALES, ROOT
 
-LANGS = ["vi", "en", "kpm"]
+LANGS = ["vi", "en", "kpm", "rad"]
 
 
 def catalogue(lang: str):  # type: ignore[no-untyped-def]
@@ -62,13 +62,14 @@ def test_placeholders_survive_translation(lang: str) -> None:
             assert placeholders(m.string) == placeholders(m.id), m.id
 
 
-def test_kpm_holds_only_sourced_text() -> None:
-    """A K'Ho string must say where it comes from (a translator comment)."""
-    for m in catalogue("kpm"):
+@pytest.mark.parametrize("lang", ["kpm", "rad"])
+def test_minority_languages_hold_only_sourced_text(lang: str) -> None:
+    """A K'Ho or Ê Đê string must say where it comes from (a translator comment)."""
+    for m in catalogue(lang):
         if m.id and m.string:
             comments = " ".join(m.user_comments + m.auto_comments).lower()
-            assert "source" in comments, f"kpm {m.id!r} has no cited source"
-            assert m.fuzzy, f"kpm {m.id!r} must stay marked for review"
+            assert "source" in comments, f"{lang} {m.id!r} has no cited source"
+            assert m.fuzzy, f"{lang} {m.id!r} must stay marked for review"
 
 
 def test_untranslated_kpm_falls_back_to_vietnamese_never_english() -> None:

@@ -19,7 +19,7 @@ from kiosk.store.ratings import RatingStore
 def test_i18n_report_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["i18n", "report", "--json"]) == 0
     rows = {r["lang"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) == {"vi", "en", "kpm"}
+    assert set(rows) == {"vi", "en", "kpm", "rad"}
     assert rows["vi"]["strings_missing"] == 0 and rows["en"]["strings_missing"] == 0
     assert rows["kpm"]["strings_translated"] == 0  # nothing sourced yet: all falls back
     assert rows["vi"]["strings_total"] == rows["kpm"]["strings_total"] > 40
