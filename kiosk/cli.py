@@ -394,9 +394,14 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         return 0
     cfg = _config(args)
     if args.action == "report":
+        from kiosk.catalogue import DEFAULT_CATALOGUE, load_or_keep
         from kiosk.prompts import AUDIO_DIR, PROMPTS
 
-        rows = i18n_tools.report(LOCALES, list(cfg.languages), AUDIO_DIR, list(PROMPTS))
+        catalogue, problem = load_or_keep(DEFAULT_CATALOGUE, None)
+        if problem is not None:
+            print(f"kiosk: catalogue not counted: {problem}", file=sys.stderr)
+        rows = i18n_tools.report(LOCALES, list(cfg.languages), AUDIO_DIR, list(PROMPTS),
+                                 catalogue=catalogue)
         if args.json:
             print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
         else:

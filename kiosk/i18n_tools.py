@@ -39,7 +39,7 @@ import io
 import re
 import string
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,8 @@ class LanguageReport:
     prompts_recorded: int | None  # None: no audio folder was checked
     prompts_missing: int | None
     missing_prompt_ids: list[str] = field(default_factory=list)
-    # TODO: content fields (procedure names, steps) once the procedure catalogue exists.
+    # Content fields of the procedure catalogue (names, who for, fee, time limit, steps,
+    # each document): None when no catalogue was given. Content has no review flag.
     content_translated: int | None = None
     content_missing: int | None = None
     content_review: int | None = None
@@ -348,9 +349,21 @@ def _recorded(audio_dir: Path, lang: str, prompt_id: str) -> bool:
     return any((audio_dir / lang / f"{prompt_id}{s}").is_file() for s in AUDIO_SUFFIXES)
 
 
+def content_texts(catalogue: Any) -> list[Mapping[str, Any]]:
+    """Every per-language text of a procedure catalogue (kiosk/catalogue.py), as mappings
+    from language tag to text."""
+    texts: list[Mapping[str, Any]] = []
+    for proc in catalogue.procedures:
+        texts += [proc.name, proc.for_whom, proc.fee, proc.time_limit, proc.steps]
+        texts += [doc.text for doc in proc.documents]
+    return texts
+
+
 def report(locales: Path, languages: Iterable[str], audio_dir: Path | None = None,
-           prompt_ids: Sequence[str] = ()) -> list[LanguageReport]:
-    """Per language: UI strings translated / needing review / missing; voice prompts."""
+           prompt_ids: Sequence[str] = (), catalogue: Any = None) -> list[LanguageReport]:
+    """Per language: UI strings translated / needing review / missing; voice prompts;
+    content fields of the procedure catalogue."""
+    texts = content_texts(catalogue) if catalogue is not None else None
     ids = [_key(m) for m in _template(locales) if m.id]
     rows = []
     for lang in languages:
@@ -376,6 +389,9 @@ def report(locales: Path, languages: Iterable[str], audio_dir: Path | None = Non
             prompts_recorded=recorded,
             prompts_missing=None if audio_dir is None else len(missing_prompts),
             missing_prompt_ids=missing_prompts,
+            content_translated=None if texts is None else sum(lang in t for t in texts),
+            content_missing=None if texts is None else sum(lang not in t for t in texts),
+            content_review=None if texts is None else 0,
         ))
     return rows
 
@@ -390,11 +406,11 @@ def format_report(rows: Iterable[LanguageReport]) -> str:
         return "-" if value is None else str(value)
 
     header = ["lang", "strings", "translated", "review", "missing",
-              "voice ok", "voice missing", "content"]
+              "voice ok", "voice missing", "content ok", "content missing"]
     table = [header] + [
         [r.lang, str(r.strings_total), str(r.strings_translated), str(r.strings_review),
          str(r.strings_missing), cell(r.prompts_recorded), cell(r.prompts_missing),
-         "todo" if r.content_translated is None else str(r.content_translated)]
+         cell(r.content_translated), cell(r.content_missing)]
         for r in rows
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]

@@ -64,3 +64,15 @@ def test_ratings_summary_per_day_and_service(tmp_path: Path, capsys) -> None:  #
     assert rows["B"]["counts"]["unsatisfied"] == 1
     assert main(["ratings", "--data-dir", str(tmp_path), "--from", "2026-11-28", "--to",
                  "2026-11-27"]) == 2
+
+
+def test_i18n_report_counts_catalogue_content(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from kiosk.i18n_tools import content_texts
+
+    total = len(content_texts(load_catalogue(DEFAULT_CATALOGUE)))
+    assert main(["i18n", "report", "--json"]) == 0
+    rows = {r["lang"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["vi"]["content_translated"] == total and rows["vi"]["content_missing"] == 0
+    assert rows["en"]["content_missing"] == 0
+    assert rows["kpm"]["content_translated"] == 0 and rows["kpm"]["content_missing"] == total
