@@ -293,7 +293,10 @@ class SearchScreen(CatalogueScreen):
             button = Factory.KeyButton(text=key)
             button.bind(on_release=lambda b: self.type(b.text.lower()))
             self.ids.keyboard.add_widget(button)
-        space = Factory.KeyButton(text="_")  # the space bar
+        app = App.get_running_app()
+        space = Factory.KeyButton(text=app.tr_plain("Space"))  # between words
+        space.is_space = True
+        app.bind(lang=lambda *_a, b=space: setattr(b, "text", app.tr_plain("Space")))
         space.bind(on_release=lambda _b: self.type(" "))
         self.ids.keyboard.add_widget(space)
         delete = Factory.KeyButton(icon="back", text="")

@@ -59,7 +59,10 @@ def test_search_without_marks_by_the_on_screen_keyboard(k) -> None:  # type: ign
     h.settle()
     assert shown(k) == "search"
     keys = {b.text: b for b in k.app.screen("search").ids.keyboard.children if b.text}
-    for letter in "KHAI_SINH":
+    keys[" "] = next(b for b in k.app.screen("search").ids.keyboard.children
+                     if getattr(b, "is_space", False))
+    assert keys[" "].text == "Cách"
+    for letter in "KHAI SINH":
         h.tap(keys[letter])
     h.settle()
     screen = k.app.screen("search")
