@@ -20,6 +20,8 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
+from figures import percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
+
 from drivers.sim import SimPrinter, SimScanner  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.devices import ScannerService  # noqa: E402
@@ -29,11 +31,6 @@ from kiosk.store import TicketStore, open_database, sqlite_url  # noqa: E402
 from kiosk.tickets import TicketService  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
 from kiosk.ui.harness import Harness  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
+from figures import percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
+
 from drivers.sim import SimPrinter  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.session import Screen  # noqa: E402
@@ -42,10 +44,6 @@ def run_printer(conn, count: int) -> None:  # type: ignore[no-untyped-def]
                 break
             conn.send(time.monotonic())
 
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p * len(ordered)) - 1))]
 
 
 def main() -> None:

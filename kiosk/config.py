@@ -186,6 +186,23 @@ def _reject_unknown(c: _Checker, table: dict[str, Any], allowed: set[str], prefi
             raise c.fail(prefix + key, "unknown key; expected one of " + ", ".join(sorted(allowed)))
 
 
+def _optional_url(c: _Checker, devices: dict[str, Any], key: str, what: str, module: str,
+                  parser: str) -> str:
+    """A device URL that may be empty (no such device), checked by its driver's parser
+    (imported only when the key is set: the ID-card driver brings `cryptography`)."""
+    value = devices.get(key, "")
+    if not isinstance(value, str):
+        raise c.fail(f"devices.{key}", f"expected {what} or \"\" for none", value)
+    if value:
+        import importlib
+
+        try:
+            getattr(importlib.import_module(module), parser)(value)
+        except ValueError as exc:
+            raise c.fail(f"devices.{key}", str(exc)) from None
+    return value
+
+
 def _validate(raw: dict[str, Any], path: Path) -> Config:
     c = _Checker(path)
     _reject_unknown(c, raw, KNOWN_KEYS[""], "")
@@ -250,28 +267,10 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     if not isinstance(tcvn3, bool):
         raise c.fail("devices.printer_tcvn3", "expected true or false", tcvn3)
 
-    scanner = devices.get("scanner", "")
-    if not isinstance(scanner, str):
-        raise c.fail("devices.scanner", "expected a scanner URL or \"\" for none", scanner)
-    if scanner:
-        from drivers.scanner import parse_scanner_url
-
-        try:
-            parse_scanner_url(scanner)
-        except ValueError as exc:
-            raise c.fail("devices.scanner", str(exc)) from None
-
-    mrz_reader = devices.get("mrz_reader", "")
-    if not isinstance(mrz_reader, str):
-        raise c.fail("devices.mrz_reader", "expected an MRZ reader URL or \"\" for none",
-                     mrz_reader)
-    if mrz_reader:
-        from drivers.idcard import parse_reader_url
-
-        try:
-            parse_reader_url(mrz_reader)
-        except ValueError as exc:
-            raise c.fail("devices.mrz_reader", str(exc)) from None
+    scanner = _optional_url(c, devices, "scanner", "a scanner URL",
+                            "drivers.scanner", "parse_scanner_url")
+    mrz_reader = _optional_url(c, devices, "mrz_reader", "an MRZ reader URL",
+                               "drivers.idcard", "parse_reader_url")
 
     chip_reader = devices.get("chip_reader", "")
     if not isinstance(chip_reader, str):

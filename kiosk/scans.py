@@ -13,11 +13,9 @@ from datetime import date
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-from drivers.idcard import IdCardError, NotAnIdCard, parse_cccd_qr, parse_td1
-
 # A made-up citizen, for trying the identify step with the simulated scanner and for the
-# screenshots (the ID number follows the real structure: Lâm Đồng 068, a woman born 1990).
-SAMPLE_CCCD = ("068190001234||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|"
+# screenshots. Province code 000 does not exist, so the number can be nobody's.
+SAMPLE_CCCD = ("000190001234||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|"
                "15082021")
 MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
 
@@ -63,6 +61,10 @@ def _dossier_code(text: str) -> str | None:
 
 def classify(payload: bytes, today: date | None = None) -> Classified:
     """Never raises for any payload: the kiosk must go on whatever is scanned."""
+    # Imported on the first scan: the ID-card driver brings `cryptography` (for the chip),
+    # which a kiosk without a scanner should not load at start.
+    from drivers.idcard import IdCardError, NotAnIdCard, parse_cccd_qr, parse_td1
+
     if len(payload) > MAX_PAYLOAD:
         return Classified(ScanKind.UNKNOWN, problem=f"too long ({len(payload)} bytes)")
     try:
@@ -95,7 +97,7 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
     return Classified(ScanKind.UNKNOWN)
 
 
-def _field(exc: IdCardError) -> str:
+def _field(exc: Exception) -> str:
     """The failing field's name and the kind of problem; the typed errors never carry the
     field's value, so this is safe to log."""
     return str(exc)

@@ -57,7 +57,7 @@ SEXES = ("M", "F", "X")  # ICAO letters; the QR's Nam/Nữ map to M/F
 
 # -- masking --------------------------------------------------------------------------------
 def mask_id(value: str | None) -> str:
-    """``001099006789`` → ``••••••••6789``: the last 4 digits stay (enough to tell two cards
+    """``000000006789`` → ``••••••••6789``: the last 4 digits stay (enough to tell two cards
     apart at the counter), and nothing at all of short values."""
     if not value:
         return ""
