@@ -39,16 +39,29 @@ import socket
 import struct
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import serial
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Network, Usb
+
+from drivers.serial_url import (
+    HANDLER_PARAMS,
+    SERIAL_PARAMS,
+    SerialLink,
+    absolute_path,
+    as_oserror,
+    handler_target,
+    host_port,
+    parse_bool,
+    parse_int,
+    parse_query,
+    serial_options,
+)
 
 from .job import DEFAULT_PROFILE, TicketJob, make_profile
 from .states import (
@@ -76,19 +89,13 @@ STATUS_QUERY_ORDER = (1, 2, 4, 3)
 CONFIRM_QUERY = DLE_EOT + b"\x01"
 PLANNED_SCHEMES: tuple[str, ...] = ()  # reserved but not implemented: raise Unsupported
 URL_PARAMS = ("profile", "width_dots")  # every scheme
-SERIAL_PARAMS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr",
-                 "exclusive")
-# Options pyserial's URL handlers read from their own query ("logging" is left out: it calls
-# logging.basicConfig(), which would hijack the application's logging set-up).
-HANDLER_PARAMS: dict[str, tuple[str, ...]] = {
-    "loop": (), "socket": (), "rfc2217": ("ign_set_control", "poll_modem", "timeout")}
+# SERIAL_PARAMS and HANDLER_PARAMS (pyserial's options) come from drivers.serial_url.
 USB_PARAMS = ("interface", "in_ep", "out_ep")
 SIM_PARAMS = ("fault", "jobs_dir", "render_png")
 PYSERIAL_DEFAULT_BAUD = 9600
-# Serial I/O slices: pyserial's timeouts are set once at open (changing them re-configures the
-# port, which on some USB adapters is a control transfer), and every read or write is cut into
-# slices no longer than these, so no call can block past its own deadline by more than one.
-READ_SLICE = 0.05
+# Serial writes are cut into slices no longer than this (reads wait at most
+# drivers.serial_url.READ_SLICE): pyserial's timeouts are set once at open, so no call can
+# block past its own deadline by more than one slice.
 WRITE_SLICE = 2.0
 USB_PYUSB_MISSING = "usb:// needs pyusb: pip install 'lobby-kiosk[usb]'"
 WRITE_ONLY_DETAIL = "write-only link: paper and cover cannot be read"
@@ -204,53 +211,22 @@ class TcpTransport:
         self.close()
 
 
-def _as_oserror(e: BaseException) -> OSError:
-    """pyserial wraps OSErrors in SerialException, sometimes keeping only the message."""
-    if isinstance(e, serial.SerialTimeoutException):
-        return TimeoutError(str(e) or "write timeout")
-    if isinstance(e, OSError) and e.errno is not None:
-        # OSError(errno, text) picks the subclass: FileNotFoundError, PermissionError ...
-        return OSError(e.errno, e.strerror or str(e))
-    cause = e.__context__
-    if isinstance(cause, OSError):
-        return cause
-    return OSError(str(e))
-
-
-class SerialTransport:
+class SerialTransport(SerialLink):
     """pyserial's ``serial_for_url``: a device path or a loop:// socket:// rfc2217:// URL."""
 
     can_read = True
 
     def __init__(self, target: str, options: dict[str, Any], description: str) -> None:
-        self.target = target
-        self.options = dict(options)
-        self.description = description
+        super().__init__(target, options, description, write_timeout=WRITE_SLICE)
         self.baudrate = int(options.get("baudrate", PYSERIAL_DEFAULT_BAUD))
-        self._ser: serial.SerialBase | None = None
-
-    def is_open(self) -> bool:
-        return self._ser is not None
 
     def connect(self, timeout: float) -> None:
         # ``timeout`` is not needed: opening a device does not wait (pyserial opens with
         # O_NONBLOCK), and socket:// / rfc2217:// have their own connect timeouts.
-        self.close()
-        try:
-            self._ser = serial.serial_for_url(self.target, timeout=READ_SLICE,
-                                              write_timeout=WRITE_SLICE, **self.options)
-        except serial.SerialException as e:
-            raise _as_oserror(e) from None
-        except ValueError as e:  # a setting the port or driver refuses
-            raise OSError(errno.EINVAL, f"invalid serial setting: {e}") from None
-
-    def _port(self) -> serial.SerialBase:
-        if self._ser is None:
-            raise ConnectionError("not connected")
-        return self._ser
+        self.open()
 
     def send(self, data: bytes, timeout: float) -> None:
-        ser = self._port()
+        ser = self.port()
         deadline = time.monotonic() + timeout
         # About 1/4 s of line time per write: a stalled link (flow control held, cable out)
         # fails after WRITE_SLICE, and the whole job after ``timeout`` + one slice at most.
@@ -262,24 +238,20 @@ class SerialTransport:
             try:
                 ser.write(view[i:i + step])
             except serial.SerialException as e:
-                raise _as_oserror(e) from None
+                raise as_oserror(e) from None
 
     def recv(self, timeout: float) -> bytes:
-        ser = self._port()
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                data = ser.read(ser.in_waiting or 1)  # waits at most READ_SLICE for 1 byte
-            except (serial.SerialException, OSError) as e:
-                raise _as_oserror(e) from None
+            data = self.read_some()
             if data:
-                return bytes(data)
+                return data
             if time.monotonic() >= deadline:
                 raise TimeoutError("no data")
 
     def drain(self) -> bool:
         try:
-            ser = self._port()
+            ser = self.port()
             while n := ser.in_waiting:  # an unplugged tty fails here with EIO
                 ser.read(n)
             return True
@@ -290,16 +262,13 @@ class SerialTransport:
         return nbytes * 10 / self.baudrate  # start + 8 data + stop bits
 
     def close(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is None:
-            return
         # Anything still queued belongs to a job we gave up on (print_job returns only after
         # the printer confirmed every byte): flushing it stops a half job printing later, and
         # keeps close() from waiting for a stalled UART to drain. termios.error is no OSError.
-        with contextlib.suppress(Exception):
-            ser.reset_output_buffer()
-        with contextlib.suppress(Exception):
-            ser.close()
+        if self._ser is not None:
+            with contextlib.suppress(Exception):
+                self._ser.reset_output_buffer()
+        super().close()
 
     def discard(self) -> None:
         self.close()
@@ -484,83 +453,17 @@ class SimTransport(TcpTransport):
 
 
 # -- URL parsing ----------------------------------------------------------------------------
+# Values, the query and pyserial's options are parsed by drivers.serial_url; these name the
+# printer in its messages.
+_WHAT = "printer URL"
+
+
 def _bool(value: str, key: str, url: str) -> bool:
-    v = value.strip().lower()
-    if v in ("1", "true", "yes", "on"):
-        return True
-    if v in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{key}={value!r} in printer URL {url!r} is not a boolean (1/0, true/false)")
+    return parse_bool(value, key, url, _WHAT)
 
 
 def _int(value: str, key: str, url: str, lo: int, hi: int, base: int = 10) -> int:
-    try:
-        n = int(value.strip(), base)
-    except ValueError:
-        raise ValueError(f"{key}={value!r} in printer URL {url!r} is not an integer") from None
-    if not lo <= n <= hi:
-        raise ValueError(f"{key}={n} in printer URL {url!r} is not {lo}..{hi}")
-    return n
-
-
-def _serial_options(params: dict[str, str], url: str) -> dict[str, Any]:
-    """pyserial keyword arguments from the query, typed and range-checked."""
-    opts: dict[str, Any] = {}
-    for key in SERIAL_PARAMS:
-        if key not in params:
-            continue
-        value = params[key]
-        if key == "baudrate":
-            opts[key] = _int(value, key, url, 50, 4_000_000)
-        elif key == "bytesize":
-            opts[key] = _int(value, key, url, 5, 8)
-        elif key == "parity":
-            v = value.strip().upper()[:1]
-            if v not in serial.PARITY_NAMES or len(value.strip()) != 1:
-                raise ValueError(f"parity={value!r} in printer URL {url!r}: expected one of "
-                                 f"{', '.join(serial.PARITY_NAMES)}")
-            opts[key] = v
-        elif key == "stopbits":
-            stop = {"1": 1, "1.5": 1.5, "2": 2}.get(value.strip())
-            if stop is None:
-                raise ValueError(f"stopbits={value!r} in printer URL {url!r}: expected 1, 1.5 "
-                                 f"or 2")
-            opts[key] = stop
-        else:
-            opts[key] = _bool(value, key, url)
-    return opts
-
-
-def _absolute_path(parts: Any, url: str, scheme: str) -> str:
-    if parts.netloc not in ("", "localhost"):
-        raise ValueError(f"{scheme} printer URL {url!r} must have an absolute path: "
-                         f"{scheme}:///dev/... (three slashes)")
-    path = unquote(parts.path)
-    if not path.startswith("/") or path.rstrip("/") == "" or "\x00" in path:
-        raise ValueError(f"{scheme} printer URL {url!r} has no device path; expected "
-                         f"{scheme}:///dev/...")
-    return path
-
-
-def _host_port(parts: Any, url: str, scheme: str) -> tuple[str, int]:
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{scheme} printer URL {url!r} must not contain user:password@")
-    host = parts.hostname or ""
-    if not host:
-        raise ValueError(f"{scheme} printer URL {url!r} has no host; expected "
-                         f"{scheme}://HOST:PORT")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{scheme} printer URL {url!r}: port must be an integer 1..65535"
-                         ) from None
-    if port is None and scheme == "tcp":
-        port = DEFAULT_TCP_PORT
-    if port is None or not 1 <= port <= 65535:
-        raise ValueError(f"{scheme} printer URL {url!r}: port must be 1..65535")
-    if parts.path not in ("", "/"):
-        raise ValueError(f"{scheme} printer URL {url!r} must not have a path ({parts.path!r})")
-    return host, port
+    return parse_int(value, key, url, _WHAT, lo, hi, base)
 
 
 def _allowed_params(scheme: str) -> tuple[str, ...]:
@@ -591,15 +494,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
                               f"(implemented: {', '.join(s + '://' for s in _FACTORIES)})")
         raise ValueError(f"unknown printer URL scheme {scheme!r} in {url!r}; expected one of "
                          f"{', '.join(s + '://' for s in (*_FACTORIES, *PLANNED_SCHEMES))}")
-    try:
-        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
-    except ValueError:
-        raise ValueError(f"malformed query string {parts.query!r} in printer URL {url!r}") from None
-    params = dict(query)
-    twice = sorted(k for k, n in Counter(k for k, _ in query).items() if n > 1)
-    if twice:
-        raise ValueError(f"parameter(s) {', '.join(twice)} given more than once in printer URL "
-                         f"{url!r}")
+    params = parse_query(parts.query, url, _WHAT)
     allowed = _allowed_params(scheme)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
@@ -611,41 +506,21 @@ def parse_printer_url(url: str) -> PrinterUrl:
     if scheme == "tcp":
         if "[" in parts.netloc:
             raise Unsupported(f"IPv6 address in {url!r}: python-escpos Network is IPv4-only")
-        host, port = _host_port(parts, url, scheme)
+        host, port = host_port(parts, url, scheme, _WHAT, default_port=DEFAULT_TCP_PORT)
         return PrinterUrl(scheme, host, port, "", params, url, target=f"{host}:{port}")
 
     if scheme == "serial":
-        path = _absolute_path(parts, url, scheme)
+        path = absolute_path(parts, url, scheme, _WHAT)
         return PrinterUrl(scheme, "", 0, path, params, url, target=path,
-                          options=_serial_options(params, url))
+                          options=serial_options(params, url, _WHAT))
 
     if scheme in HANDLER_PARAMS:
-        handler: dict[str, str] = {}
-        host, port = "", 0
-        if scheme == "loop":
-            if parts.netloc or parts.path not in ("", "/"):
-                raise ValueError(f"loop printer URL {url!r} takes no host or path: loop://")
-        else:
-            host, port = _host_port(parts, url, scheme)
-        for key in HANDLER_PARAMS[scheme]:
-            if key == "timeout" and key in params:
-                try:
-                    seconds = float(params[key])
-                except ValueError:
-                    seconds = -1.0
-                if not 0 < seconds <= 600:  # also rejects nan
-                    raise ValueError(f"timeout={params[key]!r} in printer URL {url!r} is not "
-                                     f"a number of seconds 0..600")
-                handler[key] = repr(seconds)
-            elif key in params and _bool(params[key], key, url):
-                handler[key] = ""  # pyserial only looks at the key
-        netloc = parts.netloc.rsplit("@", 1)[-1]
-        target = f"{scheme}://{netloc}" + (f"?{urlencode(handler)}" if handler else "")
+        target, host, port = handler_target(parts, params, url, _WHAT)
         return PrinterUrl(scheme, host, port, "", params, url, target=target,
-                          options=_serial_options(params, url))
+                          options=serial_options(params, url, _WHAT))
 
     if scheme == "file":
-        path = _absolute_path(parts, url, scheme)
+        path = absolute_path(parts, url, scheme, _WHAT)
         return PrinterUrl(scheme, "", 0, path, params, url, target=path)
 
     if scheme == "usb":

@@ -41,14 +41,26 @@ import select
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Literal, Protocol
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import serial
+
+from drivers.serial_url import (
+    HANDLER_PARAMS,
+    READ_SLICE,  # the reader wakes this often: bounds how late close() and frame gaps are
+    SERIAL_PARAMS,
+    SerialLink,
+    absolute_path,
+    as_oserror,
+    handler_target,
+    parse_bool,
+    parse_query,
+    serial_options,
+)
 
 from .framing import (
     DEFAULT_MAX_FRAME,
@@ -87,21 +99,14 @@ log = logging.getLogger(__name__)
 
 Trigger = Literal["honeywell", "zebra-ssi"]
 TRIGGERS: tuple[str, ...] = ("honeywell", "zebra-ssi")
-SERIAL_PARAMS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr",
-                 "exclusive")
-# Options pyserial's URL handlers read from their own query ("logging" is left out: it calls
-# logging.basicConfig() and would log traffic, payloads included).
-HANDLER_PARAMS: dict[str, tuple[str, ...]] = {
-    "loop": (), "socket": (), "rfc2217": ("ign_set_control", "poll_modem", "timeout")}
+# SERIAL_PARAMS and HANDLER_PARAMS (pyserial's options; "logging" is left out, it would log
+# payloads) come from drivers.serial_url.
 EVDEV_PARAMS = ("grab",)
 REFUSED_SCHEMES: dict[str, str] = {
     "spy": "it logs all traffic, and scans may hold personal data",
 }
 EVDEV_MISSING = ("evdev:// (keyboard-wedge scanner) needs python-evdev, which is not "
                  "installed: pip install 'lobby-kiosk[evdev]'")
-# The reader wakes at least this often (pyserial read timeout / select timeout): it bounds
-# how late close() and the frame-gap check can be.
-READ_SLICE = 0.05
 WRITE_TIMEOUT = 1.0
 DEFAULT_BACKOFF = (0.2, 5.0)
 DEFAULT_FRAME_GAP = 0.5
@@ -119,81 +124,9 @@ class ScannerUrl:
     description: str = ""  # the URL without its query, for status and logs
 
 
-def _bool(value: str, key: str, url: str) -> bool:
-    v = value.strip().lower()
-    if v in ("1", "true", "yes", "on"):
-        return True
-    if v in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{key}={value!r} in scanner URL {url!r} is not a boolean (1/0, true/false)")
-
-
-def _int(value: str, key: str, url: str, lo: int, hi: int) -> int:
-    try:
-        n = int(value.strip())
-    except ValueError:
-        raise ValueError(f"{key}={value!r} in scanner URL {url!r} is not an integer") from None
-    if not lo <= n <= hi:
-        raise ValueError(f"{key}={n} in scanner URL {url!r} is not {lo}..{hi}")
-    return n
-
-
-def _serial_options(params: dict[str, str], url: str) -> dict[str, Any]:
-    """pyserial keyword arguments from the query, typed and range-checked."""
-    opts: dict[str, Any] = {}
-    for key in SERIAL_PARAMS:
-        if key not in params:
-            continue
-        value = params[key]
-        if key == "baudrate":
-            opts[key] = _int(value, key, url, 50, 4_000_000)
-        elif key == "bytesize":
-            opts[key] = _int(value, key, url, 5, 8)
-        elif key == "parity":
-            v = value.strip().upper()
-            if v not in serial.PARITY_NAMES:
-                raise ValueError(f"parity={value!r} in scanner URL {url!r}: expected one of "
-                                 f"{', '.join(serial.PARITY_NAMES)}")
-            opts[key] = v
-        elif key == "stopbits":
-            stop = {"1": 1, "1.5": 1.5, "2": 2}.get(value.strip())
-            if stop is None:
-                raise ValueError(f"stopbits={value!r} in scanner URL {url!r}: expected 1, 1.5 "
-                                 f"or 2")
-            opts[key] = stop
-        else:
-            opts[key] = _bool(value, key, url)
-    return opts
-
-
-def _absolute_path(parts: Any, url: str, scheme: str) -> str:
-    if parts.netloc not in ("", "localhost"):
-        raise ValueError(f"{scheme} scanner URL {url!r} must have an absolute path: "
-                         f"{scheme}:///dev/... (three slashes)")
-    path = unquote(parts.path)
-    if not path.startswith("/") or path.rstrip("/") == "" or "\x00" in path:
-        raise ValueError(f"{scheme} scanner URL {url!r} has no device path; expected "
-                         f"{scheme}:///dev/...")
-    return path
-
-
-def _host_port(parts: Any, url: str, scheme: str) -> tuple[str, int]:
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{scheme} scanner URL {url!r} must not contain user:password@")
-    host = parts.hostname or ""
-    if not host:
-        raise ValueError(f"{scheme} scanner URL {url!r} has no host; expected "
-                         f"{scheme}://HOST:PORT")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"{scheme} scanner URL {url!r}: port must be an integer 1..65535"
-                         ) from None
-    if port is None or not 1 <= port <= 65535:
-        raise ValueError(f"{scheme} scanner URL {url!r}: port must be 1..65535")
-    if parts.path not in ("", "/"):
-        raise ValueError(f"{scheme} scanner URL {url!r} must not have a path ({parts.path!r})")
-    return host, port
+# Values, the query and pyserial's options are parsed by drivers.serial_url; this names the
+# scanner in its messages.
+_WHAT = "scanner URL"
 
 
 def _allowed_params(scheme: str) -> tuple[str, ...]:
@@ -224,16 +157,7 @@ def parse_scanner_url(url: str) -> ScannerUrl:
     if scheme not in _FACTORIES:
         raise ValueError(f"unknown scanner URL scheme {scheme!r} in {url!r}; expected a device "
                          f"path or one of {', '.join(s + '://' for s in _FACTORIES)}")
-    try:
-        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
-    except ValueError:
-        raise ValueError(f"malformed query string {parts.query!r} in scanner URL {url!r}"
-                         ) from None
-    params = dict(query)
-    twice = sorted(k for k, n in Counter(k for k, _ in query).items() if n > 1)
-    if twice:
-        raise ValueError(f"parameter(s) {', '.join(twice)} given more than once in scanner URL "
-                         f"{url!r}")
+    params = parse_query(parts.query, url, _WHAT)
     allowed = _allowed_params(scheme)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
@@ -244,36 +168,17 @@ def parse_scanner_url(url: str) -> ScannerUrl:
     description = url.split("?", 1)[0]
 
     if scheme == "serial":
-        path = _absolute_path(parts, url, scheme)
-        options = {"exclusive": True, **_serial_options(params, url)}
+        path = absolute_path(parts, url, scheme, _WHAT)
+        options = {"exclusive": True, **serial_options(params, url, _WHAT)}
         return ScannerUrl(scheme, path, options, url, description)
 
     if scheme == "evdev":
-        path = _absolute_path(parts, url, scheme)
-        grab = _bool(params["grab"], "grab", url) if "grab" in params else True
+        path = absolute_path(parts, url, scheme, _WHAT)
+        grab = parse_bool(params["grab"], "grab", url, _WHAT) if "grab" in params else True
         return ScannerUrl(scheme, path, {"grab": grab}, url, description)
 
-    handler: dict[str, str] = {}
-    if scheme == "loop":
-        if parts.netloc or parts.path not in ("", "/"):
-            raise ValueError(f"loop scanner URL {url!r} takes no host or path: loop://")
-    else:
-        _host_port(parts, url, scheme)
-    for key in HANDLER_PARAMS[scheme]:
-        if key == "timeout" and key in params:
-            try:
-                seconds = float(params[key])
-            except ValueError:
-                seconds = -1.0
-            if not 0 < seconds <= 600:  # also rejects nan
-                raise ValueError(f"timeout={params[key]!r} in scanner URL {url!r} is not "
-                                 f"a number of seconds 0..600")
-            handler[key] = repr(seconds)
-        elif key in params and _bool(params[key], key, url):
-            handler[key] = ""  # pyserial only looks at the key
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    target = f"{scheme}://{netloc}" + (f"?{urlencode(handler)}" if handler else "")
-    return ScannerUrl(scheme, target, _serial_options(params, url), url, description)
+    target = handler_target(parts, params, url, _WHAT)[0]
+    return ScannerUrl(scheme, target, serial_options(params, url, _WHAT), url, description)
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -289,67 +194,25 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-def _as_oserror(e: BaseException) -> OSError:
-    """pyserial wraps OSErrors in SerialException, sometimes keeping only the message."""
-    if isinstance(e, serial.SerialTimeoutException):
-        return TimeoutError(str(e) or "write timeout")
-    if isinstance(e, OSError) and e.errno is not None:
-        # OSError(errno, text) picks the subclass: FileNotFoundError, PermissionError ...
-        return OSError(e.errno, e.strerror or str(e))
-    cause = e.__context__
-    if isinstance(cause, OSError) and cause.errno is not None:
-        return cause
-    return OSError(errno.EIO, str(e) or type(e).__name__)
-
-
-class SerialSource:
+class SerialSource(SerialLink):
     """pyserial's ``serial_for_url``: a device path, or a loop:// socket:// rfc2217:// URL."""
 
     can_write = True
 
     def __init__(self, target: str, options: dict[str, Any], description: str) -> None:
-        self.target = target
-        self.options = dict(options)
-        self.description = description
-        self._ser: serial.SerialBase | None = None
-
-    def open(self) -> None:
-        self.close()
-        try:
-            # open() flushes the input: whatever the scanner sent while nobody listened is gone
-            self._ser = serial.serial_for_url(self.target, timeout=READ_SLICE,
-                                              write_timeout=WRITE_TIMEOUT, **self.options)
-        except serial.SerialException as e:
-            raise _as_oserror(e) from None
-        except ValueError as e:  # a setting the port or driver refuses
-            raise OSError(errno.EINVAL, f"invalid serial setting: {e}") from None
-
-    def _port(self) -> serial.SerialBase:
-        if self._ser is None:
-            raise ConnectionError("not open")
-        return self._ser
+        super().__init__(target, options, description, write_timeout=WRITE_TIMEOUT)
 
     def read(self, timeout: float) -> bytes:
         # pyserial's timeout was set at open (READ_SLICE); ``timeout`` only documents it.
-        ser = self._port()
-        try:
-            return bytes(ser.read(ser.in_waiting or 1))  # waits <= READ_SLICE for one byte
-        except (serial.SerialException, OSError) as e:  # unplugged tty: EIO on in_waiting
-            raise _as_oserror(e) from None
+        return self.read_some()
 
     def write(self, data: bytes, timeout: float) -> None:
-        ser = self._port()
+        ser = self.port()
         try:
             ser.write(data)  # bounded by WRITE_TIMEOUT
             ser.flush()
         except (serial.SerialException, OSError) as e:
-            raise _as_oserror(e) from None
-
-    def close(self) -> None:
-        ser, self._ser = self._ser, None
-        if ser is not None:
-            with contextlib.suppress(Exception):  # termios.error is no OSError
-                ser.close()
+            raise as_oserror(e) from None
 
 
 class EvdevSource:
