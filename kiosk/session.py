@@ -53,6 +53,7 @@ class SessionData:
     identity: Any = None
     scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
+    high_contrast: bool = False  # the Contrast button: black, white and yellow
     rating_service: str | None = None  # the service being rated, when known
     category: str | None = None  # the procedure category being browsed
     procedure: str | None = None  # the procedure being read
@@ -137,6 +138,16 @@ class Session:
     @property
     def text_scale(self) -> float:
         return TEXT_SIZES[self.data.text_size]
+
+    def toggle_contrast(self) -> None:
+        """The Contrast button: normal colours ↔ high contrast, for this visit only."""
+        self.data.high_contrast = not self.data.high_contrast
+        self.touch(notify=False)
+        self._changed()
+
+    @property
+    def high_contrast(self) -> bool:
+        return self.data.high_contrast
 
     def skip_identify(self) -> None:
         if self.screen is Screen.IDENTIFY:
@@ -228,8 +239,14 @@ class Session:
         self._go(Screen.HOME, remember=False)
 
     def change_language(self) -> None:
-        """The Language button: a new visit starts from the language picker."""
+        """The Language button: a new visit starts from the language picker.
+
+        The person at the screen keeps the text size and contrast they chose: they
+        are display settings, not personal data, and someone who needed them to read
+        the screen needs them to pick a language too."""
+        text_size, high_contrast = self.data.text_size, self.data.high_contrast
         self._wipe()
+        self.data.text_size, self.data.high_contrast = text_size, high_contrast
         self.history.clear()
         self._go(Screen.LANGUAGE, remember=False)
 

@@ -74,6 +74,24 @@ def test_language_button_wipes_the_visit() -> None:
     assert s.data.ticket is None and s.data.service is None
 
 
+def test_contrast_lasts_for_the_visit_and_survives_the_language_button() -> None:
+    s, _ = make()
+    s.start()
+    assert not s.high_contrast
+    s.toggle_contrast()
+    s.next_text_size()
+    s.choose_language("en")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.high_contrast and s.text_scale == 1.25
+    s.change_language()  # the same person, choosing another language
+    assert s.high_contrast and s.text_scale == 1.25 and s.screen is Screen.LANGUAGE
+    s.toggle_contrast()
+    assert not s.high_contrast
+    s.toggle_contrast()
+    s.end()  # the next citizen starts with the normal look
+    assert not s.high_contrast and s.text_scale == 1.0
+
+
 def test_idle_warning_then_reset() -> None:
     s, clock = make(idle=60, countdown=10)
     s.start()

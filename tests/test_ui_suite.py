@@ -28,12 +28,13 @@ def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    expected = sorted(f"{s}-kpm.png" for s in (
-        "attract", "language", "identify", "home-greeting", "home", "categories", "procedures",
-        "procedure", "search", "unavailable", "rating",
-        "rating-reasons", "services",
-        "services-xl", "home-xl",
-        "ticket", "ticket-status", "unknown-code", "ticket-not-printed", "idle"))
+    screens = ("language", "identify", "home-greeting", "home", "categories", "procedures",
+               "procedure", "search", "unavailable", "rating", "rating-reasons", "services",
+               "services-xl", "home-xl", "ticket", "ticket-status", "unknown-code",
+               "ticket-not-printed", "idle")
+    # Every screen in both palettes; a visit always starts on the normal attract screen.
+    expected = sorted([f"{s}-kpm.png" for s in ("attract", *screens)]
+                      + [f"{s}-hc-kpm.png" for s in screens])
     assert names == expected
     for name in names:
         with Image.open(tmp_path / name) as img:

@@ -289,6 +289,14 @@ def draw_speaker(pen: Pen) -> None:
     pen.arc((134, 128), 84, -55, 55)
 
 
+def draw_contrast(pen: Pen) -> None:
+    """Contrast: a circle, half filled (the usual sign for a high-contrast switch)."""
+    pen.ring((128, 128), 100, width=STROKE)
+    pen.dot((128, 128), 100 - STROKE / 2)
+    pen.polygon([(128, 0), (256, 0), (256, 256), (128, 256)], CLEAR)
+    pen.ring((128, 128), 100, width=STROKE)
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -307,6 +315,7 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "face_unhappy.png": draw_face_unhappy,
     "tick.png": draw_tick,
     "speaker.png": draw_speaker,
+    "contrast.png": draw_contrast,
 }
 
 

@@ -18,7 +18,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -33,7 +33,7 @@ from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
 from kiosk.store.ratings import RatingStore
 from kiosk.tickets import IssuedTicket, TicketService
-from kiosk.ui import screens, widgets
+from kiosk.ui import screens, theme, widgets
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ class KioskApp(App):
     # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's
     # font sizes in the .kv files are multiplied by it.
     text_scale = NumericProperty(1.0)
+    # The colours every screen draws with (theme.NORMAL or theme.HIGH_CONTRAST); the .kv
+    # files read roles from it (app.palette.button), so a switch recolours everything.
+    palette = ObjectProperty(theme.NORMAL, rebind=True)  # rebind: kv chains app.palette.x
+    # Height, in the screens' own coordinates, of the line two thirds up the window: a
+    # citizen in a wheelchair reaches what is below it (kv/common.kv TopThird).
+    reach_y = NumericProperty(0.0)
     # A recording exists for the screen shown, in the citizen's language: offer "Listen".
     prompt_available = BooleanProperty(False)
     title = "Lobby kiosk"
@@ -128,6 +134,8 @@ class KioskApp(App):
             self.manager.add_widget(cls())
         root.add_widget(Factory.Banner())
         root.add_widget(self.manager)
+        self.manager.bind(pos=self._update_reach, size=self._update_reach)
+        Window.bind(size=self._update_reach)
         root.add_widget(Factory.ListenBar())
         self.navbar = Factory.NavBar()
         root.add_widget(self.navbar)
@@ -208,6 +216,9 @@ class KioskApp(App):
 
     def next_text_size(self) -> None:
         self.session.next_text_size()
+
+    def toggle_contrast(self) -> None:
+        self.session.toggle_contrast()
 
     def rate(self, level: str) -> None:
         if not self.session.rating_chosen(unsatisfied=level == "unsatisfied"):
@@ -353,6 +364,9 @@ class KioskApp(App):
         self.banner = message
         self._banner_clear()
 
+    def _update_reach(self, *_args) -> None:
+        self.reach_y = Window.height * 2 / 3 - self.manager.y
+
     def _clear_banner(self, *_args) -> None:
         self.banner = ""
 
@@ -360,6 +374,9 @@ class KioskApp(App):
     def _on_session_changed(self, session: Session) -> None:
         self.lang = session.lang
         self.text_scale = session.text_scale
+        palette = theme.HIGH_CONTRAST if session.high_contrast else theme.NORMAL
+        if self.palette is not palette:
+            self.palette = palette
         if session.screen is Screen.UNAVAILABLE:
             self.screen("unavailable").show(session.data.feature)
         if self.manager.current != session.screen.value:

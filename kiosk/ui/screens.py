@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
@@ -70,6 +76,7 @@ class HomeScreen(Screen):
 
 class ServiceButton(ButtonBehavior, BoxLayout):
     letter = StringProperty("")
+    ink = ColorProperty((1, 1, 1, 1))  # words on the button; set by the palette in kv
 
 
 class ServicesScreen(Screen):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,71 +46,95 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
         app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=False)
         h = Harness(app)
 
-        def shot(name: str, lang: str) -> None:
-            written.append(h.screenshot(out_dir / f"{name}-{lang}.png"))
+        for high_contrast in (False, True):
+            for lang in languages:
+                suffix = f"-hc-{lang}" if high_contrast else f"-{lang}"
 
-        for lang in languages:
-            session.end()
-            attract = app.screen("attract")
-            attract.prompt = app.tr("Touch the screen to start", lang)
-            shot("attract", lang)
-            h.tap(attract)
-            h.wait_until(lambda: session.screen is Screen.LANGUAGE, "the language picker")
-            shot("language", lang)
-            session.choose_language(lang)
-            shot("identify", lang)
-            app.on_scan(classify(SAMPLE_CCCD.encode()))  # a made-up citizen's card
-            shot("home-greeting", lang)
-            session.end()
-            session.start()
-            session.choose_language(lang)
-            session.skip_identify()
-            shot("home", lang)
-            h.tap(app.screen("home").ids.procedures)
-            shot("categories", lang)
-            session.choose_category("civil_status")
-            shot("procedures", lang)
-            session.choose_procedure("HT-01")
-            shot("procedure", lang)
-            session.open_search()
-            for letter in "khai":
-                app.screen("search").type(letter)
-            shot("search", lang)
-            session.home()
-            h.tap(app.screen("home").ids.dossier)
-            shot("unavailable", lang)
-            session.home()
-            session.open_feature(Feature.RATING)
-            shot("rating", lang)
-            session.rating_chosen(unsatisfied=True)
-            shot("rating-reasons", lang)
-            session.open_feature(Feature.TAKE_NUMBER)
-            shot("services", lang)
-            session.next_text_size()
-            session.next_text_size()  # extra large
-            shot("services-xl", lang)
-            session.home()
-            shot("home-xl", lang)
-            session.next_text_size()  # back to normal
-            session.open_feature(Feature.TAKE_NUMBER)
-            _take_number(h, app, session)
-            shot("ticket", lang)
-            app.on_scan(classify(app.last_ticket.id.encode()))
-            shot("ticket-status", lang)
-            app.on_scan(classify(b"https://example.org/an-advert"))
-            shot("unknown-code", lang)
-            printer.set_fault("paper-out")
-            session.home()
-            session.open_feature(Feature.TAKE_NUMBER)
-            _take_number(h, app, session)
-            printer.set_fault(None)
-            shot("ticket-not-printed", lang)
-            clock.now += cfg.idle_timeout + 1
-            session.tick()
-            shot("idle", lang)
-            session.touch()
+                def shot(name: str, suffix: str = suffix) -> None:
+                    written.append(h.screenshot(out_dir / f"{name}{suffix}.png"))
+
+                _walk(h, app, session, printer, clock, cfg, lang, shot, high_contrast)
         h.next_frame()
     return written
+
+
+def _walk(h: Harness, app: KioskApp, session: Session, printer: SimPrinter,
+          clock: ManualClock, cfg: Config, lang: str, shot: Callable[[str], None],
+          high_contrast: bool) -> None:
+    """One language's journey through every screen, a picture of each."""
+
+    def begin() -> None:
+        session.end()
+        session.start()
+        if high_contrast:
+            session.toggle_contrast()  # the citizen's choice: it lasts for the visit
+        session.choose_language(lang)
+
+    session.end()
+    attract = app.screen("attract")
+    attract.prompt = app.tr("Touch the screen to start", lang)
+    if not high_contrast:  # every visit starts here in normal colours
+        shot("attract")
+    h.settle()  # a person taps only what has been drawn
+    h.tap(attract)
+    h.wait_until(lambda: session.screen is Screen.LANGUAGE, "the language picker")
+    if high_contrast:
+        session.toggle_contrast()
+    shot("language")
+    session.choose_language(lang)
+    shot("identify")
+    app.on_scan(classify(SAMPLE_CCCD.encode()))  # a made-up citizen's card
+    shot("home-greeting")
+    begin()
+    session.skip_identify()
+    shot("home")
+    h.tap(app.screen("home").ids.procedures)
+    shot("categories")
+    session.choose_category("civil_status")
+    shot("procedures")
+    session.choose_procedure("HT-01")
+    shot("procedure")
+    session.open_search()
+    for letter in "khai":
+        app.screen("search").type(letter)
+    shot("search")
+    session.home()
+    h.tap(app.screen("home").ids.dossier)
+    shot("unavailable")
+    session.home()
+    session.open_feature(Feature.RATING)
+    shot("rating")
+    app.rate("unsatisfied")
+    reasons = app.screen("rating_reasons").ids.reasons.children
+    if reasons:
+        h.settle()
+        h.tap(reasons[-1])  # one reason chosen, to show both looks
+    shot("rating-reasons")
+    session.open_feature(Feature.TAKE_NUMBER)
+    shot("services")
+    session.next_text_size()
+    session.next_text_size()  # extra large
+    shot("services-xl")
+    session.home()
+    shot("home-xl")
+    session.next_text_size()  # back to normal
+    session.open_feature(Feature.TAKE_NUMBER)
+    _take_number(h, app, session)
+    shot("ticket")
+    app.on_scan(classify(app.last_ticket.id.encode()))
+    shot("ticket-status")
+    app.on_scan(classify(b"https://example.org/an-advert"))
+    shot("unknown-code")
+    printer.set_fault("paper-out")
+    session.home()
+    session.open_feature(Feature.TAKE_NUMBER)
+    _take_number(h, app, session)
+    printer.set_fault(None)
+    shot("ticket-not-printed")
+    clock.now += cfg.idle_timeout + 1
+    session.tick()
+    shot("idle")
+    session.touch()
 
 
 def _take_number(h: Harness, app: KioskApp, session: Session) -> None:

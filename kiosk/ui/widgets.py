@@ -30,10 +30,14 @@ class IconButton(ButtonBehavior, AnchorLayout):
     text = StringProperty("")
     subtitle = StringProperty("")
     font_size = NumericProperty(theme.FONT_BUTTON)
+    # What the button is, which sets its colours from app.palette (kv/common.kv):
+    # an action, a choice not (yet) chosen, or a feature this kiosk does not offer yet.
+    kind = OptionProperty("action", options=["action", "option", "unavailable"])
     bg_color = ColorProperty(theme.NAVY)
     fg_color = ColorProperty(theme.WHITE)
+    edge_width = NumericProperty(0)  # outline, in pixels
     icon_size = NumericProperty(96)
-    available = BooleanProperty(True)
+    gap = NumericProperty(16)  # between the icon and the words, in dp
     # Words drawn at the citizen's text size (app.text_scale), except in the navigation
     # bar, which must always fit.
     follow_text_size = BooleanProperty(True)

@@ -188,12 +188,31 @@ def walk(widget):  # type: ignore[no-untyped-def]
         yield from walk(child)
 
 
-def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[no-untyped-def]
+def visible_top(widget) -> float | None:  # type: ignore[no-untyped-def]
+    """The window y of the top of what can be seen of `widget` (None if nothing can):
+    a scrolling list shows only what lies inside its window."""
+    from kivy.uix.scrollview import ScrollView
+
+    bottom, top = widget.to_window(widget.x, widget.y)[1], widget.to_window(widget.x, widget.top)[1]
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if isinstance(parent, ScrollView):
+            s_bottom = parent.to_window(parent.x, parent.y)[1]
+            s_top = parent.to_window(parent.x, parent.top)[1]
+            bottom, top = max(bottom, s_bottom), min(top, s_top)
+        parent = parent.parent
+    return top if top > bottom else None
+
+
+def visit_every_screen(k, lang: str, text_size_steps: int = 0,  # type: ignore[no-untyped-def]
+                       high_contrast: bool = False):
     """Yields the name of each screen once it is drawn in `lang`, at a text size."""
     h, s = k.harness, k.session
     s.start()
     for _ in range(text_size_steps):
         s.next_text_size()
+    if high_contrast:
+        s.toggle_contrast()
     h.settle()
     yield "language"
     s.choose_language(lang)
@@ -237,43 +256,52 @@ def visit_every_screen(k, lang: str, text_size_steps: int = 0):  # type: ignore[
     yield "ticket"
 
 
-def test_touch_targets_are_big_and_no_label_is_clipped(k) -> None:
-    """Every screen, every language, normal and extra large text."""
+def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
+    """Every screen, every language, normal and extra large text, and high contrast.
+
+    Reachable: every button a citizen can see lies in the lower two thirds of the
+    window, within reach from a wheelchair."""
     from kiosk.ui.widgets import IconButton
 
     buttons_checked = labels_checked = 0
-    for steps in (0, 2):
-        for lang in ("vi", "en", "kpm"):
-            k.session.end()
-            for name in visit_every_screen(k, lang, steps):
-                where = f"{name}/{lang}/x{k.app.text_scale}"
-                for w in walk(k.app.root):
-                    if not w.get_root_window() or not visible(w):
-                        continue
-                    if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
-                        assert min(w.size) >= theme.TOUCH_MIN_DP, (where, w, w.size)
-                        buttons_checked += 1
-                    if isinstance(w, IconButton) and w.opacity > 0 and w.width > 0:
-                        content = w.children[0]  # icon and words, centred in the button
-                        assert content.height <= w.height - 2 * w.padding[1] + 1, (
-                            f"{where}: {w.text!r} needs {content.height}, has {w.height}")
-                    if isinstance(w, Label) and w.text and w.opacity > 0:
-                        tw, th = w.texture_size
-                        assert tw <= w.width + 1 and th <= w.height + 1, (
-                            f"{where}: {w.text!r} needs {w.texture_size}, has {w.size}")
-                        labels_checked += 1
-            k.session.end()
+    reach_line = Window.height * 2 / 3
+    passes = [(steps, lang, False) for steps in (0, 2) for lang in ("vi", "en", "kpm")]
+    passes.append((2, "en", True))  # high contrast: its outlines take room from the words
+    for steps, lang, high_contrast in passes:
+        k.session.end()
+        for name in visit_every_screen(k, lang, steps, high_contrast):
+            where = f"{name}/{lang}/x{k.app.text_scale}/{k.app.palette.name}"
+            for w in walk(k.app.root):
+                if not w.get_root_window() or not visible(w):
+                    continue
+                if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
+                    assert min(w.size) >= theme.TOUCH_MIN_DP, (where, w, w.size)
+                    top = visible_top(w)
+                    assert top is None or top <= reach_line + 1, (
+                        f"{where}: {getattr(w, 'text', w)!r} reaches up to y={top:.0f}, "
+                        f"above the lower two thirds (y <= {reach_line:.0f})")
+                    buttons_checked += 1
+                if isinstance(w, IconButton) and w.opacity > 0 and w.width > 0:
+                    content = w.children[0]  # icon and words, centred in the button
+                    assert content.height <= w.height - 2 * w.padding[1] + 1, (
+                        f"{where}: {w.text!r} needs {content.height}, has {w.height}")
+                if isinstance(w, Label) and w.text and w.opacity > 0:
+                    tw, th = w.texture_size
+                    assert tw <= w.width + 1 and th <= w.height + 1, (
+                        f"{where}: {w.text!r} needs {w.texture_size}, has {w.size}")
+                    labels_checked += 1
+        k.session.end()
     assert buttons_checked > 80 and labels_checked > 120, (buttons_checked, labels_checked)
 
 
 def test_text_size_button_cycles_and_a_new_visit_starts_normal(k) -> None:
     tap_through_to_services(k, "English")
     nav = k.app.navbar.ids
-    title_size = k.app.screen("services").children[0].children[-1].font_size
+    title_size = k.app.screen("services").ids.title.font_size
     k.harness.tap(nav.text_size_button)
     k.harness.next_frame()
     assert k.app.text_scale == 1.25
-    assert k.app.screen("services").children[0].children[-1].font_size == title_size * 1.25
+    assert k.app.screen("services").ids.title.font_size == title_size * 1.25
     k.harness.tap(nav.text_size_button)
     k.harness.tap(nav.text_size_button)
     k.harness.next_frame()
@@ -309,3 +337,36 @@ def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
         tickets.store = real_store
     take_ticket(k, "A")  # the citizen tries again and gets a number
     assert k.store.get(k.app.last_ticket.id).status == "printed"
+
+
+def test_contrast_button_turns_the_screen_black_white_and_yellow(k, tmp_path) -> None:
+    from PIL import Image
+
+    def pixel(png, widget, dx: float, dy: float):  # type: ignore[no-untyped-def]
+        """The colour drawn at (dx, dy) from `widget`'s lower left corner."""
+        x, y = widget.to_window(widget.x + dx, widget.y + dy)
+        with Image.open(png) as im:
+            return im.convert("RGB").getpixel((int(x), int(Window.height - 1 - y)))
+
+    tap_through_to_services(k, "English")
+    k.harness.tap(k.app.navbar.ids.home_button)
+    k.harness.settle()
+    home = k.app.screen("home")
+    tile = home.ids.take_number
+    normal = k.harness.screenshot(tmp_path / "normal.png")
+    assert pixel(normal, home, 4, home.height - 4) == (245, 247, 250)  # the pale paper
+    assert pixel(normal, tile, 30, 30) == (11, 46, 89)  # a navy tile
+
+    k.harness.tap(k.app.navbar.ids.contrast_button)
+    high = k.harness.screenshot(tmp_path / "high.png")
+    assert k.app.palette is theme.HIGH_CONTRAST
+    assert pixel(high, home, 4, home.height - 4) == (0, 0, 0)  # black screen
+    assert pixel(high, tile, 30, 30) == (255, 219, 0)  # a yellow tile
+    assert pixel(high, tile, 1, tile.height / 2) == (255, 255, 255)  # with a white edge
+
+    k.harness.tap(home.ids.take_number)  # the choice lasts while the visit goes on
+    k.harness.settle()
+    assert shown(k) == "services" and k.app.palette is theme.HIGH_CONTRAST
+    k.session.end()
+    k.harness.next_frame()
+    assert k.app.palette is theme.NORMAL  # the next citizen starts with normal colours
