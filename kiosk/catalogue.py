@@ -59,6 +59,11 @@ class Localized(Generic[T]):
     fell_back: bool
 
 
+# The pictures a document can have on the checklist (assets/icons/<name>.png), so that
+# someone who does not read can still see what to bring.
+DOCUMENT_PICTURES = ("form", "id_card", "certificate", "photo", "paper")
+
+
 @dataclass(frozen=True)
 class Document:
     """A paper to bring: originals are shown to the officer, copies are handed in."""
@@ -66,6 +71,7 @@ class Document:
     text: Mapping[str, str]
     original: bool
     copies: int
+    picture: str = "paper"  # one of DOCUMENT_PICTURES
 
 
 @dataclass(frozen=True)
@@ -390,7 +396,14 @@ def _procedure(
         # bool is an int in Python: reject it explicitly.
         if type(copies) is not int or not 0 <= copies <= 20:
             raise check.fail(f"{dwhere}.copies", f"must be a whole number 0-20, got {copies!r}")
-        documents.append(Document(text, original, copies))
+        picture = doc.get("picture", "paper")
+        if picture not in DOCUMENT_PICTURES:
+            raise check.fail(f"{dwhere}.picture",
+                             f"must be one of {', '.join(DOCUMENT_PICTURES)}, got {picture!r}")
+        unknown = sorted(set(doc) - {"text", "original", "copies", "picture"})
+        if unknown:
+            raise check.fail(f"{dwhere}.{unknown[0]}", "unknown field")
+        documents.append(Document(text, original, copies, picture))
 
     citations = []
     for j, cite_raw in enumerate(check.array(need("legal_basis"), f"{where}.legal_basis")):

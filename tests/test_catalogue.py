@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from kiosk.catalogue import (
     DEFAULT_CATALOGUE,
     DEFAULT_SERVICES,
+    DOCUMENT_PICTURES,
     Catalogue,
     CatalogueError,
     fold,
     load_catalogue,
     load_or_keep,
 )
-from kiosk.paths import FONT_REGULAR
+from kiosk.paths import FONT_REGULAR, ICONS
 
 MINIMAL = """\
 schema_version = 1
@@ -77,6 +78,16 @@ def test_shipped_catalogue_is_a_complete_starter(shipped: Catalogue) -> None:
         assert proc.reviewed.isoformat() == "2026-11-28"
 
 
+def test_every_document_has_a_picture_that_exists(shipped: Catalogue) -> None:
+    assert all((ICONS / f"{name}.png").is_file() for name in DOCUMENT_PICTURES)
+    pictures = [d.picture for p in shipped.procedures for d in p.documents]
+    assert set(pictures) <= set(DOCUMENT_PICTURES)
+    # The shipped list names its pictures: forms, ID cards and certificates all appear.
+    assert {"form", "id_card", "certificate"} <= set(pictures)
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    assert text.count("picture = ") == len(pictures)
+
+
 def test_shipped_catalogue_covers_the_commune_areas(shipped: Catalogue) -> None:
     assert set(shipped.categories()) >= {
         "civil_status", "residence", "certification", "social", "land", "business",
@@ -106,6 +117,8 @@ def test_text_falls_back_to_vietnamese(tmp_path: Path) -> None:
         ('for_whom = { vi = "Cha mẹ", en = "Parents" }\n', "", "for_whom", "missing"),
         ("copies = 0", 'copies = "two"', "documents[0].copies", "whole number"),
         ("original = true", "original = 1", "documents[0].original", "true or false"),
+        ("copies = 0 }", 'copies = 0, picture = "pen" }', "documents[0].picture", "one of form"),
+        ("copies = 0 }", "copies = 0, copy = 1 }", "documents[0].copy", "unknown field"),
         ('en = "Birth registration"', 'EN = "Birth registration"', "name.EN", "language tag"),
         ('en = "Birth registration"', 'en-GB = "Birth"', "name.en-GB", "language tag"),
         ('service = "A"', 'service = "Q"', "service", "unknown service letter"),

@@ -297,6 +297,46 @@ def draw_contrast(pen: Pen) -> None:
     pen.ring((128, 128), 100, width=STROKE)
 
 
+def _sheet(pen: Pen) -> None:
+    """A solid sheet of paper, portrait, with its top right corner folded over."""
+    pen.polygon([(52, 24), (164, 24), (212, 72), (212, 232), (52, 232)])
+    pen.polygon([(160, 24), (160, 76), (212, 76), (212, 80), (156, 80), (156, 24)], CLEAR)
+
+
+def draw_paper(pen: Pen) -> None:
+    """A paper to bring: a sheet with lines of text."""
+    _sheet(pen)
+    for y in (104, 140, 176):
+        pen.line([(80, y), (184, y)], 12, CLEAR)
+    pen.line([(80, 68), (136, 68)], 12, CLEAR)
+
+
+def draw_form(pen: Pen) -> None:
+    """A form to fill in: a sheet with boxes to tick and lines to write on."""
+    _sheet(pen)
+    for y in (84, 130, 176):
+        pen.rect((76, y - 14, 104, y + 14), 4, width=7, fill=CLEAR)
+        pen.line([(120, y), (184, y)], 10, CLEAR)
+
+
+def draw_certificate(pen: Pen) -> None:
+    """A certificate: a sheet with a few lines and a round seal with ribbons."""
+    _sheet(pen)
+    for y in (76, 106):
+        pen.line([(80, y), (184, y)], 12, CLEAR)
+    pen.dot((140, 160), 40, CLEAR)
+    pen.dot((140, 160), 30)
+    pen.polygon([(118, 176), (108, 222), (126, 212), (136, 226), (142, 186)], CLEAR)
+    pen.polygon([(162, 176), (172, 222), (154, 212), (144, 226), (138, 186)], CLEAR)
+
+
+def draw_photo(pen: Pen) -> None:
+    """A passport photo: a portrait frame with head and shoulders."""
+    pen.rect((50, 24, 206, 232), 14, width=STROKE)
+    pen.dot((128, 104), 38)
+    pen.polygon([(68, 222), (76, 180), (100, 156), (156, 156), (180, 180), (188, 222)])
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -316,6 +356,10 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "tick.png": draw_tick,
     "speaker.png": draw_speaker,
     "contrast.png": draw_contrast,
+    "paper.png": draw_paper,
+    "form.png": draw_form,
+    "certificate.png": draw_certificate,
+    "photo.png": draw_photo,
 }
 
 

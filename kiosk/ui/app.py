@@ -48,6 +48,7 @@ Factory.register("IdleView", cls=widgets.IdleView)
 Factory.register("LanguageButton", cls=widgets.LanguageButton)
 Factory.register("FreshLabel", cls=widgets.FreshLabel)
 Factory.register("ReasonButton", cls=widgets.ReasonButton)
+Factory.register("DocumentLine", cls=widgets.DocumentLine)
 Factory.register("ServiceButton", cls=screens.ServiceButton)
 
 

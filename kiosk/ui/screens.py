@@ -269,7 +269,8 @@ class ProcedureScreen(CatalogueScreen):
             if doc.copies:
                 copies = tr("{count} copies").format(count=doc.copies)
                 kind = f"{kind}, {copies}" if kind else copies
-            line(f"• {what}" + (f" ({kind})" if kind else ""))
+            box.add_widget(Factory.DocumentLine(
+                text=what + (f" ({kind})" if kind else ""), picture=doc.picture))
         heading(tr("Fee"))
         line(catalogue.text(proc, "fee", lang).value)
         heading(tr("Time limit"))

@@ -11,6 +11,7 @@ from kivy.properties import (
 )
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
@@ -68,6 +69,13 @@ class FreshLabel(Label):
     def texture_update(self, *largs) -> None:  # type: ignore[no-untyped-def]
         self._label.texture = None  # CoreLabel.refresh() then creates a new texture
         super().texture_update(*largs)
+
+
+class DocumentLine(BoxLayout):
+    """One paper to bring on a procedure's checklist: a picture and its words."""
+
+    text = StringProperty("")
+    picture = StringProperty("")  # kiosk.catalogue.DOCUMENT_PICTURES: an icon name
 
 
 class ReasonButton(IconButton):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kiosk.session import Screen
 
 
@@ -32,8 +34,16 @@ def test_from_a_procedure_to_its_counter_number(k) -> None:  # type: ignore[no-u
     h.tap(birth)
     h.settle()
     assert shown(k) == "procedure"
-    details = [w.text for w in reversed(k.app.screen("procedure").ids.details.children)]
-    assert "Giấy tờ cần mang" in details and any(t.startswith("• ") for t in details)
+    lines = list(reversed(k.app.screen("procedure").ids.details.children))
+    details = [w.text for w in lines]
+    assert "Giấy tờ cần mang" in details
+    # The checklist: each paper with its picture, as the catalogue says (HT-01: the form,
+    # the birth certificate, the ID card of the person registering).
+    papers = [w for w in lines if getattr(w, "picture", "")]
+    assert [Path(w.children[-1].source).stem for w in papers] == [
+        "form", "certificate", "id_card"]
+    assert all(w.children[-1].texture is not None for w in papers)  # drawn, not missing
+    assert papers[0].text == "Tờ khai đăng ký khai sinh (theo mẫu) (bản chính để xuất trình)"
     # The language button re-translates the open procedure.
     k.session.lang = "en"
     k.app.lang = "en"
