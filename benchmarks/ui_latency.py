@@ -24,7 +24,7 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
-from figures import percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
+from figures import next_citizen, percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
 
 from drivers.sim import SimPrinter  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> None:
             switches.append(time.perf_counter() - start)
 
         for _ in range(rounds):
-            session.end()
+            next_citizen(app, h)
             timed_tap(app.screen("attract"), Screen.LANGUAGE)
             timed_tap(app.screen("language").ids.choices.children[0], Screen.HOME)  # Kơho
             timed_tap(app.screen("home").ids.take_number, Screen.SERVICES)

@@ -6,6 +6,7 @@ numbers; this class moves their results onto the screen on the Kivy clock.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -41,6 +42,7 @@ KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
             "identify", "ticket_status", "rating", "procedures"]
 BANNER_SECONDS = 8
+SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
 TICK_SECONDS = 0.5
 
 Factory.register("IconButton", cls=widgets.IconButton)
@@ -71,6 +73,8 @@ class KioskApp(App):
     reach_y = NumericProperty(0.0)
     # A recording exists for the screen shown, in the citizen's language: offer "Listen".
     prompt_available = BooleanProperty(False)
+    # How often garbage was collected and the survivors frozen (see _settle_garbage).
+    garbage_settled = NumericProperty(0)
     title = "Lobby kiosk"
 
     def __init__(
@@ -151,6 +155,7 @@ class KioskApp(App):
             # Called on the reader's thread: hand over to the Kivy clock.
             source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
         self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
+        self._settle_trigger = Clock.create_trigger(self._settle_garbage, SETTLE_GARBAGE_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
@@ -159,6 +164,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self._settle_trigger()
         if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
             # benchmarks/startup.py: report when the attract screen is first on glass.
             def first_frame(*_args) -> None:
@@ -365,6 +371,21 @@ class KioskApp(App):
         self.banner = message
         self._banner_clear()
 
+    def _settle_garbage(self, *_args) -> None:
+        """Collect garbage while nobody waits, then exempt what survives from later
+        collections.
+
+        Python's full collection walks every live object; with Kivy and every screen in
+        memory it paused the window for 210-250 ms in the middle of a visit
+        (benchmarks/procedure_latency.py). Frozen objects are never collected, so the
+        freeze is undone first: what the visit that just ended left behind is freed."""
+        if self.session.screen is not Screen.ATTRACT:
+            return  # a citizen came in the meantime: next time
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.garbage_settled += 1
+
     def _update_reach(self, *_args) -> None:
         self.reach_y = Window.height * 2 / 3 - self.manager.y
 
@@ -388,6 +409,7 @@ class KioskApp(App):
         if session.screen is Screen.ATTRACT:
             self.issuing = False
             self.banner = ""  # a greeting must not stay for the next citizen
+            self._settle_trigger()
         self._show_idle_warning(session)
 
     def _prompt_id(self, session: Session) -> str:

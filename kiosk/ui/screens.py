@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -14,6 +17,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.i18n import N_, language_name, translate
 from kiosk.session import Feature
@@ -59,8 +63,6 @@ class LanguageScreen(Screen):
     title = StringProperty("")
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
-        from kivy.factory import Factory
-
         app = App.get_running_app()
         languages = list(app.kiosk_config.languages)
         self.title = "\n".join(_distinct_translations(CHOOSE_LANGUAGE, languages))
@@ -141,8 +143,6 @@ class RatingScreen(Screen):
     """The rating levels as large faces with words (kiosk/ratings.py RATING_LEVELS)."""
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
-        from kivy.factory import Factory
-
         from kiosk.ratings import RATING_LEVELS
 
         app = App.get_running_app()
@@ -175,11 +175,39 @@ class RatingReasonsScreen(Screen):
         return [b.code for b in reversed(self.ids.reasons.children) if b.chosen]
 
 
+class WidgetPool:
+    """The rows a screen rebuilds on every visit, kept for the next rebuild.
+
+    Creating a Kivy widget applies its kv rules, about a fifth of a procedure screen's
+    switch time under software GL; a kept one only gets new words. ``make(kind)``
+    creates a widget of a kind (and binds its handlers, once)."""
+
+    def __init__(self, make: Callable[[str], Widget]) -> None:
+        self._make = make
+        self._kept: dict[str, list[Widget]] = {}
+        self._used: dict[str, int] = {}
+
+    def start(self, box: Widget) -> None:
+        """Empties `box` for a rebuild; every kept widget is free again."""
+        box.clear_widgets()
+        self._used.clear()
+
+    def take(self, kind: str) -> Widget:
+        kept = self._kept.setdefault(kind, [])
+        used = self._used.get(kind, 0)
+        if used == len(kept):
+            kept.append(self._make(kind))
+        self._used[kind] = used + 1
+        return kept[used]
+
+
 class CatalogueScreen(Screen):
     """Base for the procedure screens: content comes from app.catalogue and is rebuilt on
     entry and when the language changes (texts are per language, not gettext)."""
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        self.pool = WidgetPool(self.make)
+
         def rebuild_if_shown(*_args) -> None:  # type: ignore[no-untyped-def]
             if self.manager and self.manager.current == self.name:
                 self.rebuild()
@@ -192,47 +220,57 @@ class CatalogueScreen(Screen):
     def rebuild(self) -> None:
         raise NotImplementedError
 
+    def make(self, kind: str) -> Widget:
+        """A new row of a kind for self.pool (Factory class name)."""
+        return getattr(Factory, kind)()
+
 
 class CategoriesScreen(CatalogueScreen):
     starter = BooleanProperty(True)
 
-    def rebuild(self) -> None:
-        from kivy.factory import Factory
+    def make(self, kind: str) -> Widget:
+        button = Factory.IconButton(icon="procedures", orientation="horizontal",
+                                    icon_size=72, size_hint_y=None)
+        app = App.get_running_app()
+        button.bind(on_release=lambda b: app.session.choose_category(b.category))
+        return button
 
+    def rebuild(self) -> None:
         app = App.get_running_app()
         catalogue = app.catalogue
         self.starter = bool(catalogue and catalogue.starter)
         box = self.ids.choices
-        box.clear_widgets()
+        self.pool.start(box)
         for key in catalogue.categories() if catalogue else []:
-            button = Factory.IconButton(icon="procedures", orientation="horizontal",
-                                        icon_size=72, size_hint_y=None)
+            button = self.pool.take("category")
             button.text = catalogue.category_name(key, app.lang).value
             button.category = key
             button.height = max(150, 130 * app.text_scale)
-            button.bind(on_release=lambda b: app.session.choose_category(b.category))
             box.add_widget(button)
 
 
 class ProceduresScreen(CatalogueScreen):
     title = StringProperty("")
 
-    def rebuild(self) -> None:
-        from kivy.factory import Factory
+    def make(self, kind: str) -> Widget:
+        button = Factory.IconButton(orientation="horizontal", size_hint_y=None)
+        app = App.get_running_app()
+        button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
+        return button
 
+    def rebuild(self) -> None:
         app = App.get_running_app()
         catalogue, key = app.catalogue, app.session.data.category
         box = self.ids.choices
-        box.clear_widgets()
+        self.pool.start(box)
         if catalogue is None or key is None:
             return
         self.title = catalogue.category_name(key, app.lang).value
         for proc in catalogue.in_category(key):
-            button = Factory.IconButton(orientation="horizontal", size_hint_y=None)
+            button = self.pool.take("procedure")
             button.text = catalogue.text(proc, "name", app.lang).value
             button.code = proc.code
             button.height = max(140, 180 * app.text_scale)  # long names: up to 3 lines
-            button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
             box.add_widget(button)
 
 
@@ -242,23 +280,27 @@ class ProcedureScreen(CatalogueScreen):
     title = StringProperty("")
 
     def rebuild(self) -> None:
-        from kivy.factory import Factory
-
         app = App.get_running_app()
         catalogue = app.catalogue
         proc = catalogue.get(app.session.data.procedure or "") if catalogue else None
         box = self.ids.details
-        box.clear_widgets()
+        self.pool.start(box)
         if proc is None:
             return
         lang, tr = app.lang, app.tr
         self.title = catalogue.text(proc, "name", lang).value
 
+        def add(kind: str, text: str) -> Widget:
+            widget = self.pool.take(kind)
+            widget.text = text
+            box.add_widget(widget)
+            return widget
+
         def heading(text: str) -> None:
-            box.add_widget(Factory.DetailHeading(text=text))
+            add("DetailHeading", text)
 
         def line(text: str) -> None:
-            box.add_widget(Factory.DetailLine(text=text))
+            add("DetailLine", text)
 
         heading(tr("Who it is for"))
         line(catalogue.text(proc, "for_whom", lang).value)
@@ -269,8 +311,7 @@ class ProcedureScreen(CatalogueScreen):
             if doc.copies:
                 copies = tr("{count} copies").format(count=doc.copies)
                 kind = f"{kind}, {copies}" if kind else copies
-            box.add_widget(Factory.DocumentLine(
-                text=what + (f" ({kind})" if kind else ""), picture=doc.picture))
+            add("DocumentLine", what + (f" ({kind})" if kind else "")).picture = doc.picture
         heading(tr("Fee"))
         line(catalogue.text(proc, "fee", lang).value)
         heading(tr("Time limit"))
@@ -294,8 +335,6 @@ class SearchScreen(CatalogueScreen):
     found = BooleanProperty(False)
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
-        from kivy.factory import Factory
-
         super().on_kv_post(base_widget)
         for key in SEARCH_KEYS:
             button = Factory.KeyButton(text=key)
@@ -324,19 +363,22 @@ class SearchScreen(CatalogueScreen):
         self.query = self.query[:-1]
         self.rebuild()
 
-    def rebuild(self) -> None:
-        from kivy.factory import Factory
+    def make(self, kind: str) -> Widget:
+        button = Factory.IconButton(orientation="horizontal")
+        app = App.get_running_app()
+        button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
+        return button
 
+    def rebuild(self) -> None:
         app = App.get_running_app()
         box = self.ids.results
-        box.clear_widgets()
+        self.pool.start(box)
         results = app.catalogue.search(self.query, app.lang) if app.catalogue else []
         self.found = bool(results)
         # Fewer, taller results at larger text sizes: each name must fit its button.
         limit = MAX_RESULTS if app.text_scale < 1.25 else MAX_RESULTS // 2
         for proc in results[:limit]:
-            button = Factory.IconButton(orientation="horizontal")
+            button = self.pool.take("result")
             button.text = app.catalogue.text(proc, "name", app.lang).value
             button.code = proc.code
-            button.bind(on_release=lambda b: app.session.choose_procedure(b.code))
             box.add_widget(button)

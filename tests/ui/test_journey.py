@@ -370,3 +370,33 @@ def test_contrast_button_turns_the_screen_black_white_and_yellow(k, tmp_path) ->
     k.session.end()
     k.harness.next_frame()
     assert k.app.palette is theme.NORMAL  # the next citizen starts with normal colours
+
+
+def test_between_citizens_the_kiosk_collects_its_garbage_and_freezes_the_rest(k) -> None:
+    import gc
+    import weakref
+
+    class Cycle:
+        pass
+
+    tap_through_to_services(k, "English")
+    left_behind = Cycle()
+    left_behind.me = left_behind  # garbage only a full collection finds
+    gone = weakref.ref(left_behind)
+    del left_behind
+    gc.disable()  # no automatic collection may find it first
+    try:
+        settled = k.app.garbage_settled
+        k.session.end()
+        k.harness.wait_until(lambda: k.app.garbage_settled > settled, "the collection",
+                             max_frames=100_000)
+    finally:
+        gc.enable()
+    assert gone() is None  # the visit's garbage was freed...
+    assert gc.get_freeze_count() > 10_000  # ...and what lives on is left out of collections
+    # A citizen who comes in before the kiosk gets to it is not made to wait for it.
+    settled = k.app.garbage_settled
+    k.session.end()
+    k.session.start()
+    k.app._settle_garbage()
+    assert k.app.garbage_settled == settled
