@@ -400,3 +400,13 @@ def test_between_citizens_the_kiosk_collects_its_garbage_and_freezes_the_rest(k)
     k.session.start()
     k.app._settle_garbage()
     assert k.app.garbage_settled == settled
+
+
+def test_every_screen_is_built_soon_after_the_first_frame(k) -> None:
+    from kiosk.ui.app import SCREENS
+
+    # The window has drawn frames since the fixture started: the rest were built after
+    # the first one, a screen per frame, in the order of SCREENS.
+    k.harness.wait_until(lambda: len(k.app.manager.screen_names) == len(SCREENS),
+                         "every screen to be built")
+    assert set(k.app.manager.screen_names) == set(SCREENS) == {s.value for s in Screen}
