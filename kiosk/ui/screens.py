@@ -324,6 +324,7 @@ class ProcedureScreen(CatalogueScreen):
 
 
 SEARCH_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+FONT_KEY_WORD = 26  # the word on the delete key, under its arrow
 MAX_RESULTS = 4
 
 
@@ -346,7 +347,10 @@ class SearchScreen(CatalogueScreen):
         app.bind(lang=lambda *_a, b=space: setattr(b, "text", app.tr_plain("Space")))
         space.bind(on_release=lambda _b: self.type(" "))
         self.ids.keyboard.add_widget(space)
-        delete = Factory.KeyButton(icon="back", text="")
+        # The arrow and a word: no action is a picture alone.
+        delete = Factory.KeyButton(icon="back", text=app.tr_plain("Delete"), icon_size=30,
+                                   gap=0, font_size=FONT_KEY_WORD)
+        app.bind(lang=lambda *_a, b=delete: setattr(b, "text", app.tr_plain("Delete")))
         delete.bind(on_release=lambda _b: self.delete())
         self.ids.keyboard.add_widget(delete)
 

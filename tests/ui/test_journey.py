@@ -282,6 +282,7 @@ def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
                         f"above the lower two thirds (y <= {reach_line:.0f})")
                     buttons_checked += 1
                 if isinstance(w, IconButton) and w.opacity > 0 and w.width > 0:
+                    assert w.text.strip(), f"{where}: a button with a picture and no words"
                     content = w.children[0]  # icon and words, centred in the button
                     assert content.height <= w.height - 2 * w.padding[1] + 1, (
                         f"{where}: {w.text!r} needs {content.height}, has {w.height}")
