@@ -394,13 +394,17 @@ def cmd_i18n(args: argparse.Namespace) -> int:
         return 0
     cfg = _config(args)
     if args.action == "report":
-        from kiosk.catalogue import DEFAULT_CATALOGUE, load_or_keep
-        from kiosk.prompts import AUDIO_DIR, PROMPTS
+        from kiosk.content import audio_dirs, load_content_catalogue
+        from kiosk.prompts import PROMPTS
 
-        catalogue, problem = load_or_keep(DEFAULT_CATALOGUE, None)
-        if problem is not None:
-            print(f"kiosk: catalogue not counted: {problem}", file=sys.stderr)
-        rows = i18n_tools.report(LOCALES, list(cfg.languages), AUDIO_DIR, list(PROMPTS),
+        catalogue, source, problems = load_content_catalogue(cfg)
+        for problem in problems:
+            print(f"kiosk: catalogue refused: {problem}", file=sys.stderr)
+        if catalogue is None:
+            print("kiosk: no catalogue counted", file=sys.stderr)
+        else:
+            print(f"catalogue: {source}", file=sys.stderr)
+        rows = i18n_tools.report(LOCALES, list(cfg.languages), audio_dirs(cfg), list(PROMPTS),
                                  catalogue=catalogue)
         if args.json:
             print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
@@ -410,9 +414,10 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     if not re.fullmatch(LANG_TAG_PATTERN, args.lang):
         raise UsageError(f"--lang {args.lang!r}: expected a language tag like kpm or rad")
     if args.action == "prompts":
+        from kiosk.content import audio_dirs
         from kiosk.prompts import recording_script
 
-        script = recording_script(args.lang)
+        script = recording_script(args.lang, audio_dirs(cfg))
         if args.json:
             print(json.dumps(script, ensure_ascii=False, indent=2))
         else:

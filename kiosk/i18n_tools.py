@@ -92,7 +92,6 @@ PO_WIDTH = 100  # the width the catalogues in locales/ are written with (byte-ex
 BREVE = "\u0306"
 CIRCUMFLEX = "\u0302"
 VI_PREFIX = "vi: "
-AUDIO_SUFFIXES = (".ogg", ".wav")
 
 _VOWELS = set("aeiouAEIOU")
 _BREVE_BEFORE = {CIRCUMFLEX, "\u031b"}  # circumflex and horn stay nearer the letter than the breve
@@ -397,8 +396,10 @@ class LanguageReport:
     content_review: int | None = None
 
 
-def _recorded(audio_dir: Path, lang: str, prompt_id: str) -> bool:
-    return any((audio_dir / lang / f"{prompt_id}{s}").is_file() for s in AUDIO_SUFFIXES)
+def _recorded(audio_dir: Path | Sequence[Path], lang: str, prompt_id: str) -> bool:
+    from kiosk.prompts import find_recording
+
+    return find_recording(lang, prompt_id, audio_dir) is not None
 
 
 def content_texts(catalogue: Any) -> list[Mapping[str, Any]]:
@@ -411,7 +412,8 @@ def content_texts(catalogue: Any) -> list[Mapping[str, Any]]:
     return texts
 
 
-def report(locales: Path, languages: Iterable[str], audio_dir: Path | None = None,
+def report(locales: Path, languages: Iterable[str],
+           audio_dir: Path | Sequence[Path] | None = None,
            prompt_ids: Sequence[str] = (), catalogue: Any = None) -> list[LanguageReport]:
     """Per language: UI strings translated / needing review / missing; voice prompts;
     content fields of the procedure catalogue."""

@@ -1,13 +1,15 @@
 """Voice prompts: one recorded sentence per screen, for citizens who cannot read.
 
-A recording is looked for in the current language only (assets/audio/<lang>/<id>.ogg or
-.wav): a K'Ho speaker must not hear a machine voice, nor Vietnamese presented as K'Ho. No
-synthetic voice stands in for a minority language. `kiosk i18n prompts --lang L` lists the
+A recording is looked for in the current language only (<audio folder>/<lang>/<id>.ogg or
+.wav; a content update's folder before assets/audio, see kiosk/content.py): a K'Ho speaker
+must not hear a machine voice, nor Vietnamese presented as K'Ho. No synthetic voice stands
+in for a minority language. `kiosk i18n prompts --lang L` lists the
 sentences to record in a recording session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk.i18n import N_, translate
@@ -37,15 +39,20 @@ PROMPTS: dict[str, str] = {
 }
 
 
-def find_recording(lang: str, prompt_id: str, audio_dir: Path = AUDIO_DIR) -> Path | None:
-    for suffix in AUDIO_SUFFIXES:
-        path = audio_dir / lang / f"{prompt_id}{suffix}"
-        if path.is_file():
-            return path
+AudioDirs = Path | Sequence[Path]  # one folder, or several searched in order
+
+
+def find_recording(lang: str, prompt_id: str, audio_dir: AudioDirs = AUDIO_DIR) -> Path | None:
+    folders = [audio_dir] if isinstance(audio_dir, Path) else audio_dir
+    for folder in folders:
+        for suffix in AUDIO_SUFFIXES:
+            path = folder / lang / f"{prompt_id}{suffix}"
+            if path.is_file():
+                return path
     return None
 
 
-def recording_script(lang: str, audio_dir: Path = AUDIO_DIR) -> list[dict[str, str]]:
+def recording_script(lang: str, audio_dir: AudioDirs = AUDIO_DIR) -> list[dict[str, str]]:
     """What to record for `lang`: file name, the sentence, and whether it is done."""
     rows = []
     for prompt_id, message in PROMPTS.items():

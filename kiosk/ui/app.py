@@ -24,11 +24,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
-from kiosk.catalogue import DEFAULT_CATALOGUE, load_or_keep
 from kiosk.config import Config
+from kiosk.content import audio_dirs, load_content_catalogue
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
-from kiosk.prompts import AUDIO_DIR, find_recording
+from kiosk.prompts import find_recording
 from kiosk.ratings import RatingService
 from kiosk.scans import Classified, ScanKind
 from kiosk.session import Feature, Screen, Session
@@ -122,12 +122,12 @@ class KioskApp(App):
             offer_identify=bool(scans),
         )
         self.kiosk_mode = kiosk_mode
-        # A broken catalogue file leaves the procedures tile "not available", nothing worse.
-        self.catalogue, _problem = load_or_keep(DEFAULT_CATALOGUE, None,
-                                                languages=list(kiosk_config.languages))
+        # A content update's catalogue, else the shipped one; if neither validates, the
+        # procedures tile says "not available", nothing worse.
+        self.catalogue, self.catalogue_path, _problems = load_content_catalogue(kiosk_config)
         self.session.procedures_available = self.catalogue is not None
         self.last_ticket: IssuedTicket | None = None
-        self.audio_dir = AUDIO_DIR
+        self.audio_dir: Path | tuple[Path, ...] = audio_dirs(kiosk_config)
         self.prompt_playing: Path | None = None  # the recording last started
         self._prompt_id_shown = "attract"
         self._sound = None

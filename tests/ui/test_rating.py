@@ -73,17 +73,21 @@ def test_an_unhappy_citizen_gives_reasons_for_the_scanned_ticket(k) -> None:  # 
     assert rows(k)[before:] == [("unsatisfied", "waiting_time", "D", None)]
 
 
-def test_a_recorded_prompt_plays_in_its_own_language_only(k, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_recorded_prompt_plays_in_its_own_language_only(k) -> None:  # type: ignore[no-untyped-def]
+    import shutil
     import wave
 
-    (tmp_path / "kpm").mkdir()
-    recording = tmp_path / "kpm" / "home.wav"
+    from kiosk.content import content_dir
+
+    # A content update brings a K'Ho recording of the home screen.
+    folder = content_dir(k.app.kiosk_config) / "audio" / "kpm"
+    folder.mkdir(parents=True)
+    recording = folder / "home.wav"
     with wave.open(str(recording), "wb") as w:  # a silent stand-in, not a voice
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(8000)
         w.writeframes(b"\x00\x00" * 800)
-    k.app.audio_dir = tmp_path
     try:
         go_home(k, "Kơho")
         assert k.app.prompt_playing == recording
@@ -97,6 +101,4 @@ def test_a_recorded_prompt_plays_in_its_own_language_only(k, tmp_path) -> None: 
         go_home(k, "Tiếng Việt")  # no Vietnamese recording: nothing plays, no Listen
         assert k.app.prompt_playing is None and not k.app.prompt_available
     finally:
-        from kiosk.prompts import AUDIO_DIR
-
-        k.app.audio_dir = AUDIO_DIR
+        shutil.rmtree(content_dir(k.app.kiosk_config))

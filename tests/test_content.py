@@ -1,0 +1,80 @@
+"""Content updates (<data_dir>/content) win over what shipped; a broken one never does."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kiosk.catalogue import DEFAULT_CATALOGUE
+from kiosk.cli import main
+from kiosk.config import load_config
+from kiosk.content import audio_dirs, content_dir, load_content_catalogue
+from kiosk.prompts import AUDIO_DIR, find_recording, recording_script
+
+SHIPPED = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+
+
+def config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return replace(load_config(), data_dir=tmp_path)
+
+
+def update_catalogue(tmp_path: Path, text: str) -> Path:
+    folder = content_dir(config(tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "procedures.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_without_an_update_the_shipped_catalogue_is_shown(tmp_path: Path) -> None:
+    catalogue, source, problems = load_content_catalogue(config(tmp_path))
+    assert source == DEFAULT_CATALOGUE and not problems
+    assert catalogue is not None and catalogue.starter
+
+
+def test_the_provinces_catalogue_replaces_the_starter(tmp_path: Path) -> None:
+    official = SHIPPED.replace("starter = true", "starter = false").replace(
+        'name = { vi = "Đăng ký khai sinh"', 'name = { vi = "Đăng ký khai sinh (Lâm Đồng)"')
+    path = update_catalogue(tmp_path, official)
+    catalogue, source, problems = load_content_catalogue(config(tmp_path))
+    assert source == path and not problems
+    assert catalogue is not None and not catalogue.starter
+    assert catalogue.get("HT-01").name["vi"] == "Đăng ký khai sinh (Lâm Đồng)"
+
+
+def test_a_broken_update_is_refused_with_its_reason_and_the_shipped_one_shown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = update_catalogue(tmp_path, SHIPPED.replace('service = "A"', 'service = "Q"', 1))
+    with caplog.at_level(logging.ERROR):
+        catalogue, source, problems = load_content_catalogue(config(tmp_path))
+    assert source == DEFAULT_CATALOGUE and catalogue is not None and catalogue.starter
+    [problem] = problems
+    assert str(path) in str(problem) and "service" in str(problem)
+    assert "refused" in caplog.text and str(path) in caplog.text
+
+
+def test_recordings_from_an_update_come_before_the_shipped_ones(tmp_path: Path) -> None:
+    dirs = audio_dirs(config(tmp_path))
+    assert dirs == (tmp_path / "content" / "audio", AUDIO_DIR)
+    assert find_recording("kpm", "home", dirs) is None
+    (dirs[0] / "kpm").mkdir(parents=True)
+    (dirs[0] / "kpm" / "home.ogg").write_bytes(b"OggS")
+    assert find_recording("kpm", "home", dirs) == dirs[0] / "kpm" / "home.ogg"
+    script = {row["file"]: row["recorded"] for row in recording_script("kpm", dirs)}
+    assert script["kpm/home.ogg"] == "yes" and script["kpm/services.ogg"] == "no"
+
+
+def test_i18n_report_counts_what_an_update_brought(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "content" / "audio" / "kpm"
+    folder.mkdir(parents=True)
+    (folder / "home.wav").write_bytes(b"RIFF")
+    assert main(["i18n", "report", "--json", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    rows = {r["lang"]: r for r in json.loads(out.out)}
+    assert rows["kpm"]["prompts_recorded"] == 1 and rows["rad"]["prompts_recorded"] == 0
+    assert f"catalogue: {DEFAULT_CATALOGUE}" in out.err
