@@ -25,13 +25,22 @@ Kinds:
     DESKO (doc 7 000 310 001, protocol for CUTE): ``<SODn> STX line CR line CR line CR ETX
     <EODn>``. SODn/EODn are configured per device; bytes outside STX..ETX are ignored.
 
-``open_mrz_reader(url, kind)`` opens the port with pyserial's ``serial_for_url`` and runs a
+``open_mrz_reader(url, kind)`` opens the port (``drivers.serial_url.SerialLink``) and runs a
 reader thread that feeds a framer and queues the results (like a small scanner).
+
+URLs (``parse_reader_url``), as the scanner's serial ones: a bare device path,
+``serial:///dev/ttyUSB0?baudrate=9600&parity=N&kind=3m``, or pyserial's ``loop://``,
+``socket://HOST:PORT``, ``rfc2217://HOST:PORT`` (which adds ign_set_control, poll_modem,
+timeout). Options: baudrate, bytesize, parity (N E O M S), stopbits (1 1.5 2), rtscts,
+xonxoff, dsrdtr, exclusive, and ``kind`` (plain, 3m, desko). ``exclusive`` defaults to 1 on a
+device path: a second reader on the same port would take half the frames, so it gets "busy"
+instead. The values are parsed and checked by ``drivers.serial_url``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import queue
 import re
@@ -40,9 +49,17 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
-import serial
+from drivers.serial_url import (
+    HANDLER_PARAMS,
+    SERIAL_PARAMS,
+    SerialLink,
+    absolute_path,
+    handler_target,
+    parse_query,
+    serial_options,
+)
 
 from .errors import BadFrame, IdCardError, ReaderError
 
@@ -54,7 +71,8 @@ MAX_FRAME = 512  # bytes from the frame start to its end; 3 lines of 44 are ~150
 MAX_LINE = 64  # plain mode: a longer run without CR is garbage
 GARBAGE_REPORT_MIN = 8  # smaller runs between frames (CR LF, DESKO's SOD/EOD) are normal
 IDLE_FLUSH = 0.3  # s of silence that ends a plain MRZ's last line / a cut-off frame
-READ_SLICE = 0.1  # s per serial read: how fast close() is noticed
+# Each read waits at most drivers.serial_url.READ_SLICE: how fast close() is noticed.
+WRITE_TIMEOUT = 1.0  # the link is read-only here; SerialLink wants one
 
 _LINE1 = re.compile(r"[ACI][A-Z0-9<][A-Z<]{3}[A-Z0-9<]{25}", re.ASCII)
 _LINE2 = re.compile(r"[0-9<]{6}[0-9][MFX<][0-9<]{6}[0-9][A-Z<]{3}[A-Z0-9<]{11}[0-9]", re.ASCII)
@@ -289,23 +307,24 @@ Event = str | IdCardError
 
 
 class MrzReader:
-    """A serial MRZ reader: a thread reads the port, a framer cuts MRZs, a queue holds them.
+    """A serial MRZ reader: a thread reads the link, a framer cuts MRZs, a queue holds them.
 
+    ``link`` is an opened ``SerialLink`` (``open_mrz_reader`` opens one); the reader closes it.
     ``get()`` returns the next MRZ text, BadFrame, or (once, at the end) ReaderError when
     the link fails; ``on_event`` (optional) is called from the reader thread with the same.
     """
 
-    def __init__(self, port: serial.SerialBase, kind: str, *,
+    def __init__(self, link: SerialLink, kind: str, *,
                  on_event: Callable[[Event], None] | None = None,
                  idle_flush: float = IDLE_FLUSH, max_queued: int = 16,
                  description: str = "") -> None:
-        self._port = port
+        self._link = link
         self._framer = MrzFramer(kind)
         self._on_event = on_event
         self._idle_flush = idle_flush
         self._queue: queue.Queue[Event] = queue.Queue(maxsize=max_queued)
         self._stop = threading.Event()
-        self.description = description or str(getattr(port, "port", "") or "")
+        self.description = description or link.description
         self.kind = kind
         self.dropped = 0  # events lost because nobody consumed the queue
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -324,12 +343,11 @@ class MrzReader:
             return None
 
     def close(self) -> None:
-        """Stop the thread, close the port and forget everything queued (personal data)."""
+        """Stop the thread, close the link and forget everything queued (personal data)."""
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(5)
-        with contextlib.suppress(Exception):
-            self._port.close()
+        self._link.close()
         while True:
             try:
                 self._queue.get_nowait()
@@ -367,8 +385,8 @@ class MrzReader:
         last = time.monotonic()
         while not self._stop.is_set():
             try:
-                data = self._port.read(self._port.in_waiting or 1)
-            except (serial.SerialException, OSError, TypeError, AttributeError) as e:
+                data = self._link.read_some()  # waits at most READ_SLICE
+            except (OSError, TypeError, AttributeError) as e:
                 # TypeError/AttributeError: pyserial's read on a port closed under it.
                 if not self._stop.is_set():
                     for item in self._framer.flush():
@@ -387,12 +405,10 @@ class MrzReader:
                 self._emit(item)
 
 
-_SERIAL_PARAMS = ("baudrate", "bytesize", "parity", "stopbits", "rtscts", "xonxoff", "dsrdtr",
-                  "kind")
-_PARITY = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD,
-           "M": serial.PARITY_MARK, "S": serial.PARITY_SPACE}
-_STOPBITS = {"1": serial.STOPBITS_ONE, "1.5": serial.STOPBITS_ONE_POINT_FIVE,
-             "2": serial.STOPBITS_TWO}
+# The query and pyserial's options are parsed by drivers.serial_url; this names the MRZ reader
+# in its messages.
+_WHAT = "MRZ reader URL"
+_KIND = "kind"
 
 
 def parse_reader_url(url: str) -> tuple[str, dict[str, Any], str | None]:
@@ -400,43 +416,52 @@ def parse_reader_url(url: str) -> tuple[str, dict[str, Any], str | None]:
 
     ``serial:///dev/ttyUSB0?baudrate=9600&parity=N&kind=3m``, a bare device path, or
     pyserial's ``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT`` with the same
-    options. ValueError for anything else.
+    options (see the module doc). ValueError only, naming the key, its value and the URL.
     """
     if not isinstance(url, str) or not url.strip():
-        raise ValueError("MRZ reader URL is empty")
+        raise ValueError(f"{_WHAT} is empty")
+    url = url.strip()
+    if "\x00" in url:
+        raise ValueError(f"{_WHAT} contains a NUL character")
     if "://" not in url:
-        return url, {}, None
+        # A bare device path, as pyserial takes it.
+        if "?" in url:
+            raise ValueError(f"MRZ reader device path {url!r} has a '?': options need a URL, "
+                             f"e.g. serial://{quote(url.split('?', 1)[0])}?baudrate=9600")
+        return url, {"exclusive": True}, None
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    unknown = sorted(set(params) - set(_SERIAL_PARAMS))
+    if scheme != "serial" and scheme not in HANDLER_PARAMS:
+        raise ValueError(f"unknown MRZ reader URL scheme {scheme!r} in {url!r}; expected a "
+                         f"device path or one of serial://, "
+                         f"{', '.join(s + '://' for s in HANDLER_PARAMS)}")
+    params = parse_query(parts.query, url, _WHAT)
+    allowed = SERIAL_PARAMS + HANDLER_PARAMS.get(scheme, ()) + (_KIND,)
+    unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)} in MRZ reader URL {url!r}")
-    options: dict[str, Any] = {}
-    try:
-        if "baudrate" in params:
-            options["baudrate"] = int(params["baudrate"])
-        if "bytesize" in params:
-            options["bytesize"] = int(params["bytesize"])
-        if "parity" in params:
-            options["parity"] = _PARITY[params["parity"].upper()]
-        if "stopbits" in params:
-            options["stopbits"] = _STOPBITS[params["stopbits"]]
-    except (ValueError, KeyError):
-        raise ValueError(f"bad serial setting in MRZ reader URL {url!r}") from None
-    for flag in ("rtscts", "xonxoff", "dsrdtr"):
-        if flag in params:
-            options[flag] = params[flag].lower() in ("1", "true", "yes", "on")
-    kind = params.get("kind")
+        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))} in {_WHAT} "
+                         f"{url!r}; allowed for {scheme}://: {', '.join(allowed)}")
+    if parts.fragment:
+        raise ValueError(f"{_WHAT} {url!r} must not have a #fragment")
+    kind = params.get(_KIND)
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"{_KIND}={kind!r} in {_WHAT} {url!r}: expected one of "
+                         f"{', '.join(KINDS)}")
+    options = serial_options(params, url, _WHAT)
     if scheme == "serial":
-        path = unquote(parts.path)
-        if not path.startswith("/"):
-            raise ValueError(f"serial MRZ reader URL {url!r} needs an absolute device path")
-        return path, options, kind
-    if scheme in ("loop", "socket", "rfc2217"):
-        return f"{scheme}://{parts.netloc}", options, kind
-    raise ValueError(f"unknown MRZ reader URL scheme {scheme!r}; expected serial://, loop://, "
-                     f"socket:// or rfc2217://")
+        return absolute_path(parts, url, scheme, _WHAT), {"exclusive": True, **options}, kind
+    return handler_target(parts, params, url, _WHAT)[0], options, kind
+
+
+def _open_failure(where: str, e: OSError) -> ReaderError:
+    why = e.strerror or str(e)
+    if e.errno in (errno.EBUSY, errno.EAGAIN):
+        why = f"device busy, in use by another program ({why})"
+    elif e.errno in (errno.EACCES, errno.EPERM):
+        why = f"permission denied (add the kiosk user to the dialout group; {why})"
+    elif e.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
+        why = f"no such device (unplugged or wrong path; {why})"
+    return ReaderError(f"cannot open MRZ reader {where}: {why}")
 
 
 def open_mrz_reader(url: str, kind: str | None = None, *,
@@ -444,15 +469,16 @@ def open_mrz_reader(url: str, kind: str | None = None, *,
                     idle_flush: float = IDLE_FLUSH) -> MrzReader:
     """Open a serial MRZ reader by URL and start reading. ``kind``: plain, 3m or desko
     (default: the URL's ``kind`` parameter, else plain). ReaderError if the port will not
-    open; ValueError for a bad URL or kind."""
+    open (missing, busy, refused settings); ValueError for a bad URL or kind."""
     target, options, url_kind = parse_reader_url(url)
     kind = kind or url_kind or "plain"
     if kind not in KINDS:
         raise ValueError(f"unknown MRZ reader kind {kind!r}; expected one of {KINDS}")
+    description = url.strip().split("?", 1)[0]
+    link = SerialLink(target, options, description, write_timeout=WRITE_TIMEOUT)
     try:
-        port = serial.serial_for_url(target, timeout=READ_SLICE, **options)
-    except (serial.SerialException, OSError, ValueError) as e:
-        raise ReaderError(f"cannot open MRZ reader {url.split('?', 1)[0]}: "
-                          f"{type(e).__name__}: {e}") from None
-    return MrzReader(port, kind, on_event=on_event, idle_flush=idle_flush,
-                     description=url.split("?", 1)[0])
+        link.open()
+    except OSError as e:
+        raise _open_failure(description, e) from None
+    return MrzReader(link, kind, on_event=on_event, idle_flush=idle_flush,
+                     description=description)

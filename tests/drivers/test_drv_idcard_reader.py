@@ -285,33 +285,112 @@ def test_paced_link(tmp_path: Path) -> None:
 
 
 def test_opening_a_missing_device(tmp_path: Path) -> None:
-    with pytest.raises(ReaderError, match="cannot open"):
+    with pytest.raises(ReaderError, match="cannot open MRZ reader .*: no such device"):
         open_mrz_reader(f"serial://{tmp_path}/nothing?baudrate=9600", "3m")
+
+
+def test_second_reader_on_the_same_port_is_busy(tmp_path: Path) -> None:
+    """exclusive=1 is the default: a second reader is refused rather than taking frames."""
+    with SimMrzReader(tmp_path / "mrz", kind="3m") as sim, open_mrz_reader(sim.url) as reader:
+        with pytest.raises(ReaderError, match="device busy, in use by another program"):
+            open_mrz_reader(sim.url)
+        sim.send_mrz(VN)
+        assert reader.get(WAIT) == VN_TEXT
 
 
 @pytest.mark.parametrize(("url", "expected"), [
     ("serial:///dev/ttyUSB0?baudrate=9600&parity=E&stopbits=2&kind=3m",
-     ("/dev/ttyUSB0", {"baudrate": 9600, "parity": "E", "stopbits": 2}, "3m")),
-    ("/dev/ttyS0", ("/dev/ttyS0", {}, None)),
-    ("serial:///dev/serial/by-id/usb-3M%20Reader?rtscts=1",
-     ("/dev/serial/by-id/usb-3M Reader", {"rtscts": True}, None)),
+     ("/dev/ttyUSB0", {"exclusive": True, "baudrate": 9600, "parity": "E", "stopbits": 2},
+      "3m")),
+    ("/dev/ttyS0", ("/dev/ttyS0", {"exclusive": True}, None)),
+    ("serial:///dev/serial/by-id/usb-3M%20Reader?rtscts=1&exclusive=0",
+     ("/dev/serial/by-id/usb-3M Reader", {"rtscts": True, "exclusive": False}, None)),
+    ("serial://localhost/dev/ttyUSB1?parity=n&xonxoff=off&bytesize=7",
+     ("/dev/ttyUSB1", {"exclusive": True, "parity": "N", "xonxoff": False, "bytesize": 7},
+      None)),
     ("socket://10.0.0.7:4001?baudrate=115200&kind=desko",
      ("socket://10.0.0.7:4001", {"baudrate": 115200}, "desko")),
+    ("rfc2217://10.0.0.7:2217?timeout=2&kind=plain",
+     ("rfc2217://10.0.0.7:2217?timeout=2.0", {}, "plain")),
     ("loop://", ("loop://", {}, None)),
 ])
 def test_reader_urls(url: str, expected: tuple[object, ...]) -> None:
     assert parse_reader_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["", "tcp://1.2.3.4:9100", "serial://dev/tty?baudrate=x",
-                                 "serial:///dev/tty?speed=9600", "serial://relative"])
-def test_bad_reader_urls(url: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("url", "says"), [
+    # an unrecognised flag value used to count as False: rtscts silently off
+    ("serial:///dev/ttyUSB0?rtscts=maybe", "rtscts='maybe' in MRZ reader URL "
+     "'serial:///dev/ttyUSB0?rtscts=maybe' is not a boolean"),
+    ("serial:///dev/ttyUSB0?exclusive=sure", "exclusive='sure' in MRZ reader URL"),
+    ("serial:///dev/ttyUSB0?baudrate=x", "baudrate='x' in MRZ reader URL "
+     "'serial:///dev/ttyUSB0?baudrate=x' is not an integer"),
+    ("serial:///dev/ttyUSB0?baudrate=10", "baudrate=10 in MRZ reader URL "
+     "'serial:///dev/ttyUSB0?baudrate=10' is not 50..4000000"),
+    ("serial:///dev/ttyUSB0?bytesize=9", "bytesize=9 in MRZ reader URL"),
+    ("serial:///dev/ttyUSB0?parity=Q", "parity='Q' in MRZ reader URL"),
+    ("serial:///dev/ttyUSB0?stopbits=3", "stopbits='3' in MRZ reader URL"),
+    ("serial:///dev/ttyUSB0?baudrate=9600&baudrate=1200",
+     "parameter(s) baudrate given more than once in MRZ reader URL"),
+    ("serial:///dev/ttyUSB0?speed=9600", "unknown parameter(s) 'speed' in MRZ reader URL"),
+    ("loop://?kind=honeywell", "kind='honeywell' in MRZ reader URL 'loop://?kind=honeywell': "
+     "expected one of plain, 3m, desko"),
+    ("loop://host", "loop MRZ reader URL 'loop://host' takes no host"),
+    ("socket://10.0.0.7", "port must be 1..65535"),
+    ("socket://10.0.0.7:4001?grab=1", "unknown parameter(s) 'grab'"),
+    ("serial://relative", "must have an absolute path"),
+    ("serial:///dev/ttyUSB0#x", "must not have a #fragment"),
+    ("/dev/ttyUSB0?baudrate=9600", "has a '?': options need a URL"),
+    ("tcp://1.2.3.4:9100", "unknown MRZ reader URL scheme 'tcp'"),
+    ("spy:///dev/ttyUSB0", "unknown MRZ reader URL scheme 'spy'"),
+    ("", "MRZ reader URL is empty"),
+])
+def test_bad_reader_urls_say_which_key_and_url(url: str, says: str) -> None:
+    with pytest.raises(ValueError) as caught:
         parse_reader_url(url)
+    assert says in str(caught.value) and "\n" not in str(caught.value)
     with pytest.raises(ValueError):
         open_mrz_reader(url)
 
 
-def test_unknown_kind_in_url() -> None:
+def test_unknown_kind_argument() -> None:
     with pytest.raises(ValueError, match="kind"):
-        open_mrz_reader("loop://?kind=honeywell")
+        open_mrz_reader("loop://", "honeywell")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60))
+def test_fuzz_any_text_parses_or_raises_value_error(url: str) -> None:
+    try:
+        target, options, kind = parse_reader_url(url)
+    except ValueError:
+        return
+    assert target and isinstance(options, dict) and kind in (None, *KINDS)
+
+
+_KEYS = st.sampled_from(["baudrate", "parity", "stopbits", "bytesize", "rtscts", "xonxoff",
+                         "dsrdtr", "exclusive", "kind", "timeout", "poll_modem", "logging",
+                         "x", ""])
+_VALUES = st.one_of(st.sampled_from(["1", "0", "9600", "e", "1.5", "nan", "-1", "", "maybe",
+                                     "3m", "desko", "plain", "0x10"]), st.text(max_size=6))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["serial:///dev/ttyS0", "loop://", "socket://h:1", "rfc2217://h:2",
+                        "serial://", "socket://h", "loop://h", "/dev/ttyS0"]),
+       st.lists(st.tuples(_KEYS, _VALUES), max_size=4), st.sampled_from(["&", ";"]))
+def test_fuzz_structured_urls(base: str, query: list[tuple[str, str]], sep: str) -> None:
+    url = base + ("?" + sep.join(f"{k}={v}" for k, v in query) if query else "")
+    try:
+        target, options, kind = parse_reader_url(url)
+    except ValueError:
+        return
+    keys = [k for k, _ in query]
+    assert len(set(keys)) == len(keys)  # a repeated key is refused
+    assert set(keys) <= {"baudrate", "parity", "stopbits", "bytesize", "rtscts", "xonxoff",
+                         "dsrdtr", "exclusive", "kind", "timeout", "poll_modem"}
+    assert set(options) <= {"baudrate", "parity", "stopbits", "bytesize", "rtscts", "xonxoff",
+                            "dsrdtr", "exclusive"}
+    assert all(isinstance(options[f], bool) for f in ("rtscts", "xonxoff", "dsrdtr",
+                                                      "exclusive") if f in options)
+    assert kind in (None, *KINDS)
