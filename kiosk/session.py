@@ -213,6 +213,16 @@ class Session:
         self._go(Screen.TICKET, remember=False)
         return True
 
+    def ticket_printed(self, ticket: Any, visit: int) -> bool:
+        """Printing finished for the ticket shown: its outcome replaces it where it is,
+        without moving the citizen (they may have gone Back already)."""
+        if visit != self.visit:
+            return False
+        self.data.issuing = False
+        self.data.ticket = ticket
+        self._changed()
+        return True
+
     def issue_failed(self, visit: int) -> None:
         """No number could be issued; the citizen may try again."""
         if visit == self.visit:

@@ -33,6 +33,9 @@ class IssuedTicket:
     printed: bool
     problem: str | None = None  # for staff: why it was not printed
     bytes_sent: int = 0
+    # The number is committed and may be shown; printing has not finished yet (printed
+    # and problem are not known). The final ticket follows.
+    pending: bool = False
 
 
 class TicketService:
@@ -55,43 +58,61 @@ class TicketService:
         self.layout = TicketLayout(config.paper_width, config.printer_profile,
                                    tcvn3=config.printer_tcvn3)
 
-    def issue_ticket(self, service: str, lang: str, identity: Any = None) -> IssuedTicket:
+    def issue_ticket(self, service: str, lang: str, identity: Any = None,
+                     on_number: Callable[[IssuedTicket], None] | None = None) -> IssuedTicket:
         """Always returns a ticket with a committed number; `printed` says if it printed.
 
+        `on_number` is called with a `pending` ticket as soon as the number is committed,
+        before printing, which can take seconds on a slow serial link: the citizen sees
+        their number at once.
         Raises KeyError for a service letter that is not configured, and the database's
         error when no number could be committed (then nothing was printed or shown).
         """
         area = self.config.service(service)
         link = self._person_link(identity)
         record: TicketRecord | None = None
-        sent = 0
+        ahead = sent = 0
+
+        def committed() -> None:
+            if on_number is not None:
+                on_number(self._ticket(record, area.name(lang), ahead, pending=True))
+
         try:
             with self.printers.printer() as printer:
                 problem = self._check(printer)
                 # Write-ahead: the number is in the database before it is printed or shown.
                 record, ahead = self._allocate(service, lang, link)
+                committed()
                 if problem is None:
                     content = self._content(record, area.name(lang), ahead)
                     sent, problem = self._print(printer, content)
         except (PrinterError, ValueError) as exc:
-            if record is not None:
-                raise
-            # The printer could not even be opened: the citizen still gets a number.
-            problem = f"printer unavailable: {exc}"
-            record, ahead = self._allocate(service, lang, link)
+            if record is None:
+                # The printer could not even be opened: the citizen still gets a number.
+                problem = f"printer unavailable: {exc}"
+                record, ahead = self._allocate(service, lang, link)
+                committed()
+            else:
+                problem = f"printing failed: {exc}"  # the number stands; it was shown
         if problem is not None:
             self.printers.poll_soon()
         self._record_outcome(record, problem, sent)
+        return self._ticket(record, area.name(lang), ahead, problem=problem, sent=sent)
+
+    @staticmethod
+    def _ticket(record: TicketRecord, service_name: str, ahead: int, *, pending: bool = False,
+                problem: str | None = None, sent: int = 0) -> IssuedTicket:
         return IssuedTicket(
             id=record.id,
             number=record.number,
-            service=service,
-            service_name=area.name(lang),
+            service=record.service,
+            service_name=service_name,
             people_ahead=ahead,
             issued_at=record.issued_at,
-            printed=problem is None,
+            printed=not pending and problem is None,
             problem=problem,
             bytes_sent=sent,
+            pending=pending,
         )
 
     def today(self) -> date:

@@ -211,3 +211,18 @@ def test_a_second_card_replaces_and_wipes_the_first() -> None:
     s.identify(first)
     s.identify(second)
     assert first.wiped and not second.wiped and s.data.identity is second
+
+
+def test_the_printer_outcome_updates_the_ticket_without_moving_the_citizen() -> None:
+    s, _ = make()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.choose_service("A")
+    visit = s.visit
+    assert s.ticket_issued("pending", visit) and s.screen is Screen.TICKET
+    s.home()
+    assert s.ticket_printed("final", visit)  # recorded for the visit...
+    assert s.screen is Screen.HOME and s.data.ticket == "final"  # ...where the citizen is
+    s.end()
+    assert not s.ticket_printed("late", visit) and s.data.ticket is None

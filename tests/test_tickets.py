@@ -303,3 +303,30 @@ def test_an_identified_ticket_keeps_only_a_salted_hash(config, store, sim_printe
             assert secret.encode() not in blob
     salt = (config.data_dir / "person-salt.bin").stat()
     assert salt.st_size == 32 and salt.st_mode & 0o077 == 0
+
+
+def test_the_number_is_handed_over_once_committed_and_before_anything_prints(
+    config, store, sim_printer
+) -> None:
+    seen = []
+
+    def on_number(pending) -> None:  # type: ignore[no-untyped-def]
+        # Called on the issuing thread, between the commit and the print.
+        seen.append((pending, store.get(pending.id).status, len(sim_printer.jobs)))
+
+    ticket = TicketService(config, store).issue_ticket("A", "vi", on_number=on_number)
+    [(pending, status_then, jobs_then)] = seen
+    assert pending.pending and not pending.printed and pending.problem is None
+    assert (pending.id, pending.number, pending.people_ahead) == (
+        ticket.id, ticket.number, ticket.people_ahead)
+    assert status_then == "allocated" and jobs_then == 0  # committed, not yet printed
+    assert ticket.printed and not ticket.pending
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+
+
+def test_an_unreachable_printer_hands_the_number_over_too(config, store) -> None:
+    seen = []
+    cfg = replace(config, printer_url=f"tcp://127.0.0.1:{free_port()}")
+    ticket = TicketService(cfg, store).issue_ticket("A", "vi", on_number=seen.append)
+    assert [t.number for t in seen] == [ticket.number] and seen[0].pending
+    assert not ticket.printed and not ticket.pending and ticket.problem

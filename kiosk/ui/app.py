@@ -303,8 +303,11 @@ class KioskApp(App):
         ).start()
 
     def _issue_in_background(self, letter: str, lang: str, visit: int, identity) -> None:  # type: ignore[no-untyped-def]
+        def number_committed(ticket: IssuedTicket) -> None:
+            Clock.schedule_once(lambda _dt: self._number_ready(ticket, visit))
+
         try:
-            ticket = self.tickets.issue_ticket(letter, lang, identity)
+            ticket = self.tickets.issue_ticket(letter, lang, identity, on_number=number_committed)
         except Exception:  # noqa: BLE001
             # No number was committed (the database failed): say so instead of leaving
             # the citizen in front of "Printing your ticket…" for ever.
@@ -319,12 +322,24 @@ class KioskApp(App):
         if visit == self.session.visit:
             self.issue_problem = True
 
-    def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
+    def _number_ready(self, ticket: IssuedTicket, visit: int) -> None:
+        """The number is committed: show it while it prints."""
         self.issuing = False
         self.last_ticket = ticket
         self.screen("ticket").show(ticket)
         if not self.session.ticket_issued(ticket, visit):
+            log.info("ticket %s committed after its visit ended", ticket.number)
+
+    def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
+        """Printing finished (or failed): the ticket screen says which."""
+        self.issuing = False
+        self.last_ticket = ticket
+        if not self.session.ticket_printed(ticket, visit):
             log.info("ticket %s finished after its visit ended", ticket.number)
+            return
+        self.screen("ticket").show(ticket)
+        if not ticket.printed and self.session.screen is Screen.TICKET:
+            self._play_prompt("ticket_not_printed")
 
     def _printer_changed(self, status: PrinterStatus) -> None:
         if status.state is DeviceState.UNKNOWN:
@@ -437,7 +452,8 @@ class KioskApp(App):
         self._show_idle_warning(session)
 
     def _prompt_id(self, session: Session) -> str:
-        if session.screen is Screen.TICKET and self.last_ticket and not self.last_ticket.printed:
+        ticket = self.last_ticket
+        if session.screen is Screen.TICKET and ticket and not (ticket.printed or ticket.pending):
             return "ticket_not_printed"
         return session.screen.value
 

@@ -96,12 +96,14 @@ class TicketScreen(Screen):
     service_name = StringProperty("")
     people_ahead = NumericProperty(0)
     printed = BooleanProperty(True)
+    pending = BooleanProperty(False)  # the number is shown while the ticket prints
 
     def show(self, ticket) -> None:  # type: ignore[no-untyped-def]
         self.number = ticket.number
         self.service = ticket.service
         self.service_name = ticket.service_name
         self.people_ahead = ticket.people_ahead
+        self.pending = ticket.pending
         self.printed = ticket.printed
 
 

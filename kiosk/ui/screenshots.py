@@ -142,3 +142,4 @@ def _take_number(h: Harness, app: KioskApp, session: Session) -> None:
     first = app.screen("services").ids.choices.children[-1]  # children are in reverse
     h.tap(first)
     h.wait_until(lambda: session.screen is Screen.TICKET, "the ticket screen")
+    h.wait_until(lambda: not app.last_ticket.pending, "the printing to end")

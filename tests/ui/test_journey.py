@@ -44,9 +44,11 @@ def service_button(k, letter: str):  # type: ignore[no-untyped-def]
 
 
 def take_ticket(k, letter: str):  # type: ignore[no-untyped-def]
+    """Touches a service, then waits, as the citizen does, until the printer is done."""
     jobs_before = len(k.printer.jobs)
     k.harness.tap(service_button(k, letter))
     k.harness.wait_until(lambda: k.session.screen is Screen.TICKET, "the ticket screen")
+    k.harness.wait_until(lambda: not k.app.last_ticket.pending, "the printing to end")
     k.harness.next_frame()
     return jobs_before
 
@@ -411,3 +413,28 @@ def test_every_screen_is_built_soon_after_the_first_frame(k) -> None:
     k.harness.wait_until(lambda: len(k.app.manager.screen_names) == len(SCREENS),
                          "every screen to be built")
     assert set(k.app.manager.screen_names) == set(SCREENS) == {s.value for s in Screen}
+
+
+def test_the_number_shows_at_once_and_the_printer_outcome_follows(k) -> None:
+    """The ticket service hands the number over as soon as it is committed (on the
+    issuing thread; tests/test_tickets.py checks the order); the screen shows it with
+    "Printing…", then what the printer did. Both states come from the real service."""
+    tap_through_to_services(k, "English")
+    visit = k.session.visit
+    committed: list = []
+    final = k.app.tickets.issue_ticket("C", "en", on_number=committed.append)
+    k.app._number_ready(committed[0], visit)
+    k.harness.next_frame()
+    screen = k.app.screen("ticket")
+    assert shown(k) == "ticket" and screen.ids.number.text == final.number
+    assert screen.ids.outcome_text.text == "Printing your ticket…"
+    k.app._ticket_ready(final, visit)
+    k.harness.next_frame()
+    assert screen.ids.outcome_text.text == "Please take your ticket below."
+    assert k.store.get(final.id).status == "printed"
+    # Back before the printer finished: the outcome does not pull the citizen back.
+    k.harness.tap(k.app.navbar.ids.home_button)
+    k.harness.next_frame()
+    k.app._ticket_ready(final, visit)
+    k.harness.next_frame()
+    assert shown(k) == "home"
