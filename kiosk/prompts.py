@@ -36,6 +36,11 @@ PROMPTS: dict[str, str] = {
     "unavailable": N_("This is not available at this kiosk yet. Please ask at the reception "
                       "desk, or take a number."),
     "idle": N_("Are you still there?"),
+    "categories": N_("Choose the kind of procedure you need, or search for it."),
+    "procedures": N_("Choose your procedure."),
+    "procedure": N_("Here is who it is for, the papers to bring, the fee and the steps. "
+                    "Touch the button below to take a number for it."),
+    "search": N_("Type a few letters of the procedure. Marks are not needed."),
 }
 
 

@@ -22,6 +22,12 @@ def test_every_prompt_is_a_translated_screen_sentence() -> None:
     assert set(PROMPTS.values()) <= ids
 
 
+def test_every_screen_has_a_prompt() -> None:
+    from kiosk.session import Screen
+
+    assert {s.value for s in Screen} <= set(PROMPTS)
+
+
 def test_a_recording_is_found_only_in_its_own_language(tmp_path: Path) -> None:
     (tmp_path / "kpm").mkdir()
     with wave.open(str(tmp_path / "kpm" / "home.wav"), "wb") as w:  # a silent stand-in file
