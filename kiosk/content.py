@@ -8,8 +8,10 @@ province's official catalogue, recordings made by native speakers) is placed in
     <data_dir>/content/audio/<lang>/<prompt-id>.ogg (or .wav)
 
 An updated file wins over the shipped one. An updated catalogue that does not validate is
-refused with its reason in the log, and the shipped catalogue is shown instead: a broken
-update never empties the procedures screen.
+refused with its reason in the log, and the kiosk keeps showing the last valid catalogue
+(at start, the shipped one): a broken update never empties the procedures screen. The
+kiosk looks for a changed file between citizens (kiosk/ui/app.py), so an update copied in
+from a USB stick applies without a restart.
 """
 
 from __future__ import annotations
@@ -35,19 +37,40 @@ def audio_dirs(cfg: Config) -> tuple[Path, ...]:
     return (content_dir(cfg) / "audio", AUDIO_DIR)
 
 
+def updated_catalogue(cfg: Config) -> Path:
+    return content_dir(cfg) / CATALOGUE_NAME
+
+
+def content_stamp(cfg: Config) -> tuple[int, int] | None:
+    """Changes whenever the updated catalogue is replaced, edited or removed."""
+    try:
+        st = updated_catalogue(cfg).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def load_content_catalogue(
     cfg: Config,
+    previous: tuple[Catalogue, Path] | None = None,
 ) -> tuple[Catalogue | None, Path, list[CatalogueError]]:
-    """The catalogue to show, the file it came from, and the problems met on the way."""
+    """The catalogue to show, the file it came from, and the problems met on the way.
+
+    `previous` is the catalogue shown now and its file: it is kept when the update is bad.
+    """
     problems: list[CatalogueError] = []
     languages = list(cfg.languages)
-    updated = content_dir(cfg) / CATALOGUE_NAME
+    updated = updated_catalogue(cfg)
     if updated.is_file():
         catalogue, problem = load_or_keep(updated, None, languages=languages)
         if catalogue is not None:
             return catalogue, updated, problems
         assert problem is not None
         problems.append(problem)
+        if previous is not None:
+            log.error("content update %s refused; keeping the catalogue from %s",
+                      updated, previous[1])
+            return previous[0], previous[1], problems
         log.error("content update %s refused; showing the shipped catalogue", updated)
     catalogue, problem = load_or_keep(DEFAULT_CATALOGUE, None, languages=languages)
     if problem is not None:

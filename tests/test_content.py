@@ -78,3 +78,28 @@ def test_i18n_report_counts_what_an_update_brought(tmp_path: Path, capsys) -> No
     rows = {r["lang"]: r for r in json.loads(out.out)}
     assert rows["kpm"]["prompts_recorded"] == 1 and rows["rad"]["prompts_recorded"] == 0
     assert f"catalogue: {DEFAULT_CATALOGUE}" in out.err
+
+
+def test_a_bad_update_keeps_the_catalogue_shown_until_then(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    official = SHIPPED.replace("starter = true", "starter = false")
+    path = update_catalogue(tmp_path, official)
+    shown, source, _ = load_content_catalogue(cfg)
+    assert source == path and not shown.starter
+    update_catalogue(tmp_path, official.replace("schema_version = 1", "schema_version = 9"))
+    kept, kept_source, problems = load_content_catalogue(cfg, (shown, source))
+    assert kept is shown and kept_source == path and len(problems) == 1
+    assert "schema_version" in str(problems[0])
+
+
+def test_the_stamp_changes_with_the_updated_file(tmp_path: Path) -> None:
+    from kiosk.content import content_stamp
+
+    cfg = config(tmp_path)
+    assert content_stamp(cfg) is None
+    path = update_catalogue(tmp_path, SHIPPED)
+    first = content_stamp(cfg)
+    path.write_text(SHIPPED + "\n# edited\n", encoding="utf-8")
+    assert first is not None and content_stamp(cfg) not in (None, first)
+    path.unlink()
+    assert content_stamp(cfg) is None

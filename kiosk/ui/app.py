@@ -25,7 +25,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.config import Config
-from kiosk.content import audio_dirs, load_content_catalogue
+from kiosk.content import audio_dirs, content_stamp, load_content_catalogue
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import find_recording
@@ -95,6 +95,8 @@ class KioskApp(App):
     prompt_available = BooleanProperty(False)
     # How often garbage was collected and the survivors frozen (see _settle_garbage).
     garbage_settled = NumericProperty(0)
+    content_loads = NumericProperty(0)  # how often a changed content update was read
+    procedures_available = BooleanProperty(False)  # a valid catalogue is loaded
     title = "Lobby kiosk"
 
     def __init__(
@@ -125,7 +127,8 @@ class KioskApp(App):
         # A content update's catalogue, else the shipped one; if neither validates, the
         # procedures tile says "not available", nothing worse.
         self.catalogue, self.catalogue_path, _problems = load_content_catalogue(kiosk_config)
-        self.session.procedures_available = self.catalogue is not None
+        self._content_stamp = content_stamp(kiosk_config)
+        self.session.procedures_available = self.procedures_available = self.catalogue is not None
         self.last_ticket: IssuedTicket | None = None
         self.audio_dir: Path | tuple[Path, ...] = audio_dirs(kiosk_config)
         self.prompt_playing: Path | None = None  # the recording last started
@@ -161,7 +164,8 @@ class KioskApp(App):
             # Called on the reader's thread: hand over to the Kivy clock.
             source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
         self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
-        self._settle_trigger = Clock.create_trigger(self._settle_garbage, SETTLE_GARBAGE_SECONDS)
+        self._settle_trigger = Clock.create_trigger(self._between_citizens,
+                                                    SETTLE_GARBAGE_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
@@ -408,6 +412,28 @@ class KioskApp(App):
     def say(self, message: str) -> None:
         self.banner = message
         self._banner_clear()
+
+    def _between_citizens(self, *_args) -> None:
+        """Housekeeping while the attract screen waits for the next citizen."""
+        if self.session.screen is not Screen.ATTRACT:
+            return  # a citizen came in the meantime: next time
+        self._reload_content_if_changed()
+        self._settle_garbage()
+
+    def _reload_content_if_changed(self) -> None:
+        """A content update copied in (or removed) since the last look applies now; a bad
+        one is refused and the catalogue shown so far stays (kiosk/content.py)."""
+        stamp = content_stamp(self.kiosk_config)
+        if stamp == self._content_stamp:
+            return
+        self._content_stamp = stamp
+        previous = (self.catalogue, self.catalogue_path) if self.catalogue else None
+        self.catalogue, self.catalogue_path, problems = load_content_catalogue(
+            self.kiosk_config, previous)
+        self.session.procedures_available = self.procedures_available = self.catalogue is not None
+        self.content_loads += 1
+        if not problems:
+            log.info("procedure catalogue now from %s", self.catalogue_path)
 
     def _settle_garbage(self, *_args) -> None:
         """Collect garbage while nobody waits, then exempt what survives from later

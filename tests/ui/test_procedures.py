@@ -83,3 +83,47 @@ def test_search_without_marks_by_the_on_screen_keyboard(k) -> None:  # type: ign
     h.tap(first)
     h.settle()
     assert shown(k) == "procedure" and k.session.data.procedure == "HT-01"
+
+
+def test_a_content_update_applies_between_citizens_and_a_bad_one_is_refused(k) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.catalogue import DEFAULT_CATALOGUE
+    from kiosk.content import updated_catalogue
+    from kiosk.session import Feature
+
+    h, app = k.harness, k.app
+    shipped = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    path = updated_catalogue(app.kiosk_config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def next_citizen() -> None:
+        loads = app.content_loads
+        k.session.end()
+        h.wait_until(lambda: app.content_loads > loads, "the content to be read again",
+                     max_frames=100_000)
+
+    def procedure_names() -> list[str]:
+        k.session.start()
+        k.session.choose_language("vi")
+        k.session.skip_identify()
+        k.session.open_feature(Feature.PROCEDURES)
+        k.session.choose_category("civil_status")
+        h.settle()
+        return [b.text for b in reversed(app.screen("procedures").ids.choices.children)]
+
+    try:
+        # Staff copy the province's list in from a USB stick while a citizen is served.
+        path.write_text(shipped.replace('vi = "Đăng ký khai sinh"',
+                                        'vi = "Đăng ký khai sinh (Lâm Đồng)"'), encoding="utf-8")
+        next_citizen()
+        assert "Đăng ký khai sinh (Lâm Đồng)" in procedure_names()
+        # A broken copy: refused, and the list the citizens saw stays.
+        path.write_text(shipped.replace('service = "A"', 'service = "Q"', 1), encoding="utf-8")
+        next_citizen()
+        assert app.catalogue_path == path
+        assert "Đăng ký khai sinh (Lâm Đồng)" in procedure_names()
+    finally:
+        path.unlink()
+        next_citizen()
+    assert app.catalogue_path == DEFAULT_CATALOGUE
+    assert "Đăng ký khai sinh" in procedure_names()
+    k.session.end()
