@@ -70,30 +70,22 @@ class TicketService:
         """
         area = self.config.service(service)
         link = self._person_link(identity)
-        record: TicketRecord | None = None
-        ahead = sent = 0
-
-        def committed() -> None:
-            if on_number is not None:
-                on_number(self._ticket(record, area.name(lang), ahead, pending=True))
-
+        # Write-ahead: the number is in the database before it is printed or shown, and
+        # before the printer is even asked (a silent printer would make the citizen wait
+        # for its status timeout, or for the background poll holding it).
+        record, ahead = self._allocate(service, lang, link)
+        if on_number is not None:
+            on_number(self._ticket(record, area.name(lang), ahead, pending=True))
+        sent = 0
         try:
             with self.printers.printer() as printer:
                 problem = self._check(printer)
-                # Write-ahead: the number is in the database before it is printed or shown.
-                record, ahead = self._allocate(service, lang, link)
-                committed()
                 if problem is None:
                     content = self._content(record, area.name(lang), ahead)
                     sent, problem = self._print(printer, content)
         except (PrinterError, ValueError) as exc:
-            if record is None:
-                # The printer could not even be opened: the citizen still gets a number.
-                problem = f"printer unavailable: {exc}"
-                record, ahead = self._allocate(service, lang, link)
-                committed()
-            else:
-                problem = f"printing failed: {exc}"  # the number stands; it was shown
+            # The printer could not even be opened: the number stands all the same.
+            problem = f"printer unavailable: {exc}"
         if problem is not None:
             self.printers.poll_soon()
         self._record_outcome(record, problem, sent)

@@ -309,17 +309,21 @@ def test_the_number_is_handed_over_once_committed_and_before_anything_prints(
     config, store, sim_printer
 ) -> None:
     seen = []
+    queries_before = sim_printer.status_queries
 
     def on_number(pending) -> None:  # type: ignore[no-untyped-def]
         # Called on the issuing thread, between the commit and the print.
-        seen.append((pending, store.get(pending.id).status, len(sim_printer.jobs)))
+        seen.append((pending, store.get(pending.id).status, len(sim_printer.jobs),
+                     sim_printer.status_queries))
 
     ticket = TicketService(config, store).issue_ticket("A", "vi", on_number=on_number)
-    [(pending, status_then, jobs_then)] = seen
+    [(pending, status_then, jobs_then, queries_then)] = seen
     assert pending.pending and not pending.printed and pending.problem is None
     assert (pending.id, pending.number, pending.people_ahead) == (
         ticket.id, ticket.number, ticket.people_ahead)
     assert status_then == "allocated" and jobs_then == 0  # committed, not yet printed
+    # Not even asked yet: a silent printer's timeout cannot delay the number.
+    assert queries_then == queries_before < sim_printer.status_queries
     assert ticket.printed and not ticket.pending
     assert sim_printer.wait_for_jobs(1, timeout=10)
 
