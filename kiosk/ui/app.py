@@ -42,6 +42,7 @@ KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
             "identify", "ticket_status", "rating", "procedures"]
 BANNER_SECONDS = 8
+NUMBER_FIRST_SECONDS = 0.25  # printing waits at most this long for the number to be drawn
 SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
 TICK_SECONDS = 0.5
 
@@ -308,7 +309,11 @@ class KioskApp(App):
 
     def _issue_in_background(self, letter: str, lang: str, visit: int, identity) -> None:  # type: ignore[no-untyped-def]
         def number_committed(ticket: IssuedTicket) -> None:
-            Clock.schedule_once(lambda _dt: self._number_ready(ticket, visit))
+            # Let the number reach the screen before the printing work (composing the
+            # ticket is busy Python) competes with the window for the interpreter.
+            drawn = threading.Event()
+            Clock.schedule_once(lambda _dt: self._number_ready(ticket, visit, drawn))
+            drawn.wait(NUMBER_FIRST_SECONDS)
 
         try:
             ticket = self.tickets.issue_ticket(letter, lang, identity, on_number=number_committed)
@@ -326,13 +331,21 @@ class KioskApp(App):
         if visit == self.session.visit:
             self.issue_problem = True
 
-    def _number_ready(self, ticket: IssuedTicket, visit: int) -> None:
-        """The number is committed: show it while it prints."""
+    def _number_ready(self, ticket: IssuedTicket, visit: int,
+                      drawn: threading.Event | None = None) -> None:
+        """The number is committed: show it while it prints; `drawn` is set once the
+        frame showing it is on the screen."""
         self.issuing = False
         self.last_ticket = ticket
         self.screen("ticket").show(ticket)
         if not self.session.ticket_issued(ticket, visit):
             log.info("ticket %s committed after its visit ended", ticket.number)
+        if drawn is not None:
+            def on_drawn(*_args) -> None:
+                Window.unbind(on_flip=on_drawn)
+                drawn.set()
+
+            Window.bind(on_flip=on_drawn)
 
     def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
         """Printing finished (or failed): the ticket screen says which."""
