@@ -1,4 +1,5 @@
-"""pyserial URL options and one pyserial link, shared by the ticket printer and the scanner.
+"""pyserial URL options and one pyserial link, shared by the ticket printer, the scanner
+and the MRZ reader.
 
 Both devices take a serial port as ``serial:///dev/ttyUSB0?baudrate=9600&parity=E`` or as one
 of pyserial's own URL handlers (``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT``),
@@ -133,7 +134,9 @@ def host_port(parts: SplitResult, url: str, scheme: str, what: str,
     """HOST and PORT of ``scheme://HOST:PORT``; the port is required unless a default is
     given. Credentials are refused: nothing here would send them, so they are a mistake."""
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{scheme} {what} {url!r} must not contain user:password@")
+        # The message goes to the log and the screen: it must not repeat the password.
+        shown = url.replace(parts.netloc, "…@" + parts.netloc.rpartition("@")[2], 1)
+        raise ValueError(f"{scheme} {what} {shown!r} must not contain user:password@")
     host = parts.hostname or ""
     if not host:
         raise ValueError(f"{scheme} {what} {url!r} has no host; expected {scheme}://HOST:PORT")

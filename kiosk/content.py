@@ -37,6 +37,19 @@ def audio_dirs(cfg: Config) -> tuple[Path, ...]:
     return (content_dir(cfg) / "audio", AUDIO_DIR)
 
 
+def _present(path: Path) -> bool:
+    """True unless the file is plainly absent. One that cannot even be looked at (copied
+    in as root) counts as present, so that loading it fails and is logged with the reason,
+    instead of being silently ignored or raising (Path.is_file raises on EACCES)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def updated_catalogue(cfg: Config) -> Path:
     return content_dir(cfg) / CATALOGUE_NAME
 
@@ -59,10 +72,13 @@ def load_content_catalogue(
     `previous` is the catalogue shown now and its file: it is kept when the update is bad.
     """
     problems: list[CatalogueError] = []
-    languages = list(cfg.languages)
+    # This centre's languages and service letters: a procedure sent to a counter the
+    # centre does not have is refused at load, not found out on a citizen's screen.
+    options = {"languages": list(cfg.languages),
+               "services": [area.letter for area in cfg.services]}
     updated = updated_catalogue(cfg)
-    if updated.is_file():
-        catalogue, problem = load_or_keep(updated, None, languages=languages)
+    if _present(updated):
+        catalogue, problem = load_or_keep(updated, None, **options)
         if catalogue is not None:
             return catalogue, updated, problems
         assert problem is not None
@@ -72,7 +88,7 @@ def load_content_catalogue(
                       updated, previous[1])
             return previous[0], previous[1], problems
         log.error("content update %s refused; showing the shipped catalogue", updated)
-    catalogue, problem = load_or_keep(DEFAULT_CATALOGUE, None, languages=languages)
+    catalogue, problem = load_or_keep(DEFAULT_CATALOGUE, None, **options)
     if problem is not None:
         problems.append(problem)
     return catalogue, DEFAULT_CATALOGUE, problems

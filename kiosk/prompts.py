@@ -9,6 +9,7 @@ sentences to record in a recording session.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,7 +53,9 @@ def find_recording(lang: str, prompt_id: str, audio_dir: AudioDirs = AUDIO_DIR) 
     for folder in folders:
         for suffix in AUDIO_SUFFIXES:
             path = folder / lang / f"{prompt_id}{suffix}"
-            if path.is_file():
+            # os.path.isfile, not Path.is_file: an unreadable folder (an update copied in
+            # as root) is "no recording", never an error on a screen change.
+            if os.path.isfile(path):
                 return path
     return None
 

@@ -131,6 +131,7 @@ class Session:
 
     def next_text_size(self) -> None:
         """The Text size button: normal → large → extra large → normal."""
+        self.start()  # on the attract screen it starts a visit, for which it then counts
         self.data.text_size = (self.data.text_size + 1) % len(TEXT_SIZES)
         self.touch(notify=False)
         self._changed()
@@ -141,6 +142,7 @@ class Session:
 
     def toggle_contrast(self) -> None:
         """The Contrast button: normal colours ↔ high contrast, for this visit only."""
+        self.start()  # on the attract screen it starts a visit, for which it then counts
         self.data.high_contrast = not self.data.high_contrast
         self.touch(notify=False)
         self._changed()
@@ -215,10 +217,13 @@ class Session:
 
     def ticket_printed(self, ticket: Any, visit: int) -> bool:
         """Printing finished for the ticket shown: its outcome replaces it where it is,
-        without moving the citizen (they may have gone Back already)."""
+        without moving the citizen (they may have gone Back already). False when the
+        visit has ended, or a later ticket of the visit is the one shown now."""
         if visit != self.visit:
             return False
-        self.data.issuing = False
+        shown = self.data.ticket
+        if getattr(shown, "id", None) != getattr(ticket, "id", None):
+            return False
         self.data.ticket = ticket
         self._changed()
         return True

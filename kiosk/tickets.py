@@ -1,4 +1,4 @@
-"""Issuing a queue ticket: check the printer, commit the number, print, record the outcome.
+"""Issuing a queue ticket: commit the number, check the printer, print, record the outcome.
 
 Called off the UI thread (printing takes time on a slow link); the UI shows the result.
 """
@@ -66,7 +66,9 @@ class TicketService:
         before printing, which can take seconds on a slow serial link: the citizen sees
         their number at once.
         Raises KeyError for a service letter that is not configured, and the database's
-        error when no number could be committed (then nothing was printed or shown).
+        error when no number could be committed (then nothing was printed or shown). Once
+        the number is committed, every failure ends as a not-printed ticket, never as an
+        exception: the citizen may already be looking at the number.
         """
         area = self.config.service(service)
         link = self._person_link(identity)
@@ -75,7 +77,10 @@ class TicketService:
         # for its status timeout, or for the background poll holding it).
         record, ahead = self._allocate(service, lang, link)
         if on_number is not None:
-            on_number(self._ticket(record, area.name(lang), ahead, pending=True))
+            try:
+                on_number(self._ticket(record, area.name(lang), ahead, pending=True))
+            except Exception:  # noqa: BLE001
+                log.exception("ticket %s: showing the number failed", record.number)
         sent = 0
         try:
             with self.printers.printer() as printer:
@@ -86,6 +91,11 @@ class TicketService:
         except (PrinterError, ValueError) as exc:
             # The printer could not even be opened: the number stands all the same.
             problem = f"printer unavailable: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            # A bug or an unexpected device error: logged with its trace for staff, and the
+            # ticket is still recorded and shown as not printed.
+            log.exception("ticket %s: printing failed unexpectedly", record.number)
+            problem = f"printing failed: {type(exc).__name__}"
         if problem is not None:
             self.printers.poll_soon()
         self._record_outcome(record, problem, sent)

@@ -103,3 +103,38 @@ def test_the_stamp_changes_with_the_updated_file(tmp_path: Path) -> None:
     assert first is not None and content_stamp(cfg) not in (None, first)
     path.unlink()
     assert content_stamp(cfg) is None
+
+
+def test_an_update_the_kiosk_may_not_read_is_refused_not_a_crash(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads everything")
+    update_catalogue(tmp_path, SHIPPED)
+    (tmp_path / "content" / "audio" / "kpm").mkdir(parents=True)
+    os.chmod(tmp_path / "content", 0)
+    try:
+        catalogue, source, problems = load_content_catalogue(config(tmp_path))
+        assert source == DEFAULT_CATALOGUE and catalogue is not None
+        assert problems and "cannot be read" in str(problems[0])
+        assert find_recording("kpm", "home", audio_dirs(config(tmp_path))) is None
+    finally:
+        os.chmod(tmp_path / "content", 0o755)
+
+
+def test_a_content_path_that_is_not_a_folder_is_no_update(tmp_path: Path) -> None:
+    (tmp_path / "content").write_text("copied over the folder by mistake", encoding="utf-8")
+    catalogue, source, problems = load_content_catalogue(config(tmp_path))
+    assert source == DEFAULT_CATALOGUE and catalogue is not None and not problems
+    assert find_recording("kpm", "home", audio_dirs(config(tmp_path))) is None
+
+
+def test_an_update_naming_a_counter_this_centre_lacks_is_refused(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    cfg = replace(cfg, services=tuple(a for a in cfg.services if a.letter != "E"))
+    update_catalogue(tmp_path, SHIPPED)  # the business household procedure is at E
+    catalogue, source, problems = load_content_catalogue(cfg)
+    # The shipped starter names E too: both are refused, and the Procedures tile says
+    # "not available" rather than a procedure sending citizens to a counter that is not there.
+    assert catalogue is None and len(problems) == 2
+    assert all("unknown service letter 'E'" in str(p) for p in problems)

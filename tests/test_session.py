@@ -226,3 +226,34 @@ def test_the_printer_outcome_updates_the_ticket_without_moving_the_citizen() -> 
     assert s.screen is Screen.HOME and s.data.ticket == "final"  # ...where the citizen is
     s.end()
     assert not s.ticket_printed("late", visit) and s.data.ticket is None
+
+
+def test_a_finished_ticket_does_not_replace_a_later_one_of_the_same_visit() -> None:
+    from collections import namedtuple
+
+    T = namedtuple("T", "id outcome")
+    s, _ = make()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.choose_service("A")
+    s.ticket_issued(T("1", "printing"), s.visit)
+    s.home()
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.choose_service("B")  # a second number while the first still prints
+    s.ticket_issued(T("2", "printing"), s.visit)
+    assert not s.ticket_printed(T("1", "printed"), s.visit)
+    assert s.data.ticket == T("2", "printing")
+    assert s.ticket_printed(T("2", "printed"), s.visit) and s.data.ticket == T("2", "printed")
+
+
+def test_display_buttons_on_the_attract_screen_start_a_visit_they_belong_to() -> None:
+    s, clock = make(idle=60, countdown=10)
+    s.toggle_contrast()
+    s.next_text_size()
+    assert s.screen is Screen.LANGUAGE and s.high_contrast and s.text_scale == 1.25
+    clock.now = 60  # the person walks away: the visit ends, and its look with it
+    s.tick()
+    clock.now = 70
+    s.tick()
+    assert s.screen is Screen.ATTRACT and not s.high_contrast and s.text_scale == 1.0

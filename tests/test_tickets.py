@@ -334,3 +334,29 @@ def test_an_unreachable_printer_hands_the_number_over_too(config, store) -> None
     ticket = TicketService(cfg, store).issue_ticket("A", "vi", on_number=seen.append)
     assert [t.number for t in seen] == [ticket.number] and seen[0].pending
     assert not ticket.printed and not ticket.pending and ticket.problem
+
+
+def test_an_unexpected_failure_after_the_commit_still_gives_a_recorded_number(
+    config, store, caplog
+) -> None:
+    from kiosk.devices import PrinterSupervisor
+
+    def broken_driver(url: str):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in a driver")  # not a PrinterError: unexpected
+
+    seen = []
+    service = TicketService(config, store, PrinterSupervisor(config.printer_url,
+                                                             printer_factory=broken_driver))
+    ticket = service.issue_ticket("B", "vi", on_number=seen.append)
+    assert [t.number for t in seen] == [ticket.number]  # the citizen saw it...
+    assert not ticket.printed and ticket.problem == "printing failed: RuntimeError"
+    assert store.get(ticket.id).status == "shown_not_printed"  # ...and it is on record
+    assert "a bug in a driver" in caplog.text  # with its trace, for staff
+
+
+def test_a_failing_number_callback_does_not_stop_the_ticket(config, store, sim_printer) -> None:
+    def broken_screen(_ticket) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("the screen is gone")
+
+    ticket = TicketService(config, store).issue_ticket("A", "vi", on_number=broken_screen)
+    assert ticket.printed and store.get(ticket.id).status == "printed"

@@ -53,6 +53,10 @@ def start_until_first_frame(args: list[str]) -> str:
     try:
         first = proc.stdout.readline()  # type: ignore[union-attr]
         assert first.startswith("first-frame "), first + proc.stderr.read()  # type: ignore[union-attr]
+        # Only the attract screen was needed for the first frame; the rest follow.
+        assert first.split()[2] == "screens=1", first
+        built = proc.stdout.readline()  # type: ignore[union-attr]
+        assert built.startswith("screens-built "), built
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=60)

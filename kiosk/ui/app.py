@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from kivy.app import App
@@ -44,6 +45,7 @@ KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unav
 BANNER_SECONDS = 8
 NUMBER_FIRST_SECONDS = 0.25  # printing waits at most this long for the number to be drawn
 SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
+CONTENT_CHECK_SECONDS = 60  # how often an idle attract screen looks for a content update
 TICK_SECONDS = 0.5
 
 Factory.register("IconButton", cls=widgets.IconButton)
@@ -88,7 +90,10 @@ class KioskApp(App):
     text_scale = NumericProperty(1.0)
     # The colours every screen draws with (theme.NORMAL or theme.HIGH_CONTRAST); the .kv
     # files read roles from it (app.palette.button), so a switch recolours everything.
-    palette = ObjectProperty(theme.NORMAL, rebind=True)  # rebind: kv chains app.palette.x
+    # rebind=True is what makes kv watch `palette` itself in a chain like app.palette.paper
+    # (without it kv only watches the chain's last link, which a dataclass cannot offer;
+    # the canvas colours then never changed).
+    palette = ObjectProperty(theme.NORMAL, rebind=True)
     # Height, in the screens' own coordinates, of the line two thirds up the window: a
     # citizen in a wheelchair reaches what is below it (kv/common.kv TopThird).
     reach_y = NumericProperty(0.0)
@@ -168,6 +173,7 @@ class KioskApp(App):
         self._settle_trigger = Clock.create_trigger(self._between_citizens,
                                                     SETTLE_GARBAGE_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
+        Clock.schedule_interval(self._look_for_content, CONTENT_CHECK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_keyboard=self._on_keyboard)
@@ -184,7 +190,8 @@ class KioskApp(App):
             # benchmarks/startup.py: report when the attract screen is first on glass.
             def first_frame(*_args) -> None:
                 Window.unbind(on_flip=first_frame)
-                print(f"first-frame {time.time():.6f}", flush=True)
+                print(f"first-frame {time.time():.6f} screens={len(self.manager.screens)}",
+                      flush=True)
 
             Window.bind(on_flip=first_frame)
 
@@ -308,7 +315,10 @@ class KioskApp(App):
         ).start()
 
     def _issue_in_background(self, letter: str, lang: str, visit: int, identity) -> None:  # type: ignore[no-untyped-def]
+        handed: list[IssuedTicket] = []
+
         def number_committed(ticket: IssuedTicket) -> None:
+            handed.append(ticket)
             # Let the number reach the screen before the printing work (composing the
             # ticket is busy Python) competes with the window for the interpreter.
             drawn = threading.Event()
@@ -318,28 +328,40 @@ class KioskApp(App):
         try:
             ticket = self.tickets.issue_ticket(letter, lang, identity, on_number=number_committed)
         except Exception:  # noqa: BLE001
-            # No number was committed (the database failed): say so instead of leaving
-            # the citizen in front of "Printing your ticket…" for ever.
-            log.exception("no ticket could be issued for service %s", letter)
-            Clock.schedule_once(lambda _dt: self._ticket_failed(visit))
+            log.exception("issuing a ticket for service %s failed", letter)
+            if handed:
+                # The number was committed and shown: it stands, not printed.
+                failed = replace(handed[0], pending=False, printed=False,
+                                 problem="issuing failed after the number was committed")
+                Clock.schedule_once(lambda _dt: self._ticket_ready(failed, visit))
+            else:
+                # No number was committed (the database failed): say so instead of leaving
+                # the citizen in front of "Printing your ticket…" for ever.
+                Clock.schedule_once(lambda _dt: self._ticket_failed(visit))
             return
         Clock.schedule_once(lambda _dt: self._ticket_ready(ticket, visit))
 
     def _ticket_failed(self, visit: int) -> None:
+        if visit != self.session.visit:
+            return
         self.issuing = False
         self.session.issue_failed(visit)
-        if visit == self.session.visit:
-            self.issue_problem = True
+        self.issue_problem = True
 
     def _number_ready(self, ticket: IssuedTicket, visit: int,
                       drawn: threading.Event | None = None) -> None:
         """The number is committed: show it while it prints; `drawn` is set once the
         frame showing it is on the screen."""
+        if visit != self.session.visit:
+            # The citizen left meanwhile: nothing of theirs may reach the next one.
+            log.info("ticket %s committed after its visit ended", ticket.number)
+            if drawn is not None:
+                drawn.set()
+            return
         self.issuing = False
         self.last_ticket = ticket
         self.screen("ticket").show(ticket)
-        if not self.session.ticket_issued(ticket, visit):
-            log.info("ticket %s committed after its visit ended", ticket.number)
+        self.session.ticket_issued(ticket, visit)
         if drawn is not None:
             def on_drawn(*_args) -> None:
                 Window.unbind(on_flip=on_drawn)
@@ -349,11 +371,18 @@ class KioskApp(App):
 
     def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
         """Printing finished (or failed): the ticket screen says which."""
-        self.issuing = False
-        self.last_ticket = ticket
-        if not self.session.ticket_printed(ticket, visit):
+        if visit != self.session.visit:
             log.info("ticket %s finished after its visit ended", ticket.number)
             return
+        if self.session.data.ticket is None:
+            # Its number never reached the screen: show it now, with the outcome.
+            self._number_ready(ticket, visit)
+            return
+        if not self.session.ticket_printed(ticket, visit):
+            # A later ticket of the same visit is on the screen now: it keeps it.
+            log.info("ticket %s finished after a later one was issued", ticket.number)
+            return
+        self.last_ticket = ticket
         self.screen("ticket").show(ticket)
         if not ticket.printed and self.session.screen is Screen.TICKET:
             self._play_prompt("ticket_not_printed")
@@ -432,6 +461,11 @@ class KioskApp(App):
             return  # a citizen came in the meantime: next time
         self._reload_content_if_changed()
         self._settle_garbage()
+
+    def _look_for_content(self, *_args) -> None:
+        """Also while the kiosk stands idle: the first citizen after an update gets it."""
+        if self.session.screen is Screen.ATTRACT:
+            self._reload_content_if_changed()
 
     def _reload_content_if_changed(self) -> None:
         """A content update copied in (or removed) since the last look applies now; a bad

@@ -135,6 +135,10 @@ def test_host_port() -> None:
     assert host_port(urlsplit(u), u, "socket", WHAT) == ("10.0.0.7", 4001)
     u = "tcp://printer.local"
     assert host_port(urlsplit(u), u, "tcp", WHAT, default_port=9100) == ("printer.local", 9100)
+    secret = "socket://kiosk:s3cret-pw@host:1"
+    with pytest.raises(ValueError, match="user:password") as info:
+        host_port(urlsplit(secret), secret, "socket", WHAT)
+    assert "s3cret-pw" not in str(info.value) and "kiosk" not in str(info.value)
     for bad, message in [("socket://host", "port must be 1..65535"),
                          ("socket://host:0", "port must be 1..65535"),
                          ("socket://host:99999", "port must be an integer"),

@@ -405,16 +405,6 @@ def test_between_citizens_the_kiosk_collects_its_garbage_and_freezes_the_rest(k)
     assert k.app.garbage_settled == settled
 
 
-def test_every_screen_is_built_soon_after_the_first_frame(k) -> None:
-    from kiosk.ui.app import SCREENS
-
-    # The window has drawn frames since the fixture started: the rest were built after
-    # the first one, a screen per frame, in the order of SCREENS.
-    k.harness.wait_until(lambda: len(k.app.manager.screen_names) == len(SCREENS),
-                         "every screen to be built")
-    assert set(k.app.manager.screen_names) == set(SCREENS) == {s.value for s in Screen}
-
-
 def test_the_number_shows_at_once_and_the_printer_outcome_follows(k) -> None:
     """The ticket service hands the number over as soon as it is committed (on the
     issuing thread; tests/test_tickets.py checks the order); the screen shows it with
@@ -438,3 +428,41 @@ def test_the_number_shows_at_once_and_the_printer_outcome_follows(k) -> None:
     k.app._ticket_ready(final, visit)
     k.harness.next_frame()
     assert shown(k) == "home"
+
+
+def test_a_stale_or_late_printer_outcome_stays_out_of_the_way(k) -> None:
+    """Outcomes come from the real ticket service; the issuing thread's hand-over to the
+    Kivy clock is replaced by calling its two callbacks in the order under test."""
+    h, app = k.harness, k.app
+    tap_through_to_services(k, "English")
+    visit = k.session.visit
+    first_number: list = []
+    first = app.tickets.issue_ticket("A", "en", on_number=first_number.append)
+    app._number_ready(first_number[0], visit)
+    h.next_frame()
+    # Back home and a second number while the first one still prints.
+    h.tap(app.navbar.ids.home_button)
+    h.settle()
+    h.tap(app.screen("home").ids.take_number)
+    h.settle()
+    second_number: list = []
+    second = app.tickets.issue_ticket("B", "en", on_number=second_number.append)
+    app._number_ready(second_number[0], visit)
+    h.next_frame()
+    app._ticket_ready(first, visit)  # the first ticket's outcome arrives late
+    h.next_frame()
+    screen = app.screen("ticket")
+    assert screen.ids.number.text == second.number and app.last_ticket.id == second.id
+    assert screen.ids.outcome_text.text == "Printing your ticket…"
+    app._ticket_ready(second, visit)
+    h.next_frame()
+    assert screen.ids.outcome_text.text == "Please take your ticket below."
+    # The citizen leaves; the next one is choosing a service when an old number arrives.
+    k.session.end()
+    h.next_frame()
+    tap_through_to_services(k, "English")
+    app._number_ready(first_number[0], visit)
+    app._ticket_ready(first, visit)
+    h.next_frame()
+    assert shown(k) == "services" and app.last_ticket.id == second.id
+    assert k.session.data.ticket is None and screen.ids.number.text == second.number
