@@ -521,6 +521,7 @@ class KioskApp(App):
         if session.screen is Screen.ATTRACT:
             self.issuing = False
             self.banner = ""  # a greeting must not stay for the next citizen
+            self.last_ticket = None  # nor the last citizen's ticket
             self._settle_trigger()
         self._show_idle_warning(session)
 
