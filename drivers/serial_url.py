@@ -87,6 +87,20 @@ def parse_query(query: str, url: str, what: str) -> dict[str, str]:
     return dict(pairs)
 
 
+def url_params(parts: SplitResult, url: str, what: str,
+               allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query of a device URL, refusing keys not in `allowed` and a #fragment (neither
+    means anything to a device, so either is a typo)."""
+    params = parse_query(parts.query, url, what)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))} in {what} "
+                         f"{url!r}; allowed for {parts.scheme.lower()}://: {', '.join(allowed)}")
+    if parts.fragment:
+        raise ValueError(f"{what} {url!r} must not have a #fragment")
+    return params
+
+
 def serial_options(params: dict[str, str], url: str, what: str) -> dict[str, Any]:
     """pyserial keyword arguments (the ``SERIAL_PARAMS`` in ``params``), typed and
     range-checked here so that a typo is a ValueError at parse time, not an open failure

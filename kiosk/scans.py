@@ -14,9 +14,12 @@ from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
 # A made-up citizen, for trying the identify step with the simulated scanner and for the
-# screenshots. Province code 000 does not exist, so the number can be nobody's.
-SAMPLE_CCCD = ("000190001234||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|"
-               "15082021")
+# screenshots. The ID number is spelt out by its parts (Circular 07/2016 Appendix 1):
+# province 000, which does not exist, so the number can be nobody's; 1 = woman born in the
+# 1900s; birth year 90; a serial.
+SAMPLE_ID_NUMBER = "000" "1" "90" "001234"
+SAMPLE_CCCD = (f"{SAMPLE_ID_NUMBER}||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, "
+               "Lâm Đồng|15082021")
 MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
 
 # Our tickets' QR: the ticket id (kiosk/store/queue.py, secrets.token_hex(8)).

@@ -70,28 +70,24 @@ class BadFrame(IdCardError):
         return hash((type(self), self.reason))
 
 
-class UnsupportedReader(IdCardError):
+class _ReaderProblem(IdCardError):
+    """A problem with the reader itself rather than with a card: the reason is the text."""
+
+    def __init__(self, reason: str, field: str = "reader") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.field))
+
+
+class UnsupportedReader(_ReaderProblem):
     """The reader or its library is not available here (e.g. pyscard not installed)."""
 
-    def __init__(self, reason: str, field: str = "reader") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.field))
-
-
-class ReaderError(IdCardError):
+class ReaderError(_ReaderProblem):
     """The link to a reader failed (unplugged, I/O error); the reader stopped."""
-
-    def __init__(self, reason: str, field: str = "reader") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.field))
 
 
 class ChipError(IdCardError):

@@ -22,6 +22,7 @@ The 12-digit personal identification number (Decree 137/2015/NĐ-CP Art. 13, Cir
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -56,9 +57,19 @@ SEXES = ("M", "F", "X")  # ICAO letters; the QR's Nam/Nữ map to M/F
 
 
 # -- masking --------------------------------------------------------------------------------
+def masked_fields(record: Any, maskers: Mapping[str, Callable[[Any], str]]) -> dict[str, str]:
+    """Every field of a dataclass as text, those in `maskers` masked by theirs."""
+    out: dict[str, str] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        masker = maskers.get(f.name)
+        out[f.name] = masker(value) if masker else str(value)
+    return out
+
+
 def mask_id(value: str | None) -> str:
-    """``000000006789`` → ``••••••••6789``: the last 4 digits stay (enough to tell two cards
-    apart at the counter), and nothing at all of short values."""
+    """A 12-digit ID number ending in 6789 → ``••••••••6789``: the last 4 digits stay
+    (enough to tell two cards apart at the counter), and nothing at all of short values."""
     if not value:
         return ""
     keep = 4 if len(value) >= 8 else 0
@@ -151,12 +162,7 @@ class CitizenIdentity:
 
     def masked(self) -> dict[str, str]:
         """Every field as text, personal data masked: safe to log or show to staff."""
-        out: dict[str, str] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            masker = _MASKERS.get(f.name)
-            out[f.name] = masker(value) if masker else str(value)
-        return out
+        return masked_fields(self, _MASKERS)
 
     def wipe(self) -> None:
         """Drop the personal data (see the module docstring for what Python allows)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -39,6 +39,7 @@ from .identity import (
     mask_id,
     mask_name,
     mask_text,
+    masked_fields,
 )
 
 TD1_LINE = 30
@@ -175,12 +176,7 @@ class Td1:
                                expiry_date=self.expiry_date, source="mrz")
 
     def masked(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            masker = _MASKERS.get(f.name)
-            out[f.name] = masker(value) if masker else str(value)
-        return out
+        return masked_fields(self, _MASKERS)
 
     def wipe(self) -> None:
         """Drop the personal data (limits: see drivers.idcard.identity)."""

@@ -57,8 +57,8 @@ from drivers.serial_url import (
     SerialLink,
     absolute_path,
     handler_target,
-    parse_query,
     serial_options,
+    url_params,
 )
 
 from .errors import BadFrame, IdCardError, ReaderError
@@ -435,14 +435,8 @@ def parse_reader_url(url: str) -> tuple[str, dict[str, Any], str | None]:
         raise ValueError(f"unknown MRZ reader URL scheme {scheme!r} in {url!r}; expected a "
                          f"device path or one of serial://, "
                          f"{', '.join(s + '://' for s in HANDLER_PARAMS)}")
-    params = parse_query(parts.query, url, _WHAT)
     allowed = SERIAL_PARAMS + HANDLER_PARAMS.get(scheme, ()) + (_KIND,)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))} in {_WHAT} "
-                         f"{url!r}; allowed for {scheme}://: {', '.join(allowed)}")
-    if parts.fragment:
-        raise ValueError(f"{_WHAT} {url!r} must not have a #fragment")
+    params = url_params(parts, url, _WHAT, allowed)
     kind = params.get(_KIND)
     if kind is not None and kind not in KINDS:
         raise ValueError(f"{_KIND}={kind!r} in {_WHAT} {url!r}: expected one of "

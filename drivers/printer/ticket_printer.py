@@ -59,8 +59,8 @@ from drivers.serial_url import (
     host_port,
     parse_bool,
     parse_int,
-    parse_query,
     serial_options,
+    url_params,
 )
 
 from .job import DEFAULT_PROFILE, TicketJob, make_profile
@@ -494,14 +494,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
                               f"(implemented: {', '.join(s + '://' for s in _FACTORIES)})")
         raise ValueError(f"unknown printer URL scheme {scheme!r} in {url!r}; expected one of "
                          f"{', '.join(s + '://' for s in (*_FACTORIES, *PLANNED_SCHEMES))}")
-    params = parse_query(parts.query, url, _WHAT)
-    allowed = _allowed_params(scheme)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)} in printer URL {url!r}; "
-                         f"allowed for {scheme}://: {', '.join(allowed)}")
-    if parts.fragment:
-        raise ValueError(f"printer URL {url!r} must not have a #fragment")
+    params = url_params(parts, url, _WHAT, _allowed_params(scheme))
 
     if scheme == "tcp":
         if "[" in parts.netloc:

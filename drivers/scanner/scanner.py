@@ -58,8 +58,8 @@ from drivers.serial_url import (
     as_oserror,
     handler_target,
     parse_bool,
-    parse_query,
     serial_options,
+    url_params,
 )
 
 from .framing import (
@@ -157,14 +157,7 @@ def parse_scanner_url(url: str) -> ScannerUrl:
     if scheme not in _FACTORIES:
         raise ValueError(f"unknown scanner URL scheme {scheme!r} in {url!r}; expected a device "
                          f"path or one of {', '.join(s + '://' for s in _FACTORIES)}")
-    params = parse_query(parts.query, url, _WHAT)
-    allowed = _allowed_params(scheme)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))} in scanner URL "
-                         f"{url!r}; allowed for {scheme}://: {', '.join(allowed)}")
-    if parts.fragment:
-        raise ValueError(f"scanner URL {url!r} must not have a #fragment")
+    params = url_params(parts, url, _WHAT, _allowed_params(scheme))
     description = url.split("?", 1)[0]
 
     if scheme == "serial":
