@@ -25,6 +25,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
+from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
 from kiosk.content import audio_dirs, content_stamp, load_content_catalogue
 from kiosk.devices import ChipReaderService, ScannerService
@@ -132,9 +133,10 @@ class KioskApp(App):
         self.kiosk_mode = kiosk_mode
         # A content update's catalogue, else the shipped one; if neither validates, the
         # procedures tile says "not available", nothing worse.
-        self.catalogue, self.catalogue_path, _problems = load_content_catalogue(kiosk_config)
+        self.catalogue: Catalogue | None = None
+        self.catalogue_path = DEFAULT_CATALOGUE
         self._content_stamp = content_stamp(kiosk_config)
-        self.session.procedures_available = self.procedures_available = self.catalogue is not None
+        self._use_catalogue(*load_content_catalogue(kiosk_config)[:2])
         self.last_ticket: IssuedTicket | None = None
         self.audio_dir: Path | tuple[Path, ...] = audio_dirs(kiosk_config)
         self.prompt_playing: Path | None = None  # the recording last started
@@ -475,12 +477,16 @@ class KioskApp(App):
             return
         self._content_stamp = stamp
         previous = (self.catalogue, self.catalogue_path) if self.catalogue else None
-        self.catalogue, self.catalogue_path, problems = load_content_catalogue(
-            self.kiosk_config, previous)
-        self.session.procedures_available = self.procedures_available = self.catalogue is not None
+        catalogue, path, problems = load_content_catalogue(self.kiosk_config, previous)
+        self._use_catalogue(catalogue, path)
         self.content_loads += 1
         if not problems:
             log.info("procedure catalogue now from %s", self.catalogue_path)
+
+    def _use_catalogue(self, catalogue: Catalogue | None, path: Path) -> None:
+        self.catalogue, self.catalogue_path = catalogue, path
+        # The session decides where Procedures leads; the Home tile's look follows the app.
+        self.session.procedures_available = self.procedures_available = catalogue is not None
 
     def _settle_garbage(self, *_args) -> None:
         """Collect garbage while nobody waits, then exempt what survives from later

@@ -19,8 +19,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
-from kiosk.i18n import N_, language_name, translate
+from kiosk.catalogue import Localized, pick
+from kiosk.i18n import FALLBACK_MARK, N_, language_name, translate
 from kiosk.session import Feature
+from kiosk.ui import theme
 
 ATTRACT_CYCLE_SECONDS = 3.0
 TOUCH_TO_START = N_("Touch the screen to start")
@@ -177,6 +179,12 @@ class RatingReasonsScreen(Screen):
         return [b.code for b in reversed(self.ids.reasons.children) if b.chosen]
 
 
+def marked(text: Localized[str]) -> str:
+    """Catalogue text for the screen: where Vietnamese stands in for the citizen's
+    language it carries the same small mark as the interface strings (kiosk.i18n)."""
+    return text.value + FALLBACK_MARK if text.fell_back else text.value
+
+
 class WidgetPool:
     """The rows a screen rebuilds on every visit, kept for the next rebuild.
 
@@ -245,7 +253,7 @@ class CategoriesScreen(CatalogueScreen):
         self.pool.start(box)
         for key in catalogue.categories() if catalogue else []:
             button = self.pool.take("category")
-            button.text = catalogue.category_name(key, app.lang).value
+            button.text = marked(catalogue.category_name(key, app.lang))
             button.category = key
             button.height = max(150, 130 * app.text_scale)
             box.add_widget(button)
@@ -267,10 +275,10 @@ class ProceduresScreen(CatalogueScreen):
         self.pool.start(box)
         if catalogue is None or key is None:
             return
-        self.title = catalogue.category_name(key, app.lang).value
+        self.title = marked(catalogue.category_name(key, app.lang))
         for proc in catalogue.in_category(key):
             button = self.pool.take("procedure")
-            button.text = catalogue.text(proc, "name", app.lang).value
+            button.text = marked(catalogue.text(proc, "name", app.lang))
             button.code = proc.code
             button.height = max(140, 180 * app.text_scale)  # long names: up to 3 lines
             box.add_widget(button)
@@ -290,7 +298,7 @@ class ProcedureScreen(CatalogueScreen):
         if proc is None:
             return
         lang, tr = app.lang, app.tr
-        self.title = catalogue.text(proc, "name", lang).value
+        self.title = marked(catalogue.text(proc, "name", lang))
 
         def add(kind: str, text: str) -> Widget:
             widget = self.pool.take(kind)
@@ -305,28 +313,29 @@ class ProcedureScreen(CatalogueScreen):
             add("DetailLine", text)
 
         heading(tr("Who it is for"))
-        line(catalogue.text(proc, "for_whom", lang).value)
+        line(marked(catalogue.text(proc, "for_whom", lang)))
         heading(tr("Documents to bring"))
         for doc in proc.documents:
-            what = doc.text.get(lang) or doc.text["vi"]
+            what = marked(pick(doc.text, lang))
             kind = tr("original to show") if doc.original else ""
             if doc.copies:
                 copies = tr("{count} copies").format(count=doc.copies)
                 kind = f"{kind}, {copies}" if kind else copies
             add("DocumentLine", what + (f" ({kind})" if kind else "")).picture = doc.picture
         heading(tr("Fee"))
-        line(catalogue.text(proc, "fee", lang).value)
+        line(marked(catalogue.text(proc, "fee", lang)))
         heading(tr("Time limit"))
-        line(catalogue.text(proc, "time_limit", lang).value)
+        line(marked(catalogue.text(proc, "time_limit", lang)))
         heading(tr("Steps"))
-        for number, step in enumerate(catalogue.steps(proc, lang).value, start=1):
-            line(f"{number}. {step}")
+        steps = catalogue.steps(proc, lang)
+        mark = FALLBACK_MARK if steps.fell_back else ""
+        for number, step in enumerate(steps.value, start=1):
+            line(f"{number}. {step}{mark}")
         heading(tr("Counter"))
         line(app.service_name(proc.service, lang) + "  " + app.counters_text(proc.service, lang))
 
 
 SEARCH_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-FONT_KEY_WORD = 26  # the word on the delete key, under its arrow
 MAX_RESULTS = 4
 
 
@@ -351,7 +360,7 @@ class SearchScreen(CatalogueScreen):
         self.ids.keyboard.add_widget(space)
         # The arrow and a word: no action is a picture alone.
         delete = Factory.KeyButton(icon="back", text=app.tr_plain("Delete"), icon_size=30,
-                                   gap=0, font_size=FONT_KEY_WORD)
+                                   gap=0, font_size=theme.FONT_SMALL)
         app.bind(lang=lambda *_a, b=delete: setattr(b, "text", app.tr_plain("Delete")))
         delete.bind(on_release=lambda _b: self.delete())
         self.ids.keyboard.add_widget(delete)
@@ -385,6 +394,6 @@ class SearchScreen(CatalogueScreen):
         limit = MAX_RESULTS if app.text_scale < 1.25 else MAX_RESULTS // 2
         for proc in results[:limit]:
             button = self.pool.take("result")
-            button.text = app.catalogue.text(proc, "name", app.lang).value
+            button.text = marked(app.catalogue.text(proc, "name", app.lang))
             button.code = proc.code
             box.add_widget(button)

@@ -127,3 +127,27 @@ def test_a_content_update_applies_between_citizens_and_a_bad_one_is_refused(k) -
     assert app.catalogue_path == DEFAULT_CATALOGUE
     assert "Đăng ký khai sinh" in procedure_names()
     k.session.end()
+
+
+def test_content_shown_in_vietnamese_for_kho_carries_the_staff_mark(k) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.i18n import FALLBACK_MARK
+    from kiosk.session import Feature
+
+    def detail(lang: str) -> list[str]:
+        k.session.end()
+        k.session.start()
+        k.session.choose_language(lang)
+        k.session.skip_identify()
+        k.session.open_feature(Feature.PROCEDURES)
+        k.session.choose_category("civil_status")
+        k.session.choose_procedure("HT-01")
+        k.harness.settle()
+        screen = k.app.screen("procedure")
+        return [screen.ids.name.text] + [w.text for w in screen.ids.details.children]
+
+    assert not any(text.endswith(FALLBACK_MARK) for text in detail("vi"))
+    kho = detail("kpm")
+    # The catalogue has no K'Ho yet: every line is Vietnamese, and says so to staff.
+    assert kho[0] == "Đăng ký khai sinh" + FALLBACK_MARK
+    assert all(FALLBACK_MARK in text for text in kho), [t for t in kho if FALLBACK_MARK not in t]
+    k.session.end()
