@@ -1,0 +1,46 @@
+"""`kiosk ticket`: a queue number issued by staff on a citizen's behalf."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+
+from kiosk.commands import EXIT_FAILED, UsageError, config_from
+from kiosk.store import TicketStore, open_database, sqlite_url
+from kiosk.tickets import TicketService
+
+
+def cmd_ticket(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    if args.printer:
+        cfg = replace(cfg, printer_url=args.printer)
+    letters = [s.letter for s in cfg.services]
+    if args.service not in letters:
+        raise UsageError(f"--service {args.service!r}: not a configured service; "
+                         f"expected one of {', '.join(letters)}")
+    if args.lang not in cfg.languages:
+        raise UsageError(f"--lang {args.lang!r}: not an offered language; "
+                         f"expected one of {', '.join(cfg.languages)}")
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+    ticket = TicketService(cfg, store).issue_ticket(args.service, args.lang)
+    if args.json:
+        print(json.dumps({
+            "id": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "issued_at": ticket.issued_at.isoformat(),
+            "printed": ticket.printed,
+            "people_ahead": ticket.people_ahead,
+            "problem": ticket.problem,
+        }, ensure_ascii=False))
+    elif ticket.printed:
+        print(f"{ticket.number} printed ({ticket.service_name}, "
+              f"{ticket.people_ahead} ahead, id {ticket.id})")
+    if not ticket.printed:
+        print(f"kiosk: ticket {ticket.number} issued but NOT printed: {ticket.problem}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return 0

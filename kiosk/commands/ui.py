@@ -1,0 +1,47 @@
+"""`kiosk run`, `kiosk simulate` and `kiosk screenshots`: the kiosk's screens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from drivers.sim import SimPrinter, SimScanner
+from kiosk.commands import UsageError, config_from, setup_logging
+from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
+from kiosk.ui.launch import render_screenshots, run_kiosk
+
+log = logging.getLogger("kiosk")
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    setup_logging()
+    with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as folder, SimPrinter() as printer, \
+            SimScanner(Path(folder) / "scanner") as scanner:
+        log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
+                 printer.url, scanner.url, SIM_COMMANDS)
+        control_from_stdin(printer, scanner)
+        return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),
+                         args.fullscreen)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    setup_logging()
+    fullscreen = cfg.fullscreen if args.fullscreen is None else args.fullscreen
+    return run_kiosk(cfg, fullscreen)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    cfg = config_from(args)
+    langs = args.lang or list(cfg.languages)
+    for lang in langs:
+        if lang not in cfg.languages:
+            raise UsageError(f"--lang {lang!r}: not an offered language; "
+                             f"expected one of {', '.join(cfg.languages)}")
+    for path in render_screenshots(cfg, args.out, langs):
+        print(path)
+    return 0

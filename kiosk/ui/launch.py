@@ -1,0 +1,85 @@
+"""Starting the Kivy app: the kiosk on its devices (`kiosk run`, `kiosk simulate`) and the
+screenshots of every screen (`kiosk screenshots`).
+
+Kivy reads its environment when first imported, so every Kivy import here (KioskApp, the
+screenshots) comes inside a function, after kiosk.ui.env.prepare(); this module itself
+imports no Kivy, and the CLI imports it only when a UI command runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.devices import (
+    ChipReaderService,
+    MrzReaderService,
+    PrinterSupervisor,
+    ScannerService,
+    printer_url,
+)
+from kiosk.store import TicketStore, open_database, sqlite_url
+from kiosk.tickets import TicketService
+from kiosk.ui.env import prepare
+
+log = logging.getLogger("kiosk")
+
+
+def run_kiosk(cfg: Config, fullscreen: bool) -> int:
+    """Runs the kiosk on the devices cfg names until its window closes; the exit code."""
+    prepare(fullscreen=fullscreen)
+    from kiosk.ui.app import KioskApp
+
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+    printers = PrinterSupervisor(
+        printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
+    scans = _start_readers(cfg)
+    try:
+        app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
+                       scans=scans, chip=_chip_reader(cfg))
+        app.run()
+    finally:
+        printers.stop()
+        for source in scans:
+            source.stop()
+    return 0
+
+
+def _start_readers(cfg: Config) -> list[ScannerService]:
+    scans: list[ScannerService] = []
+    for service_class, url in ((ScannerService, cfg.scanner_url),
+                               (MrzReaderService, cfg.mrz_reader_url)):
+        if not url:
+            continue
+        try:
+            scans.append(service_class(url).start())
+        except Exception as exc:  # noqa: BLE001
+            # A reader that is missing at start must not keep the kiosk from taking numbers.
+            log.error("%s %s not started: %s", service_class.__name__, url, exc)
+    return scans
+
+
+def _chip_reader(cfg: Config) -> ChipReaderService | None:
+    if not (cfg.chip_reader and cfg.mrz_reader_url):
+        return None
+    chip = ChipReaderService(cfg.chip_reader)
+    try:
+        chip.check()
+    except Exception as exc:  # noqa: BLE001
+        log.error("chip reader %s not offered: %s", cfg.chip_reader, exc)
+        return None
+    return chip
+
+
+def render_screenshots(cfg: Config, out_dir: Path, languages: list[str]) -> list[Path]:
+    """Every screen in each language as <screen>-<lang>.png in out_dir, at 1080x1920."""
+    prepare(fullscreen=False, size=(1080, 1920), headless=True)
+    from kivy.config import Config as KivyConfig
+
+    KivyConfig.set("graphics", "width", "1080")
+    KivyConfig.set("graphics", "height", "1920")
+    from kiosk.ui.screenshots import take_screenshots
+
+    return take_screenshots(cfg, out_dir, languages)
