@@ -201,8 +201,9 @@ def test_check_catalog_names_the_msgid(tmp_path: Path) -> None:
     assert "{nam}" in str(problems[0]) and "malformed" in str(problems[1])
 
 
-@pytest.mark.parametrize("lang", ["vi", "en", "kpm"])
+@pytest.mark.parametrize("lang", ["vi", "en", "kpm", "rad"])
 def test_shipped_catalogues_pass_the_check(lang: str) -> None:
+    # K'Ho and Ê Đê hold no string yet: for them this guards the first one a translator adds.
     assert check_catalog(LOCALES / lang / "LC_MESSAGES" / "kiosk.po") == []
 
 
