@@ -197,15 +197,6 @@ def placeholders(text: str) -> set[str]:
         raise PlaceholderError(str(exc)) from exc
 
 
-@dataclass(frozen=True)
-class Problem:
-    msgid: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.msgid!r}: {self.message}"
-
-
 def _forms(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -240,15 +231,6 @@ def message_problems(msgid: str | Sequence[str], msgstr: str | Sequence[str]) ->
 def _read_catalog(path: Path, locale: str | None = None) -> Catalog:
     with open(path, "rb") as fh:
         return read_po(fh, locale=locale, abort_invalid=True)
-
-
-def check_catalog(path: Path) -> list[Problem]:
-    """Placeholder problems of every translated entry in one .po file."""
-    problems = []
-    for msg in _read_catalog(path):
-        if msg.id:
-            problems += [Problem(_key(msg), p) for p in message_problems(msg.id, msg.string)]
-    return problems
 
 
 # --- import -----------------------------------------------------------------------------
