@@ -65,7 +65,8 @@ def runtime(po: Path) -> gettext.GNUTranslations:
 # --- legacy conversion ------------------------------------------------------------------
 
 @pytest.mark.parametrize(("legacy", "unicode"), [
-    # The four rules of DESIGN.md, in K'Ho / Jarai words seen in legacy-font VOV4 articles.
+    # The four rules of docs/architecture.md, Languages, in K'Ho / Jarai words seen in
+    # legacy-font VOV4 articles.
     ("[òn", "ƀòn"), ("tơ[ông", "tơƀông"), ("rơnu]", "rơnuč"), ("]ô ]ơđai", "čô čơđai"),
     ("a`", "añ"), ("kờ`", "kờñ"), ("`u", "ñu"), ("tu\\ do", "tŭ do"), ("tơngo\\,", "tơngŏ,"),
     # Breve after a vowel: precomposed where Unicode has it, base + U+0306 where it has not.
@@ -75,7 +76,7 @@ def runtime(po: Path) -> gettext.GNUTranslations:
     ("â\\", "â" + BREVE), ("c\\", "c" + BREVE), ("Ô\\", "Ô" + BREVE), ("mơ\\n", "mơ̆n"),
     # A toned vowel: breve under the tone mark, as in Vietnamese ằ.
     ("à\\", "ằ"), ("ờ\\", "ơ" + BREVE + "\u0300"),
-    # Confirmed beyond DESIGN.md (sources in kiosk/i18n_tools.py): { for Ƀ, ^ for ĭ.
+    # Confirmed beyond those (sources in kiosk/legacy_font.py): { for Ƀ, ^ for ĭ.
     ("{ơi anai", "Ƀơi anai"), ("g^t", "gĭt"), ("pơđ^ kyar", "pơđĭ kyar"),
     # } for Č and ~ for Ñ (capitals, word-initial), # after a bare o for ô̆.
     ("}ư\\", "Čư" + BREVE), ("Y-}ư\\", "Y-Čư" + BREVE), ("~u", "Ñu"), ("~ô", "Ñô"),
