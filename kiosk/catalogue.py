@@ -4,7 +4,8 @@ The catalogue is content, not code: a province replaces it through a content upd
 loader trusts nothing in the file and rejects it with the file, the field and the problem
 named, and `load_or_keep` lets the kiosk carry on with the last valid catalogue.
 
-No Kivy here: the screens, the staff tools and the tests all use this module.
+No Kivy here: the screens, the staff tools and the tests all use this module. The checks of
+single values (text, language tags, lists) and CatalogueError are in kiosk/catalogue_checks.py.
 """
 
 from __future__ import annotations
@@ -19,35 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from kiosk.catalogue_checks import REFERENCE_LANG, CatalogueError, Checker, kind
 from kiosk.paths import ASSETS
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CATALOGUE = ASSETS / "content" / "procedures.toml"
-REFERENCE_LANG = "vi"
 # The kiosk's default service areas (default_config.toml); a centre with other areas passes
 # its own letters to the loader.
 DEFAULT_SERVICES = frozenset("ABCDE")
 SCHEMA_VERSION = 1
 
-# ISO 639-1/639-3 tags only (vi, en, kpm, rad): no region or script subtags, so a typo such as
-# "EN" or "en_US" is caught rather than silently never matching the chosen language.
-_LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _LETTER_RE = re.compile(r"^[A-Z]$")
 
 T = TypeVar("T")
-
-
-class CatalogueError(Exception):
-    """A content file was rejected; says which file, which field and what is wrong."""
-
-    def __init__(self, file: str | Path, field: str, problem: str) -> None:
-        self.file = str(file)
-        self.field = field
-        # One line: the message goes to the staff screen and the log as is.
-        self.problem = " ".join(str(problem).split())
-        super().__init__(f"{self.file}: {self.field}: {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -209,86 +196,6 @@ def _phrase_in(terms: list[str], proc: Procedure, langs: list[str]) -> bool:
 
 # --- loading and validation -------------------------------------------------------------
 
-
-class _Checker:
-    """Type checks that raise CatalogueError naming the file and the field path."""
-
-    def __init__(self, path: Path, languages: frozenset[str] | None) -> None:
-        self.path = path
-        self.languages = languages
-
-    def fail(self, where: str, problem: str) -> CatalogueError:
-        return CatalogueError(self.path, where, problem)
-
-    def table(self, value: object, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"must be a table, got {_kind(value)}")
-        return value
-
-    def get(self, table: Mapping[str, Any], key: str, where: str) -> Any:
-        if key not in table:
-            raise self.fail(f"{where}.{key}" if where else key, "missing")
-        return table[key]
-
-    def string(self, value: object, where: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(where, f"must be text, got {_kind(value)}")
-        if not value.strip():
-            raise self.fail(where, "is empty")
-        # NFC so that text typed on different keyboards compares and renders the same.
-        return unicodedata.normalize("NFC", value.strip())
-
-    def lang_tag(self, tag: str, where: str) -> str:
-        if not _LANG_RE.match(tag):
-            raise self.fail(
-                f"{where}.{tag}", "unknown language tag (use a lowercase ISO 639 code: vi, en, kpm)"
-            )
-        if self.languages is not None and tag not in self.languages:
-            raise self.fail(f"{where}.{tag}", "unknown language tag (not one of the kiosk's)")
-        return tag
-
-    def texts(self, value: object, where: str) -> dict[str, str]:
-        table = self.table(value, where)
-        out = {
-            self.lang_tag(tag, where): self.string(text, f"{where}.{tag}")
-            for tag, text in table.items()
-        }
-        if REFERENCE_LANG not in out:
-            raise self.fail(where, "missing the Vietnamese (vi) text every language falls back to")
-        return out
-
-    def text_lists(self, value: object, where: str) -> dict[str, tuple[str, ...]]:
-        table = self.table(value, where)
-        out: dict[str, tuple[str, ...]] = {}
-        for tag, items in table.items():
-            self.lang_tag(tag, where)
-            out[tag] = tuple(self.strings(items, f"{where}.{tag}"))
-        if REFERENCE_LANG not in out:
-            raise self.fail(where, "missing the Vietnamese (vi) list every language falls back to")
-        return out
-
-    def array(self, value: object, where: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"must be a list, got {_kind(value)}")
-        if not value:
-            raise self.fail(where, "is empty")
-        return value
-
-    def strings(self, value: object, where: str) -> list[str]:
-        return [self.string(v, f"{where}[{i}]") for i, v in enumerate(self.array(value, where))]
-
-
-def _kind(value: object) -> str:
-    return {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
 _PROCEDURE_KEYS = {
     "code", "category", "service", "name", "for_whom", "documents", "fee", "time_limit",
     "steps", "legal_basis", "portal_url", "reviewed", "notes",
@@ -317,7 +224,7 @@ def load_catalogue(
         raise CatalogueError(path, "(file)", f"not UTF-8 text (byte {exc.start})") from exc
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         raise CatalogueError(path, "(file)", f"not valid TOML: {exc}") from exc
-    check = _Checker(path, frozenset(languages) if languages is not None else None)
+    check = Checker(path, frozenset(languages) if languages is not None else None)
     try:
         return _build(check, path, data, frozenset(services))
     except CatalogueError:
@@ -327,14 +234,14 @@ def load_catalogue(
 
 
 def _build(
-    check: _Checker, path: Path, data: dict[str, Any], services: frozenset[str]
+    check: Checker, path: Path, data: dict[str, Any], services: frozenset[str]
 ) -> Catalogue:
     version = check.get(data, "schema_version", "")
     if type(version) is not int or version != SCHEMA_VERSION:
         raise check.fail("schema_version", f"must be {SCHEMA_VERSION}, got {version!r}")
     starter = check.get(data, "starter", "")
     if not isinstance(starter, bool):
-        raise check.fail("starter", f"must be true or false, got {_kind(starter)}")
+        raise check.fail("starter", f"must be true or false, got {kind(starter)}")
     title = check.texts(check.get(data, "title", ""), "title")
 
     cats_raw = check.table(check.get(data, "categories", ""), "categories")
@@ -355,7 +262,7 @@ def _build(
 
 
 def _procedure(
-    check: _Checker,
+    check: Checker,
     raw: object,
     where: str,
     categories: Mapping[str, Any],
@@ -391,7 +298,7 @@ def _procedure(
         text = check.texts(check.get(doc, "text", dwhere), f"{dwhere}.text")
         original = check.get(doc, "original", dwhere)
         if not isinstance(original, bool):
-            raise check.fail(f"{dwhere}.original", f"must be true or false, got {_kind(original)}")
+            raise check.fail(f"{dwhere}.original", f"must be true or false, got {kind(original)}")
         copies = check.get(doc, "copies", dwhere)
         # bool is an int in Python: reject it explicitly.
         if type(copies) is not int or not 0 <= copies <= 20:
@@ -426,11 +333,11 @@ def _procedure(
     # TOML has a date type; a quoted "2026-11-28" or a datetime is a mistake worth naming.
     if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
         raise check.fail(
-            f"{where}.reviewed", f"must be a date like 2026-11-28, got {_kind(reviewed)}"
+            f"{where}.reviewed", f"must be a date like 2026-11-28, got {kind(reviewed)}"
         )
     notes = table.get("notes", "")
     if not isinstance(notes, str):
-        raise check.fail(f"{where}.notes", f"must be text, got {_kind(notes)}")
+        raise check.fail(f"{where}.notes", f"must be text, got {kind(notes)}")
 
     return Procedure(
         code=code,

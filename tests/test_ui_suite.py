@@ -1,24 +1,147 @@
 """Runs the UI tests and the screenshot command in their own processes: Kivy allows one
-window per process, and the other tests must not import Kivy's window."""
+window per process, and the other tests must not import Kivy's window.
+
+The UI tests run once per suite run, in one subprocess writing a JUnit XML report; each UI
+test (read from tests/ui/test_*.py, so new ones need no list kept here) is then reported
+by its own test below, with its own failure message."""
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageStat
 
 from kiosk.paths import ROOT
 
+UI_DIR = ROOT / "tests" / "ui"
+UI_TIMEOUT = 600  # seconds for the whole UI run
 
-def test_ui_suite_passes_in_a_real_window() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/ui", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert " passed" in proc.stdout
+
+def find_ui_tests() -> list[str]:
+    """'<file>::<test>' (or '<file>::<Class>::<test>') for every test function pytest collects
+    in tests/ui; a parametrized test is one entry covering all its cases."""
+    found: list[str] = []
+    for path in sorted(UI_DIR.glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if node.name.startswith("test"):
+                    found.append(f"{path.name}::{node.name}")
+            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                found += [f"{path.name}::{node.name}::{item.name}" for item in node.body
+                          if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                          and item.name.startswith("test")]
+    return found
+
+
+UI_TESTS = find_ui_tests()
+
+
+@dataclass
+class UiCase:
+    name: str  # as pytest names it, with [parameters] if any
+    outcome: str  # passed, failed, error or skipped
+    text: str  # the failure message and traceback, or the reason it was skipped
+
+
+@dataclass
+class UiRun:
+    returncode: int | None  # None: killed after UI_TIMEOUT
+    stdout: str
+    stderr: str
+    cases: dict[str, list[UiCase]] = field(default_factory=dict)  # by UI_TESTS entry
+    unmatched: list[UiCase] = field(default_factory=list)  # e.g. a file that failed to import
+
+    def tail(self) -> str:
+        ended = (f"killed after {UI_TIMEOUT} s" if self.returncode is None
+                 else f"exit code {self.returncode}")
+        return (f"UI run: {ended}\n--- stdout (tail) ---\n{self.stdout[-4000:]}"
+                f"\n--- stderr (tail) ---\n{self.stderr[-3000:]}")
+
+
+def read_junit(path: Path, run: UiRun) -> None:
+    for case in ET.parse(path).getroot().iter("testcase"):
+        outcome, text = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            found = case.find(tag)
+            if found is not None:
+                outcome = "failed" if tag == "failure" else tag
+                text = "\n".join(filter(None, [found.get("message", ""), found.text or ""]))
+                break
+        if outcome in ("failed", "error"):
+            text += "".join(_captured(case.find(tag)) for tag in ("system-out", "system-err"))
+        name = case.get("name", "")
+        # classname is tests.ui.<module>[.<Class>]
+        module, _, cls = case.get("classname", "").removeprefix("tests.ui.").partition(".")
+        key = "::".join(filter(None, [f"{module}.py", cls, name.split("[")[0]]))
+        ui_case = UiCase(name, outcome, text)
+        if key in UI_TESTS:
+            run.cases.setdefault(key, []).append(ui_case)
+        else:
+            run.unmatched.append(ui_case)
+
+
+def _captured(element: ET.Element | None) -> str:
+    """The non-empty '--- Captured Out ---' (log, err) sections pytest wrote for a case."""
+    parts = re.split(r"^-+ (Captured \w+) -+$", (element.text or "") if element is not None
+                     else "", flags=re.MULTILINE)
+    return "".join(f"\n--- {title} ---\n{body.strip()[-3000:]}"
+                   for title, body in zip(parts[1::2], parts[2::2], strict=True) if body.strip())
+
+
+@pytest.fixture(scope="session")
+def ui_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> UiRun:
+    """One run of the UI tests for the whole session: those selected here, or all of them."""
+    selected = [item.callspec.params["ui_test"] for item in request.session.items
+                if hasattr(item, "callspec") and "ui_test" in item.callspec.params]
+    targets = ([f"tests/ui/{ui_test}" for ui_test in selected]
+               if selected and set(selected) != set(UI_TESTS) else ["tests/ui"])
+    xml = tmp_path_factory.mktemp("ui-run") / "junit.xml"
+    command = [sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider",
+               f"--junitxml={xml}", "-o", "junit_logging=all"]
+    try:
+        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                              timeout=UI_TIMEOUT)
+        run = UiRun(proc.returncode, proc.stdout, proc.stderr)
+    except subprocess.TimeoutExpired as timeout:
+        run = UiRun(None, _text(timeout.stdout), _text(timeout.stderr))
+    if xml.exists():
+        read_junit(xml, run)
+    return run
+
+
+def _text(output: bytes | str | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+
+
+@pytest.mark.parametrize("ui_test", UI_TESTS)
+def test_ui(ui_test: str, ui_run: UiRun) -> None:
+    cases = ui_run.cases.get(ui_test)
+    if not cases:
+        problems = "".join(f"\n{c.name}: {c.text}" for c in ui_run.unmatched)
+        pytest.fail(f"{ui_test} did not run{problems}\n{ui_run.tail()}", pytrace=False)
+    failed = [c for c in cases if c.outcome in ("failed", "error")]
+    if failed:
+        pytest.fail("\n\n".join(f"{c.name} {c.outcome}:\n{c.text}" for c in failed),
+                    pytrace=False)
+    if all(c.outcome == "skipped" for c in cases):
+        pytest.skip("; ".join(f"{c.name}: {c.text}" for c in cases))
+
+
+def test_the_ui_run_is_reported_in_full(ui_run: UiRun) -> None:
+    """Every UI test that ran has its own report above, and the UI process ended normally
+    (a crash after the last test would otherwise go unseen)."""
+    assert UI_TESTS, "no UI tests found in tests/ui"
+    assert not ui_run.unmatched, [c.name for c in ui_run.unmatched]
+    any_failed = any(c.outcome in ("failed", "error")
+                     for cases in ui_run.cases.values() for c in cases)
+    assert ui_run.returncode == (1 if any_failed else 0), ui_run.tail()
 
 
 def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:

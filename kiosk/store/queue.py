@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, and_, func, select, update
 
@@ -123,21 +123,16 @@ class TicketStore:
     def mark_shown_not_printed(self, ticket_id: str, reason: str) -> None:
         self._set_status(ticket_id, SHOWN_NOT_PRINTED, reason)
 
-    def mark_served(self, ticket_id: str, served_at: datetime) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.id == ticket_id)
-                .values(served_at=served_at.isoformat())
-            )
-
     def get(self, ticket_id: str) -> TicketRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
         return _row_to_record(row) if row else None
 
     def people_ahead(self, ticket: TicketRecord) -> int:
-        """Tickets of the same service issued earlier the same day and not yet served."""
+        """Tickets of the same service issued earlier the same day and not yet served.
+
+        Nothing in the kiosk writes served_at (the counters are not connected to it), so
+        until something does, every earlier ticket of the day counts."""
         with self.engine.connect() as conn:
             return conn.execute(
                 select(func.count())
@@ -151,12 +146,3 @@ class TicketStore:
                     )
                 )
             ).scalar_one()
-
-    def tickets_of_day(self, day: date) -> list[TicketRecord]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(tickets)
-                .where(tickets.c.day == day.isoformat())
-                .order_by(tickets.c.service, tickets.c.seq)
-            ).all()
-        return [_row_to_record(r) for r in rows]

@@ -97,11 +97,3 @@ class RatingStore:
             ).all()
         return [RatingCount(r.day, r.service, r.level, split_reasons(r.reasons), int(r.n))
                 for r in rows]
-
-    def get(self, rating_id: int) -> RatingRecord | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(ratings).where(ratings.c.id == rating_id)).first()
-        if r is None:
-            return None
-        return RatingRecord(r.id, r.day, datetime.fromisoformat(r.rated_at), r.level,
-                            split_reasons(r.reasons), r.ticket_id, r.service, r.counter, r.lang)

@@ -1,4 +1,5 @@
-"""DLE EOT reply parsing: the DESIGN.md table, silence, ASB/GS r skipping, fuzz."""
+"""DLE EOT reply parsing: the table of docs/architecture.md, Ticket printer status; silence,
+ASB/GS r skipping, fuzz."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def with_(**kw: int | None) -> dict[int, int | None]:
     [
         (HEALTHY, DeviceState.ONLINE, PaperState.FULL, False, False, True),
         (with_(n4=0x1E), DeviceState.ONLINE, PaperState.LOW, False, False, True),
-        # DESIGN.md: out of paper answers n=1 0x1A, n=2 0x32, n=4 0x7E.
+        # docs/architecture.md, Ticket printer status: out of paper answers n=1 0x1A, n=2 0x32,
+        # n=4 0x7E.
         (with_(n1=0x1A, n2=0x32, n4=0x7E), DeviceState.USERERROR, PaperState.OUT, False,
          False, False),
         (with_(n4=0x72), DeviceState.USERERROR, PaperState.OUT, False, False, False),
