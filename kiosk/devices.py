@@ -23,6 +23,7 @@ from drivers.printer import (
     TicketPrinter,
     open_printer,
 )
+from kiosk.identity import Citizen, MachineReadableZone
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ class ChipReaderService:
             if importlib.util.find_spec("smartcard") is None:
                 raise UnsupportedReader(PYSCARD_HINT)
 
-    def read_identity(self, mrz: object) -> object:
+    def read_identity(self, mrz: MachineReadableZone) -> Citizen:
         """The chip's identity (DG13: the full Vietnamese name and the address)."""
         from drivers.idcard import read_chip
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
 from kiosk.i18n import N_
-from kiosk.identity import IdentityDocument
+from kiosk.identity import Citizen, IdentityDocument, MachineReadableZone
 
 # A made-up citizen, for trying the identify step with the simulated scanner and for the
 # screenshots. The ID number is spelt out by its parts (Circular 07/2016 Appendix 1):
@@ -56,13 +56,18 @@ class ScanProblem(StrEnum):
 @dataclass(frozen=True)
 class Classified:
     kind: ScanKind
-    # CitizenIdentity (ID_CARD) or Td1 (ID_MRZ); mask before showing.
-    identity: IdentityDocument | None = None
+    citizen: Citizen | None = None  # ID_CARD: the front QR's CitizenIdentity
+    mrz: MachineReadableZone | None = None  # ID_MRZ: the back's Td1, the key to the chip
     ticket_id: str | None = None
     dossier_code: str | None = None
     problem_kind: ScanProblem | None = None
     # The problem for logs and staff, naming a refused field (never its value).
     problem: str | None = None
+
+    @property
+    def identity(self) -> IdentityDocument | None:
+        """Whichever ID card read this is (mask before showing)."""
+        return self.citizen if self.citizen is not None else self.mrz
 
 
 # What the citizen is told about a scan the kiosk did not understand (msgids).
@@ -123,7 +128,7 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
             # check_structure=False: the card's own QR is authoritative; the province-code
             # table does not cover citizens registered abroad, who must not be turned away.
             identity = parse_cccd_qr(stripped, today=today, check_structure=False)
-            return Classified(ScanKind.ID_CARD, identity=identity)
+            return Classified(ScanKind.ID_CARD, citizen=identity)
         except NotAnIdCard:
             pass  # some other code with a '|' in it
         except IdCardError as exc:
@@ -132,7 +137,7 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
     if len(lines) == 3 and all(len(line) == 30 for line in lines) and lines[0][:1] in "IAC":
         try:
             identity = parse_td1(lines, today=today, check_structure=False)
-            return Classified(ScanKind.ID_MRZ, identity=identity)
+            return Classified(ScanKind.ID_MRZ, mrz=identity)
         except IdCardError as exc:
             return refused(ScanProblem.ID_CARD_REFUSED,
                            f"ID card MRZ refused: {_field(exc)}")
