@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 from kiosk.identity import Citizen
 
-if TYPE_CHECKING:  # not imported at run time: the ticket service brings the printer driver
+if TYPE_CHECKING:  # for the types only: they bring the database and the printer driver
     from kiosk.store import TicketRecord
     from kiosk.tickets import IssuedTicket
 
 
 class Screen(StrEnum):
-    """Every screen, the one list of them: each has a class in kiosk/ui/screens.py named
-    after it (ticket_status: TicketStatusScreen), a layout kiosk/ui/kv/<name>.kv and a
-    recorded sentence (kiosk/prompts.py). In the order the UI builds them after the first
-    frame: a visit's usual path first."""
+    """Every screen, the one list of them: each has a class named after it
+    (ticket_status: TicketStatusScreen, kiosk/ui/registry.py finds it), a layout
+    kiosk/ui/kv/<name>.kv and a recorded sentence (kiosk/prompts.py). In the order the UI
+    builds them after the first frame: a visit's usual path first."""
 
     ATTRACT = "attract"
     LANGUAGE = "language"

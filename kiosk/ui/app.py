@@ -45,8 +45,6 @@ from kiosk.ui.scan_routing import ScanRouting
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SCREENS", "KioskApp"]  # SCREENS: benchmarks/memory_stages.py
-
 BANNER_SECONDS = 8
 TICK_SECONDS = 0.5
 
