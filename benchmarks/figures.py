@@ -11,8 +11,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def next_citizen(app, harness) -> None:  # type: ignore[no-untyped-def]
     """Ends the visit and lets the kiosk rest on the attract screen until it has
-    collected its garbage (KioskApp._settle_garbage), as it does between citizens in the
-    lobby; a benchmark that never pauses would measure collections no citizen meets."""
+    collected its garbage (kiosk/ui/housekeeping.py settle_garbage), as it does between
+    citizens in the lobby; a benchmark that never pauses would measure collections no
+    citizen meets."""
     settled = app.garbage_settled
     app.session.end()
     harness.wait_until(lambda: app.garbage_settled > settled, "the garbage collection",

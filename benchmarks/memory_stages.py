@@ -37,8 +37,9 @@ def main() -> None:
     from kiosk.tickets import TicketService
 
     pss("+ python-escpos (ticket layout and printer)")
-    from kiosk.ui.app import SCREENS, KioskApp
+    from kiosk.ui.app import KioskApp
     from kiosk.ui.harness import Harness
+    from kiosk.ui.registry import SCREENS
 
     pss("+ the UI modules")
     with tempfile.TemporaryDirectory() as data:

@@ -23,6 +23,7 @@ from drivers.printer import (
     TicketPrinter,
     open_printer,
 )
+from kiosk.identity import Citizen, MachineReadableZone
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +182,10 @@ class ScannerService:
 
     def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
         from drivers.scanner import Dropped
-        from kiosk.scans import Classified, ScanKind, classify
+        from kiosk.scans import classify, garbled
 
         if isinstance(event, Dropped):
-            found = Classified(ScanKind.UNKNOWN, problem=f"garbled read: {event.reason}")
+            found = garbled(event.reason)
         else:
             found = classify(event.payload)
         # Kinds and reasons only: a scan may hold an ID card's personal data.
@@ -208,12 +209,12 @@ class MrzReaderService(ScannerService):
         return self
 
     def _on_mrz(self, event) -> None:  # type: ignore[no-untyped-def]
-        from kiosk.scans import Classified, ScanKind, classify
+        from kiosk.scans import classify, garbled
 
         if isinstance(event, str):
             found = classify(event.encode("ascii", errors="replace"))
         else:  # BadFrame: a partial or corrupt read
-            found = Classified(ScanKind.UNKNOWN, problem=f"garbled read: {event}")
+            found = garbled(event)
         log.info("MRZ read: %s%s", found.kind.value,
                  f" ({found.problem})" if found.problem else "")
         self.handle(found)
@@ -243,7 +244,7 @@ class ChipReaderService:
             if importlib.util.find_spec("smartcard") is None:
                 raise UnsupportedReader(PYSCARD_HINT)
 
-    def read_identity(self, mrz: object) -> object:
+    def read_identity(self, mrz: MachineReadableZone) -> Citizen:
         """The chip's identity (DG13: the full Vietnamese name and the address)."""
         from drivers.idcard import read_chip
 

@@ -15,37 +15,48 @@ from pathlib import Path
 
 from kiosk.i18n import N_, translate
 from kiosk.paths import ASSETS
+from kiosk.session import Screen, Session
 
 AUDIO_DIR = ASSETS / "audio"
 AUDIO_SUFFIXES = (".ogg", ".wav")
 
 # Screen → the sentence its recording says (an msgid, so the text to record is the
-# language's own translation, or Vietnamese where there is none yet).
-PROMPTS: dict[str, str] = {
-    "attract": N_("Touch the screen to start"),
-    "language": N_("Choose your language"),
-    "identify": N_("Hold the QR code on the front of your ID card under the scanner. Your "
-                   "details are used only for this visit and are not kept."),
-    "home": N_("What would you like to do?"),
-    "services": N_("Choose a service"),
-    "ticket": N_("Please take your ticket below."),
+# language's own translation, or Vietnamese where there is none yet); every Screen has
+# one (tests/test_prompts.py), and two moments have their own.
+_SENTENCES: dict[str, str] = {
+    Screen.ATTRACT: N_("Touch the screen to start"),
+    Screen.LANGUAGE: N_("Choose your language"),
+    Screen.IDENTIFY: N_("Hold the QR code on the front of your ID card under the scanner. "
+                        "Your details are used only for this visit and are not kept."),
+    Screen.HOME: N_("What would you like to do?"),
+    Screen.SERVICES: N_("Choose a service"),
+    Screen.TICKET: N_("Please take your ticket below."),
     "ticket_not_printed": N_("Please note your number. The printer is not working; staff "
                              "have been told."),
-    "ticket_status": N_("Your ticket"),
-    "rating": N_("How satisfied are you with our service?"),
-    "rating_reasons": N_("What went wrong? Touch any that apply."),
-    "unavailable": N_("This is not available at this kiosk yet. Please ask at the reception "
-                      "desk, or take a number."),
+    Screen.TICKET_STATUS: N_("Your ticket"),
+    Screen.RATING: N_("How satisfied are you with our service?"),
+    Screen.RATING_REASONS: N_("What went wrong? Touch any that apply."),
+    Screen.UNAVAILABLE: N_("This is not available at this kiosk yet. Please ask at the "
+                           "reception desk, or take a number."),
     "idle": N_("Are you still there?"),
-    "categories": N_("Choose the kind of procedure you need, or search for it."),
-    "procedures": N_("Choose your procedure."),
-    "procedure": N_("Here is who it is for, the papers to bring, the fee and the steps. "
-                    "Touch the button below to take a number for it."),
-    "search": N_("Type a few letters of the procedure. Marks are not needed."),
+    Screen.CATEGORIES: N_("Choose the kind of procedure you need, or search for it."),
+    Screen.PROCEDURES: N_("Choose your procedure."),
+    Screen.PROCEDURE: N_("Here is who it is for, the papers to bring, the fee and the "
+                         "steps. Touch the button below to take a number for it."),
+    Screen.SEARCH: N_("Type a few letters of the procedure. Marks are not needed."),
 }
+PROMPTS = {str(prompt_id): message for prompt_id, message in _SENTENCES.items()}
 
 
 AudioDirs = Path | Sequence[Path]  # one folder, or several searched in order
+
+
+def prompt_for(session: Session) -> str:
+    """The prompt of the screen shown; a ticket that did not print has its own."""
+    ticket = session.data.ticket
+    if session.screen is Screen.TICKET and ticket and not (ticket.printed or ticket.pending):
+        return "ticket_not_printed"
+    return session.screen.value
 
 
 def find_recording(lang: str, prompt_id: str, audio_dir: AudioDirs = AUDIO_DIR) -> Path | None:

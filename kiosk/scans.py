@@ -13,6 +13,9 @@ from datetime import date
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
+from kiosk.i18n import N_
+from kiosk.identity import Citizen, IdentityDocument, MachineReadableZone
+
 # A made-up citizen, for trying the identify step with the simulated scanner and for the
 # screenshots. The ID number is spelt out by its parts (Circular 07/2016 Appendix 1):
 # province 000, which does not exist, so the number can be nobody's; 1 = woman born in the
@@ -41,14 +44,57 @@ class ScanKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+class ScanProblem(StrEnum):
+    """Why a scan was not understood: what the citizen is told depends on it."""
+
+    TOO_LONG = "too_long"
+    NOT_TEXT = "not_text"
+    ID_CARD_REFUSED = "id_card_refused"  # an ID card's QR or MRZ that did not check out
+    GARBLED = "garbled"  # the reader dropped a partial or corrupt frame
+
+
 @dataclass(frozen=True)
 class Classified:
     kind: ScanKind
-    identity: object | None = None  # CitizenIdentity or Td1 (mask before showing)
+    citizen: Citizen | None = None  # ID_CARD: the front QR's CitizenIdentity
+    mrz: MachineReadableZone | None = None  # ID_MRZ: the back's Td1, the key to the chip
     ticket_id: str | None = None
     dossier_code: str | None = None
-    # Why an ID-card-looking code was refused, naming the field (never its value).
+    problem_kind: ScanProblem | None = None
+    # The problem for logs and staff, naming a refused field (never its value).
     problem: str | None = None
+
+    @property
+    def identity(self) -> IdentityDocument | None:
+        """Whichever ID card read this is (mask before showing)."""
+        return self.citizen if self.citizen is not None else self.mrz
+
+
+# What the citizen is told about a scan the kiosk did not understand (msgids).
+UNKNOWN_CODE = N_("This code is not one the kiosk knows. Please ask the staff.")
+PROBLEM_MESSAGES: dict[ScanProblem, str] = {
+    ScanProblem.ID_CARD_REFUSED: N_("This ID card could not be read. Please try again or "
+                                    "ask the staff."),
+    ScanProblem.GARBLED: N_("The code could not be read. Please hold it still and try "
+                            "again."),
+}
+
+
+def refused(kind: ScanProblem, detail: str) -> Classified:
+    """A scan the kiosk does not understand, and why."""
+    return Classified(ScanKind.UNKNOWN, problem_kind=kind, problem=detail)
+
+
+def garbled(reason: object) -> Classified:
+    """A read the scanner or MRZ reader dropped as corrupt (kiosk/devices.py)."""
+    return refused(ScanProblem.GARBLED, f"garbled read: {reason}")
+
+
+def problem_message(found: Classified) -> str:
+    """The msgid telling the citizen why their scan did nothing."""
+    if found.problem_kind is None:
+        return UNKNOWN_CODE
+    return PROBLEM_MESSAGES.get(found.problem_kind, UNKNOWN_CODE)
 
 
 def _dossier_code(text: str) -> str | None:
@@ -69,11 +115,11 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
     from drivers.idcard import IdCardError, NotAnIdCard, parse_cccd_qr, parse_td1
 
     if len(payload) > MAX_PAYLOAD:
-        return Classified(ScanKind.UNKNOWN, problem=f"too long ({len(payload)} bytes)")
+        return refused(ScanProblem.TOO_LONG, f"too long ({len(payload)} bytes)")
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:
-        return Classified(ScanKind.UNKNOWN, problem="not UTF-8 text")
+        return refused(ScanProblem.NOT_TEXT, "not UTF-8 text")
     stripped = text.strip()
     if TICKET_ID.fullmatch(stripped):
         return Classified(ScanKind.TICKET, ticket_id=stripped)
@@ -82,18 +128,19 @@ def classify(payload: bytes, today: date | None = None) -> Classified:
             # check_structure=False: the card's own QR is authoritative; the province-code
             # table does not cover citizens registered abroad, who must not be turned away.
             identity = parse_cccd_qr(stripped, today=today, check_structure=False)
-            return Classified(ScanKind.ID_CARD, identity=identity)
+            return Classified(ScanKind.ID_CARD, citizen=identity)
         except NotAnIdCard:
             pass  # some other code with a '|' in it
         except IdCardError as exc:
-            return Classified(ScanKind.UNKNOWN, problem=f"ID card QR refused: {_field(exc)}")
+            return refused(ScanProblem.ID_CARD_REFUSED, f"ID card QR refused: {_field(exc)}")
     lines = [line for line in re.split(r"[\r\n]+", stripped) if line]
     if len(lines) == 3 and all(len(line) == 30 for line in lines) and lines[0][:1] in "IAC":
         try:
             identity = parse_td1(lines, today=today, check_structure=False)
-            return Classified(ScanKind.ID_MRZ, identity=identity)
+            return Classified(ScanKind.ID_MRZ, mrz=identity)
         except IdCardError as exc:
-            return Classified(ScanKind.UNKNOWN, problem=f"ID card MRZ refused: {_field(exc)}")
+            return refused(ScanProblem.ID_CARD_REFUSED,
+                           f"ID card MRZ refused: {_field(exc)}")
     code = _dossier_code(stripped)
     if code:
         return Classified(ScanKind.DOSSIER, dossier_code=code)

@@ -10,24 +10,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
+
+from kiosk.identity import Citizen
+
+if TYPE_CHECKING:  # for the types only: they bring the database and the printer driver
+    from kiosk.store import TicketRecord
+    from kiosk.tickets import IssuedTicket
 
 
 class Screen(StrEnum):
+    """Every screen, the one list of them: each has a class named after it
+    (ticket_status: TicketStatusScreen, kiosk/ui/registry.py finds it), a layout
+    kiosk/ui/kv/<name>.kv and a recorded sentence (kiosk/prompts.py). In the order the UI
+    builds them after the first frame: a visit's usual path first."""
+
     ATTRACT = "attract"
     LANGUAGE = "language"
+    IDENTIFY = "identify"  # optional: scan the ID card, or skip
     HOME = "home"
     SERVICES = "services"
     TICKET = "ticket"
-    UNAVAILABLE = "unavailable"
-    IDENTIFY = "identify"  # optional: scan the ID card, or skip
-    TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
-    RATING = "rating"  # how satisfied were you? (large faces)
     CATEGORIES = "categories"  # procedure categories
     PROCEDURES = "procedures"  # the procedures of one category
     PROCEDURE = "procedure"  # what one procedure needs, and "take a number for this"
-    SEARCH = "search"  # find a procedure by typing, with an on-screen keyboard
+    RATING = "rating"  # how satisfied were you? (large faces)
     RATING_REASONS = "rating_reasons"  # optional reasons, only after "not satisfied"
+    TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
+    UNAVAILABLE = "unavailable"
+    SEARCH = "search"  # find a procedure by typing, with an on-screen keyboard
 
 
 class Feature(StrEnum):
@@ -46,12 +57,13 @@ class SessionData:
 
     feature: Feature | None = None
     service: str | None = None
-    ticket: Any = None  # the IssuedTicket shown on the ticket screen
-    issuing: bool = False
+    ticket: IssuedTicket | None = None  # the ticket shown on the ticket screen
+    issuing: bool = False  # a number is being issued (a second tap must not issue another)
+    issue_failed: bool = False  # the last try to issue a number failed (services screen)
     # Who the citizen is, if they identified with their ID card (drivers.idcard
     # CitizenIdentity). Personal data: lives only here, wiped when the visit ends.
-    identity: Any = None
-    scanned_ticket: Any = None  # a TicketRecord looked up from a scanned ticket QR
+    identity: Citizen | None = None
+    scanned_ticket: TicketRecord | None = None  # looked up from a scanned ticket QR
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
     high_contrast: bool = False  # the Contrast button: black, white and yellow
     rating_service: str | None = None  # the service being rated, when known
@@ -114,6 +126,8 @@ class Session:
         if remember and screen != self.screen:
             self.history.append(self.screen)
         self.screen = screen
+        if screen is not Screen.SERVICES:
+            self.data.issue_failed = False  # said on the services screen, and only there
         self.touch(notify=False)
         self._changed()
 
@@ -202,10 +216,12 @@ class Session:
             return False
         self.data.service = letter
         self.data.issuing = True
-        self.touch()
+        self.data.issue_failed = False
+        self.touch(notify=False)
+        self._changed()
         return True
 
-    def ticket_issued(self, ticket: Any, visit: int) -> bool:
+    def ticket_issued(self, ticket: IssuedTicket, visit: int) -> bool:
         """Shows the ticket, unless the visit that asked for it has ended meanwhile."""
         if visit != self.visit:
             return False
@@ -215,7 +231,7 @@ class Session:
         self._go(Screen.TICKET, remember=False)
         return True
 
-    def ticket_printed(self, ticket: Any, visit: int) -> bool:
+    def ticket_printed(self, ticket: IssuedTicket, visit: int) -> bool:
         """Printing finished for the ticket shown: its outcome replaces it where it is,
         without moving the citizen (they may have gone Back already). False when the
         visit has ended, or a later ticket of the visit is the one shown now."""
@@ -232,7 +248,9 @@ class Session:
         """No number could be issued; the citizen may try again."""
         if visit == self.visit:
             self.data.issuing = False
+            self.data.issue_failed = True
             self.data.service = None
+            self._changed()
 
     def back(self) -> None:
         if self.screen is Screen.TICKET:
@@ -302,7 +320,7 @@ class Session:
         self.last_activity = self._clock()
         self._changed()
 
-    def identify(self, identity: Any) -> None:
+    def identify(self, identity: Citizen) -> None:
         """The citizen scanned their ID card; a previous identity is wiped first."""
         if self.data.identity is not None and self.data.identity is not identity:
             self.data.identity.wipe()
@@ -313,7 +331,7 @@ class Session:
         self.touch(notify=False)
         self._changed()
 
-    def show_ticket_status(self, record: Any) -> None:
+    def show_ticket_status(self, record: TicketRecord) -> None:
         """A queue ticket was scanned: show where it stands (from any screen)."""
         self.data.scanned_ticket = record
         if self.screen is Screen.ATTRACT:

@@ -9,12 +9,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from drivers.printer import PrinterError, TicketPrinter
 from kiosk.config import Config
 from kiosk.devices import PrinterSupervisor, describe, printer_url
+from kiosk.identity import Citizen
 from kiosk.privacy import load_or_create_salt, person_hash
 from kiosk.store import TicketRecord, TicketStore
 from kiosk.ticket_layout import TicketContent, TicketLayout
@@ -58,7 +58,7 @@ class TicketService:
         self.layout = TicketLayout(config.paper_width, config.printer_profile,
                                    tcvn3=config.printer_tcvn3)
 
-    def issue_ticket(self, service: str, lang: str, identity: Any = None,
+    def issue_ticket(self, service: str, lang: str, identity: Citizen | None = None,
                      on_number: Callable[[IssuedTicket], None] | None = None) -> IssuedTicket:
         """Always returns a ticket with a committed number; `printed` says if it printed.
 
@@ -126,9 +126,9 @@ class TicketService:
         record = self.store.allocate(service, lang, self._now().astimezone(self.tz), link)
         return record, self.store.people_ahead(record)
 
-    def _person_link(self, identity: Any) -> str | None:
+    def _person_link(self, identity: Citizen | None) -> str | None:
         """The salted hash that links this ticket to the identified citizen (or None)."""
-        number = getattr(identity, "id_number", "") if identity is not None else ""
+        number = identity.id_number if identity is not None else ""
         if not number:
             return None
         if self._salt is None:

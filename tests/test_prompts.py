@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from kiosk.cli import main
 from kiosk.i18n import translate
 from kiosk.paths import LOCALES
-from kiosk.prompts import PROMPTS, find_recording, recording_script
+from kiosk.prompts import PROMPTS, find_recording, prompt_for, recording_script
 
 
 def test_every_prompt_is_a_translated_screen_sentence() -> None:
@@ -26,6 +27,23 @@ def test_every_screen_has_a_prompt() -> None:
     from kiosk.session import Screen
 
     assert {s.value for s in Screen} <= set(PROMPTS)
+
+
+def test_a_ticket_that_did_not_print_has_its_own_prompt() -> None:
+    from kiosk.session import Feature, Screen, Session
+    from kiosk.tickets import IssuedTicket
+
+    s = Session(("vi",))
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert prompt_for(s) == "services"
+    s.choose_service("A")
+    ticket = IssuedTicket("id", "A001", "A", "", 0, None, printed=False, pending=True)
+    s.ticket_issued(ticket, s.visit)
+    assert prompt_for(s) == "ticket"  # still printing
+    s.ticket_printed(replace(ticket, pending=False), s.visit)
+    assert s.screen is Screen.TICKET and prompt_for(s) == "ticket_not_printed"
 
 
 def test_a_recording_is_found_only_in_its_own_language(tmp_path: Path) -> None:

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.paths import ROOT
-from kiosk.scans import ScanKind, classify
+from kiosk.scans import (
+    PROBLEM_MESSAGES,
+    UNKNOWN_CODE,
+    ScanKind,
+    ScanProblem,
+    classify,
+    garbled,
+    problem_message,
+)
 
 CCCD = "001099006789||Nguyễn Văn An|01011999|Nam|Thôn 1, xã Lạc Dương, Lâm Đồng|15082021"
 
@@ -31,11 +39,23 @@ def test_refused_id_card_names_the_field_not_its_value() -> None:
     found = classify(CCCD.replace("01011999", "31021999").encode())
     assert found.kind is ScanKind.UNKNOWN
     assert "birth_date" in found.problem and "3102" not in found.problem
+    assert found.problem_kind is ScanProblem.ID_CARD_REFUSED
 
 
 def test_hostile_payloads_are_unknown_with_a_reason() -> None:
     assert classify(b"x" * 10_000).problem.startswith("too long")
     assert classify(b"\xff\xfe\x00").problem == "not UTF-8 text"
+    assert classify(b"x" * 10_000).problem_kind is ScanProblem.TOO_LONG
+    assert classify(b"\xff\xfe\x00").problem_kind is ScanProblem.NOT_TEXT
+
+
+def test_the_citizen_is_told_by_the_kind_of_problem() -> None:
+    assert garbled("short frame").problem_kind is ScanProblem.GARBLED
+    refused_card = classify(CCCD.replace("01011999", "31021999").encode())
+    assert problem_message(refused_card) == PROBLEM_MESSAGES[ScanProblem.ID_CARD_REFUSED]
+    assert problem_message(garbled("short frame")) == PROBLEM_MESSAGES[ScanProblem.GARBLED]
+    assert problem_message(classify(b"hello")) == UNKNOWN_CODE
+    assert problem_message(classify(b"x" * 10_000)) == UNKNOWN_CODE
 
 
 @settings(max_examples=500, deadline=None)

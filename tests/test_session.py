@@ -257,3 +257,27 @@ def test_display_buttons_on_the_attract_screen_start_a_visit_they_belong_to() ->
     clock.now = 70
     s.tick()
     assert s.screen is Screen.ATTRACT and not s.high_contrast and s.text_scale == 1.0
+
+
+def test_a_failed_issue_is_told_on_the_services_screen_until_the_citizen_moves_on() -> None:
+    s, _ = make()
+    heard: list[tuple[bool, bool]] = []
+    s.subscribe(lambda sess: heard.append((sess.data.issuing, sess.data.issue_failed)))
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    heard.clear()
+    assert s.choose_service("A")
+    s.issue_failed(s.visit)
+    assert heard == [(True, False), (False, True)]  # the screen hears both
+    assert s.data.service is None
+    assert s.choose_service("A") and not s.data.issue_failed  # trying again
+    s.issue_failed(s.visit)
+    s.home()
+    assert not s.data.issue_failed
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.choose_service("B")
+    visit = s.visit
+    s.end()
+    s.issue_failed(visit)  # the failure of a visit that has ended
+    assert not (s.data.issuing or s.data.issue_failed)

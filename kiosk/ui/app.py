@@ -1,85 +1,58 @@
 """The Kivy application: wires the session state machine to screens and services.
 
-It holds no rules of its own: the session decides where to go, the ticket service issues
-numbers; this class moves their results onto the screen on the Kivy clock.
+It holds no rules of its own: the session decides where to go and holds what the visit
+knows, the ticket service issues numbers. This class is the one facade the screens and
+.kv files call (app.x(), never app.session.x()); small controllers do the work: issuing
+(kiosk/ui/issuing.py), scans (scan_routing.py), voice prompts (prompts_player.py) and what
+happens between citizens (housekeeping.py).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import Screen as KivyScreen
 
 from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
-from kiosk.content import audio_dirs, content_stamp, load_content_catalogue
+from kiosk.content import audio_dirs
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
-from kiosk.prompts import find_recording
+from kiosk.prompts import prompt_for
 from kiosk.ratings import RatingService
-from kiosk.scans import Classified, ScanKind
+from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
 from kiosk.store.ratings import RatingStore
 from kiosk.tickets import IssuedTicket, TicketService
-from kiosk.ui import screens, theme, widgets
+from kiosk.ui import theme, widgets
+from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
+from kiosk.ui.issuing import TicketIssuing
+from kiosk.ui.prompts_player import PromptPlayer
+from kiosk.ui.registry import SCREENS, load_layouts, make_screen
+from kiosk.ui.scan_routing import ScanRouting
 
 log = logging.getLogger(__name__)
 
-KV_DIR = Path(__file__).resolve().parent / "kv"
-KV_FILES = ["common", "attract", "language", "home", "services", "ticket", "unavailable",
-            "identify", "ticket_status", "rating", "procedures"]
 BANNER_SECONDS = 8
-NUMBER_FIRST_SECONDS = 0.25  # printing waits at most this long for the number to be drawn
-SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
-CONTENT_CHECK_SECONDS = 60  # how often an idle attract screen looks for a content update
 TICK_SECONDS = 0.5
-
-Factory.register("IconButton", cls=widgets.IconButton)
-Factory.register("IdleView", cls=widgets.IdleView)
-Factory.register("LanguageButton", cls=widgets.LanguageButton)
-Factory.register("FreshLabel", cls=widgets.FreshLabel)
-Factory.register("ReasonButton", cls=widgets.ReasonButton)
-Factory.register("DocumentLine", cls=widgets.DocumentLine)
-Factory.register("ServiceButton", cls=screens.ServiceButton)
-
-
-# Every screen by name (Screen values), in the order they are built after the first frame:
-# a visit's usual path first.
-SCREENS = {
-    "attract": screens.AttractScreen,
-    "language": screens.LanguageScreen,
-    "identify": screens.IdentifyScreen,
-    "home": screens.HomeScreen,
-    "services": screens.ServicesScreen,
-    "ticket": screens.TicketScreen,
-    "categories": screens.CategoriesScreen,
-    "procedures": screens.ProceduresScreen,
-    "procedure": screens.ProcedureScreen,
-    "rating": screens.RatingScreen,
-    "rating_reasons": screens.RatingReasonsScreen,
-    "ticket_status": screens.TicketStatusScreen,
-    "unavailable": screens.UnavailableScreen,
-    "search": screens.SearchScreen,
-}
 
 
 class KioskApp(App):
     lang = StringProperty("vi")
+    # Shown from the session's visit data (session.data.issuing, issue_failed) for the
+    # .kv files to bind to; refreshed on every session change.
     issuing = BooleanProperty(False)
     issue_problem = BooleanProperty(False)  # the last try to issue a number failed
     # For staff, shown discreetly in the header: ok, low (paper), fault, unknown.
@@ -100,7 +73,7 @@ class KioskApp(App):
     reach_y = NumericProperty(0.0)
     # A recording exists for the screen shown, in the citizen's language: offer "Listen".
     prompt_available = BooleanProperty(False)
-    # How often garbage was collected and the survivors frozen (see _settle_garbage).
+    # How often garbage was collected and the survivors frozen (Housekeeping).
     garbage_settled = NumericProperty(0)
     content_loads = NumericProperty(0)  # how often a changed content update was read
     procedures_available = BooleanProperty(False)  # a valid catalogue is loaded
@@ -135,19 +108,26 @@ class KioskApp(App):
         # procedures tile says "not available", nothing worse.
         self.catalogue: Catalogue | None = None
         self.catalogue_path = DEFAULT_CATALOGUE
-        self._content_stamp = content_stamp(kiosk_config)
-        self._use_catalogue(*load_content_catalogue(kiosk_config)[:2])
-        self.last_ticket: IssuedTicket | None = None
-        self.audio_dir: Path | tuple[Path, ...] = audio_dirs(kiosk_config)
-        self.prompt_playing: Path | None = None  # the recording last started
-        self._prompt_id_shown = "attract"
-        self._sound = None
+        self.housekeeping = Housekeeping(self)
+        self.ticket_issuing = TicketIssuing(self)
+        self.scan_routing = ScanRouting(self)
+        self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
+                                    lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None
+
+    @property
+    def last_ticket(self) -> IssuedTicket | None:
+        """The ticket shown to this visit (the session's; gone with the visit)."""
+        return self.session.data.ticket
+
+    @property
+    def prompt_playing(self) -> Path | None:
+        """The recording last started (None when the screen has none)."""
+        return self.prompts.playing
 
     # -- building ---------------------------------------------------------------------
     def build(self) -> BoxLayout:
-        for name in KV_FILES:
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        load_layouts()
         root = BoxLayout(orientation="vertical")
         root.add_widget(Factory.Header())
         self.manager = ScreenManager(transition=NoTransition())
@@ -172,10 +152,10 @@ class KioskApp(App):
             # Called on the reader's thread: hand over to the Kivy clock.
             source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
         self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
-        self._settle_trigger = Clock.create_trigger(self._between_citizens,
+        self._settle_trigger = Clock.create_trigger(self.housekeeping.between_citizens,
                                                     SETTLE_GARBAGE_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
-        Clock.schedule_interval(self._look_for_content, CONTENT_CHECK_SECONDS)
+        Clock.schedule_interval(self.housekeeping.look_for_content, CONTENT_CHECK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_keyboard=self._on_keyboard)
@@ -197,9 +177,9 @@ class KioskApp(App):
 
             Window.bind(on_flip=first_frame)
 
-    def screen(self, name: str):  # type: ignore[no-untyped-def]
+    def screen(self, name: str) -> KivyScreen:
         if not self.manager.has_screen(name):
-            self.manager.add_widget(SCREENS[name]())
+            self.manager.add_widget(make_screen(name))
         return self.manager.get_screen(name)
 
     def _build_next_screen(self, *_args) -> bool:
@@ -237,6 +217,17 @@ class KioskApp(App):
         numbers = ", ".join(str(n) for n in counters)
         return self.tr("Counter: {numbers}", lang).format(numbers=numbers)
 
+    # -- what the screens read from the visit -------------------------------------------
+    @property
+    def category(self) -> str | None:
+        """The procedure category being browsed."""
+        return self.session.data.category
+
+    @property
+    def procedure(self) -> str | None:
+        """The code of the procedure being read."""
+        return self.session.data.procedure
+
     # -- actions from the screens -----------------------------------------------------
     def start_visit(self) -> None:
         self.session.start()
@@ -246,6 +237,15 @@ class KioskApp(App):
 
     def open_feature(self, feature: str) -> None:
         self.session.open_feature(Feature(feature))
+
+    def open_search(self) -> None:
+        self.session.open_search()
+
+    def choose_category(self, key: str) -> None:
+        self.session.choose_category(key)
+
+    def choose_procedure(self, code: str) -> None:
+        self.session.choose_procedure(code)
 
     def go_home(self) -> None:
         if self.session.screen is Screen.ATTRACT:
@@ -275,7 +275,7 @@ class KioskApp(App):
 
     def take_number_for_procedure(self) -> None:
         """"Take a number for this": straight to the procedure's service area."""
-        proc = self.catalogue.get(self.session.data.procedure or "") if self.catalogue else None
+        proc = self.catalogue.get(self.procedure or "") if self.catalogue else None
         if proc is not None:
             self.take_number(proc.service)
 
@@ -305,89 +305,24 @@ class KioskApp(App):
         self.session.touch()
 
     def take_number(self, letter: str) -> None:
-        if not self.session.choose_service(letter):
-            return
-        self.issuing = True
-        self.issue_problem = False
-        visit, lang = self.session.visit, self.session.lang
-        identity = self.session.data.identity
-        # Printing can take seconds on a slow link; keep the UI thread free.
-        threading.Thread(
-            target=self._issue_in_background, args=(letter, lang, visit, identity), daemon=True
-        ).start()
+        self.ticket_issuing.take_number(letter)
 
-    def _issue_in_background(self, letter: str, lang: str, visit: int, identity) -> None:  # type: ignore[no-untyped-def]
-        handed: list[IssuedTicket] = []
+    def on_scan(self, found: Classified) -> None:
+        """Every scan anywhere in the flow, routed by what it is."""
+        self.scan_routing.on_scan(found)
 
-        def number_committed(ticket: IssuedTicket) -> None:
-            handed.append(ticket)
-            # Let the number reach the screen before the printing work (composing the
-            # ticket is busy Python) competes with the window for the interpreter.
-            drawn = threading.Event()
-            Clock.schedule_once(lambda _dt: self._number_ready(ticket, visit, drawn))
-            drawn.wait(NUMBER_FIRST_SECONDS)
+    def replay_prompt(self) -> None:
+        """The Listen button: the screen's sentence again."""
+        self.prompts.replay()
 
-        try:
-            ticket = self.tickets.issue_ticket(letter, lang, identity, on_number=number_committed)
-        except Exception:  # noqa: BLE001
-            log.exception("issuing a ticket for service %s failed", letter)
-            if handed:
-                # The number was committed and shown: it stands, not printed.
-                failed = replace(handed[0], pending=False, printed=False,
-                                 problem="issuing failed after the number was committed")
-                Clock.schedule_once(lambda _dt: self._ticket_ready(failed, visit))
-            else:
-                # No number was committed (the database failed): say so instead of leaving
-                # the citizen in front of "Printing your ticket…" for ever.
-                Clock.schedule_once(lambda _dt: self._ticket_failed(visit))
-            return
-        Clock.schedule_once(lambda _dt: self._ticket_ready(ticket, visit))
+    def say(self, message: str) -> None:
+        self.banner = message
+        self._banner_clear()
 
-    def _ticket_failed(self, visit: int) -> None:
-        if visit != self.session.visit:
-            return
-        self.issuing = False
-        self.session.issue_failed(visit)
-        self.issue_problem = True
-
-    def _number_ready(self, ticket: IssuedTicket, visit: int,
-                      drawn: threading.Event | None = None) -> None:
-        """The number is committed: show it while it prints; `drawn` is set once the
-        frame showing it is on the screen."""
-        if visit != self.session.visit:
-            # The citizen left meanwhile: nothing of theirs may reach the next one.
-            log.info("ticket %s committed after its visit ended", ticket.number)
-            if drawn is not None:
-                drawn.set()
-            return
-        self.issuing = False
-        self.last_ticket = ticket
-        self.screen("ticket").show(ticket)
-        self.session.ticket_issued(ticket, visit)
-        if drawn is not None:
-            def on_drawn(*_args) -> None:
-                Window.unbind(on_flip=on_drawn)
-                drawn.set()
-
-            Window.bind(on_flip=on_drawn)
-
-    def _ticket_ready(self, ticket: IssuedTicket, visit: int) -> None:
-        """Printing finished (or failed): the ticket screen says which."""
-        if visit != self.session.visit:
-            log.info("ticket %s finished after its visit ended", ticket.number)
-            return
-        if self.session.data.ticket is None:
-            # Its number never reached the screen: show it now, with the outcome.
-            self._number_ready(ticket, visit)
-            return
-        if not self.session.ticket_printed(ticket, visit):
-            # A later ticket of the same visit is on the screen now: it keeps it.
-            log.info("ticket %s finished after a later one was issued", ticket.number)
-            return
-        self.last_ticket = ticket
-        self.screen("ticket").show(ticket)
-        if not ticket.printed and self.session.screen is Screen.TICKET:
-            self._play_prompt("ticket_not_printed")
+    def use_catalogue(self, catalogue: Catalogue | None, path: Path) -> None:
+        self.catalogue, self.catalogue_path = catalogue, path
+        # The session decides where Procedures leads; the Home tile's look follows the app.
+        self.session.procedures_available = self.procedures_available = catalogue is not None
 
     def _printer_changed(self, status: PrinterStatus) -> None:
         if status.state is DeviceState.UNKNOWN:
@@ -398,110 +333,6 @@ class KioskApp(App):
             self.printer_mark = "low"
         else:
             self.printer_mark = "ok"
-
-    # -- scans ------------------------------------------------------------------------------
-    def on_scan(self, found: Classified) -> None:
-        """Every scan anywhere in the flow, routed by what it is."""
-        if found.kind in (ScanKind.ID_CARD, ScanKind.ID_MRZ):
-            identity = found.identity
-            if found.kind is ScanKind.ID_MRZ:
-                mrz, identity = identity, identity.to_identity()
-                # An MRZ has names without diacritics and no address; the chip has them.
-                if self.chip is not None:
-                    threading.Thread(target=self._read_chip, daemon=True,
-                                     args=(mrz, self.session.visit)).start()
-            if self.session.screen is Screen.ATTRACT:
-                self.session.start()
-            self.session.identify(identity)
-            self.say(self.tr("Hello, {name}!").format(name=identity.given_name.title()))
-        elif found.kind is ScanKind.TICKET:
-            record = self.tickets.store.get(found.ticket_id)
-            if record is None:
-                self.say(self.tr("This ticket was not issued here. Please ask the staff."))
-                return
-            today = record.day == self.tickets.today().isoformat()
-            ahead = self.tickets.store.people_ahead(record) if today else 0
-            self.screen("ticket_status").show(record, ahead, today)
-            self.session.show_ticket_status(record)
-        elif found.kind is ScanKind.DOSSIER:
-            self.say(self.tr("Dossier status is not available at this kiosk yet. "
-                             "Please ask at the reception desk."))
-        elif found.problem and found.problem.startswith("ID card"):
-            self.say(self.tr("This ID card could not be read. Please try again or ask the "
-                             "staff."))
-        elif found.problem and found.problem.startswith("garbled"):
-            self.say(self.tr("The code could not be read. Please hold it still and try "
-                             "again."))
-        else:
-            self.say(self.tr("This code is not one the kiosk knows. Please ask the staff."))
-
-    def _read_chip(self, mrz, visit: int) -> None:  # type: ignore[no-untyped-def]
-        try:
-            identity = self.chip.read_identity(mrz)  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001
-            # The MRZ identity stays; the reason is typed and names no personal data.
-            log.warning("chip not read: %s: %s", type(exc).__name__, exc)
-            return
-        finally:
-            mrz.wipe()
-        Clock.schedule_once(lambda _dt: self._chip_read(identity, visit))
-
-    def _chip_read(self, identity, visit: int) -> None:  # type: ignore[no-untyped-def]
-        if visit != self.session.visit:  # the citizen has gone: forget it at once
-            identity.wipe()
-            return
-        self.session.identify(identity)
-        self.say(self.tr("Hello, {name}!").format(name=identity.given_name))
-
-    def say(self, message: str) -> None:
-        self.banner = message
-        self._banner_clear()
-
-    def _between_citizens(self, *_args) -> None:
-        """Housekeeping while the attract screen waits for the next citizen."""
-        if self.session.screen is not Screen.ATTRACT:
-            return  # a citizen came in the meantime: next time
-        self._reload_content_if_changed()
-        self._settle_garbage()
-
-    def _look_for_content(self, *_args) -> None:
-        """Also while the kiosk stands idle: the first citizen after an update gets it."""
-        if self.session.screen is Screen.ATTRACT:
-            self._reload_content_if_changed()
-
-    def _reload_content_if_changed(self) -> None:
-        """A content update copied in (or removed) since the last look applies now; a bad
-        one is refused and the catalogue shown so far stays (kiosk/content.py)."""
-        stamp = content_stamp(self.kiosk_config)
-        if stamp == self._content_stamp:
-            return
-        self._content_stamp = stamp
-        previous = (self.catalogue, self.catalogue_path) if self.catalogue else None
-        catalogue, path, problems = load_content_catalogue(self.kiosk_config, previous)
-        self._use_catalogue(catalogue, path)
-        self.content_loads += 1
-        if not problems:
-            log.info("procedure catalogue now from %s", self.catalogue_path)
-
-    def _use_catalogue(self, catalogue: Catalogue | None, path: Path) -> None:
-        self.catalogue, self.catalogue_path = catalogue, path
-        # The session decides where Procedures leads; the Home tile's look follows the app.
-        self.session.procedures_available = self.procedures_available = catalogue is not None
-
-    def _settle_garbage(self, *_args) -> None:
-        """Collect garbage while nobody waits, then exempt what survives from later
-        collections.
-
-        Python's full collection walks every live object; with Kivy and every screen in
-        memory it paused the window for 210-250 ms in the middle of a visit
-        (benchmarks/procedure_latency.py). Frozen objects are never collected, so the
-        freeze is undone first: what the visit that just ended left behind is freed."""
-        if self.session.screen is not Screen.ATTRACT:
-            return  # a citizen came in the meantime: next time
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        self.garbage_settled += 1
 
     def _update_reach(self, *_args) -> None:
         self.reach_y = Window.height * 2 / 3 - self.manager.y
@@ -516,52 +347,18 @@ class KioskApp(App):
         palette = theme.HIGH_CONTRAST if session.high_contrast else theme.NORMAL
         if self.palette is not palette:
             self.palette = palette
+        self.issuing = session.data.issuing
+        self.issue_problem = session.data.issue_failed
         if session.screen is Screen.UNAVAILABLE:
             self.screen("unavailable").show(session.data.feature)
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value
-            self._play_prompt(self._prompt_id(session))
-        if session.screen is not Screen.SERVICES:
-            self.issue_problem = False
+            self.prompts.play(prompt_for(session))
         if session.screen is Screen.ATTRACT:
-            self.issuing = False
             self.banner = ""  # a greeting must not stay for the next citizen
-            self.last_ticket = None  # nor the last citizen's ticket
             self._settle_trigger()
         self._show_idle_warning(session)
-
-    def _prompt_id(self, session: Session) -> str:
-        ticket = self.last_ticket
-        if session.screen is Screen.TICKET and ticket and not (ticket.printed or ticket.pending):
-            return "ticket_not_printed"
-        return session.screen.value
-
-    def _play_prompt(self, prompt_id: str) -> None:
-        """The screen's recorded sentence in the citizen's language, if one was recorded."""
-        if self._sound is not None:
-            self._sound.stop()
-            self._sound = None
-        path = find_recording(self.lang, prompt_id, self.audio_dir)
-        self.prompt_playing = path
-        self._prompt_id_shown = prompt_id
-        self.prompt_available = path is not None
-        if path is None:
-            return
-        from kivy.core.audio import SoundLoader
-
-        try:
-            self._sound = SoundLoader.load(str(path))  # None where no audio output works
-            if self._sound is not None:
-                self._sound.play()
-        except Exception:  # noqa: BLE001
-            # A broken file or sound card must never get in the way of the screen.
-            log.exception("voice prompt %s not played", path.name)
-            self._sound = None
-
-    def replay_prompt(self) -> None:
-        """The Listen button: the screen's sentence again."""
-        self._play_prompt(self._prompt_id_shown)
 
     def _show_idle_warning(self, session: Session) -> None:
         view = self.idle_view
@@ -571,7 +368,7 @@ class KioskApp(App):
             view.seconds = session.countdown_left()
             if view.parent is None:
                 view.open(animation=False)
-                self._play_prompt("idle")
+                self.prompts.play("idle")
         elif view.parent is not None:
             view.dismiss(animation=False)
 

@@ -16,14 +16,6 @@ from kiosk.ui.env import prepare
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
 
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Kiosk:
     app: object
@@ -31,7 +23,7 @@ class Kiosk:
     session: object
     store: object
     printer: object
-    clock: ManualClock
+    clock: object  # kiosk.ui.journey.ManualClock
     scanner: object
     mrz_reader: object
     chip_card: dict  # {"card": an ApduTransport on the reader, or absent}
@@ -47,6 +39,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from kiosk.tickets import TicketService
     from kiosk.ui.app import KioskApp
     from kiosk.ui.harness import Harness
+    from kiosk.ui.journey import ManualClock
 
     data: Path = tmp_path_factory.mktemp("data")
     with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner, \

@@ -10,8 +10,8 @@ from kivy.uix.label import Label
 
 from drivers.printer import decode_job
 from kiosk.i18n import translate
-from kiosk.session import Screen
 from kiosk.ui import theme
+from kiosk.ui.journey import Choices, every_screen, service_button, take_number
 
 
 def shown(k) -> str:  # type: ignore[no-untyped-def]
@@ -36,19 +36,10 @@ def tap_through_to_services(k, lang_name: str) -> None:  # type: ignore[no-untyp
     assert shown(k) == "services"
 
 
-def service_button(k, letter: str):  # type: ignore[no-untyped-def]
-    for b in k.app.screen("services").ids.choices.children:
-        if b.letter == letter:
-            return b
-    raise AssertionError(f"no button for service {letter}")
-
-
 def take_ticket(k, letter: str):  # type: ignore[no-untyped-def]
     """Touches a service, then waits, as the citizen does, until the printer is done."""
     jobs_before = len(k.printer.jobs)
-    k.harness.tap(service_button(k, letter))
-    k.harness.wait_until(lambda: k.session.screen is Screen.TICKET, "the ticket screen")
-    k.harness.wait_until(lambda: not k.app.last_ticket.pending, "the printing to end")
+    take_number(k.harness, k.app, letter)
     k.harness.next_frame()
     return jobs_before
 
@@ -206,56 +197,9 @@ def visible_top(widget) -> float | None:  # type: ignore[no-untyped-def]
     return top if top > bottom else None
 
 
-def visit_every_screen(k, lang: str, text_size_steps: int = 0,  # type: ignore[no-untyped-def]
-                       high_contrast: bool = False):
-    """Yields the name of each screen once it is drawn in `lang`, at a text size."""
-    h, s = k.harness, k.session
-    s.start()
-    for _ in range(text_size_steps):
-        s.next_text_size()
-    if high_contrast:
-        s.toggle_contrast()
-    h.settle()
-    yield "language"
-    s.choose_language(lang)
-    h.settle()
-    yield "identify"
-    s.skip_identify()
-    h.settle()
-    yield "home"
-    s.open_feature(__import__("kiosk.session").session.Feature.DOSSIER)
-    h.settle()
-    yield "unavailable"
-    s.home()
-    s.open_feature(__import__("kiosk.session").session.Feature.PROCEDURES)
-    h.settle()
-    yield "categories"
-    s.choose_category("civil_status")
-    h.settle()
-    yield "procedures"
-    s.choose_procedure("HT-02")
-    h.settle()
-    yield "procedure"
-    s.open_search()
-    search = k.app.screen("search")
-    for letter in "dang ky":
-        search.type(letter)
-    h.settle()
-    yield "search"
-    s.home()
-    s.open_feature(__import__("kiosk.session").session.Feature.RATING)
-    h.settle()
-    yield "rating"
-    s.rating_chosen(unsatisfied=True)
-    h.settle()
-    yield "rating_reasons"
-    s.home()
-    s.open_feature(__import__("kiosk.session").session.Feature.TAKE_NUMBER)
-    h.settle()
-    yield "services"
-    take_ticket(k, "D")
-    h.settle()
-    yield "ticket"
+# This test's own choices on the shared walk: a procedure with a long checklist, a
+# two-word search, the last service area.
+CHOICES = Choices(procedure="HT-02", search="dang ky", service="D")
 
 
 def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
@@ -271,7 +215,11 @@ def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
     passes.append((2, "en", True))  # high contrast: its outlines take room from the words
     for steps, lang, high_contrast in passes:
         k.session.end()
-        for name in visit_every_screen(k, lang, steps, high_contrast):
+        for name in every_screen(k.harness, k.app, k.printer, k.clock, lang, high_contrast,
+                                 steps, CHOICES):
+            if name == "attract":
+                continue  # the whole screen is its button: a touch anywhere starts
+            k.harness.settle()
             where = f"{name}/{lang}/x{k.app.text_scale}/{k.app.palette.name}"
             for w in walk(k.app.root):
                 if not w.get_root_window() or not visible(w):
@@ -328,7 +276,7 @@ def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
     try:
         blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         tap_through_to_services(k, "English")
-        k.harness.tap(service_button(k, "A"))
+        k.harness.tap(service_button(k.app, "A"))
         k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
         k.harness.next_frame()
         assert shown(k) == "services"
@@ -401,7 +349,7 @@ def test_between_citizens_the_kiosk_collects_its_garbage_and_freezes_the_rest(k)
     settled = k.app.garbage_settled
     k.session.end()
     k.session.start()
-    k.app._settle_garbage()
+    k.app.housekeeping.settle_garbage()
     assert k.app.garbage_settled == settled
 
 
@@ -413,19 +361,19 @@ def test_the_number_shows_at_once_and_the_printer_outcome_follows(k) -> None:
     visit = k.session.visit
     committed: list = []
     final = k.app.tickets.issue_ticket("C", "en", on_number=committed.append)
-    k.app._number_ready(committed[0], visit)
+    k.app.ticket_issuing.number_ready(committed[0], visit)
     k.harness.next_frame()
     screen = k.app.screen("ticket")
     assert shown(k) == "ticket" and screen.ids.number.text == final.number
     assert screen.ids.outcome_text.text == "Printing your ticket…"
-    k.app._ticket_ready(final, visit)
+    k.app.ticket_issuing.ticket_ready(final, visit)
     k.harness.next_frame()
     assert screen.ids.outcome_text.text == "Please take your ticket below."
     assert k.store.get(final.id).status == "printed"
     # Back before the printer finished: the outcome does not pull the citizen back.
     k.harness.tap(k.app.navbar.ids.home_button)
     k.harness.next_frame()
-    k.app._ticket_ready(final, visit)
+    k.app.ticket_issuing.ticket_ready(final, visit)
     k.harness.next_frame()
     assert shown(k) == "home"
 
@@ -438,7 +386,7 @@ def test_a_stale_or_late_printer_outcome_stays_out_of_the_way(k) -> None:
     visit = k.session.visit
     first_number: list = []
     first = app.tickets.issue_ticket("A", "en", on_number=first_number.append)
-    app._number_ready(first_number[0], visit)
+    app.ticket_issuing.number_ready(first_number[0], visit)
     h.next_frame()
     # Back home and a second number while the first one still prints.
     h.tap(app.navbar.ids.home_button)
@@ -447,22 +395,22 @@ def test_a_stale_or_late_printer_outcome_stays_out_of_the_way(k) -> None:
     h.settle()
     second_number: list = []
     second = app.tickets.issue_ticket("B", "en", on_number=second_number.append)
-    app._number_ready(second_number[0], visit)
+    app.ticket_issuing.number_ready(second_number[0], visit)
     h.next_frame()
-    app._ticket_ready(first, visit)  # the first ticket's outcome arrives late
+    app.ticket_issuing.ticket_ready(first, visit)  # the first ticket's outcome arrives late
     h.next_frame()
     screen = app.screen("ticket")
     assert screen.ids.number.text == second.number and app.last_ticket.id == second.id
     assert screen.ids.outcome_text.text == "Printing your ticket…"
-    app._ticket_ready(second, visit)
+    app.ticket_issuing.ticket_ready(second, visit)
     h.next_frame()
     assert screen.ids.outcome_text.text == "Please take your ticket below."
     # The citizen leaves; the next one is choosing a service when an old number arrives.
     k.session.end()
     h.next_frame()
     tap_through_to_services(k, "English")
-    app._number_ready(first_number[0], visit)
-    app._ticket_ready(first, visit)
+    app.ticket_issuing.number_ready(first_number[0], visit)
+    app.ticket_issuing.ticket_ready(first, visit)
     h.next_frame()
     assert shown(k) == "services" and app.last_ticket is None
     assert k.session.data.ticket is None and screen.ids.number.text == second.number

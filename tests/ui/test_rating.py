@@ -93,7 +93,7 @@ def test_a_recorded_prompt_plays_in_its_own_language_only(k) -> None:  # type: i
         assert k.app.prompt_playing == recording
         listen = k.app.root.children[1].ids.listen  # the Listen bar above the navigation
         assert k.app.prompt_available and listen.get_root_window() is not None
-        k.app.prompt_playing = None
+        k.app.prompts.playing = None
         k.harness.settle()
         k.harness.tap(listen)
         assert k.app.prompt_playing == recording  # played again

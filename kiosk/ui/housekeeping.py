@@ -1,0 +1,68 @@
+"""What the kiosk does while nobody is at it: apply a content update, settle garbage."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import TYPE_CHECKING
+
+from kiosk.content import content_stamp, load_content_catalogue
+from kiosk.session import Screen
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+log = logging.getLogger(__name__)
+
+SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
+CONTENT_CHECK_SECONDS = 60  # how often an idle attract screen looks for a content update
+
+
+class Housekeeping:
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self.session = app.session
+        self._content_stamp = content_stamp(app.kiosk_config)
+        app.use_catalogue(*load_content_catalogue(app.kiosk_config)[:2])
+
+    def between_citizens(self, *_args) -> None:
+        """Housekeeping while the attract screen waits for the next citizen."""
+        if self.session.screen is not Screen.ATTRACT:
+            return  # a citizen came in the meantime: next time
+        self.reload_content_if_changed()
+        self.settle_garbage()
+
+    def look_for_content(self, *_args) -> None:
+        """Also while the kiosk stands idle: the first citizen after an update gets it."""
+        if self.session.screen is Screen.ATTRACT:
+            self.reload_content_if_changed()
+
+    def reload_content_if_changed(self) -> None:
+        """A content update copied in (or removed) since the last look applies now; a bad
+        one is refused and the catalogue shown so far stays (kiosk/content.py)."""
+        app = self.app
+        stamp = content_stamp(app.kiosk_config)
+        if stamp == self._content_stamp:
+            return
+        self._content_stamp = stamp
+        previous = (app.catalogue, app.catalogue_path) if app.catalogue else None
+        catalogue, path, problems = load_content_catalogue(app.kiosk_config, previous)
+        app.use_catalogue(catalogue, path)
+        app.content_loads += 1
+        if not problems:
+            log.info("procedure catalogue now from %s", app.catalogue_path)
+
+    def settle_garbage(self, *_args) -> None:
+        """Collect garbage while nobody waits, then exempt what survives from later
+        collections.
+
+        Python's full collection walks every live object; with Kivy and every screen in
+        memory it paused the window for 210-250 ms in the middle of a visit
+        (benchmarks/procedure_latency.py). Frozen objects are never collected, so the
+        freeze is undone first: what the visit that just ended left behind is freed."""
+        if self.session.screen is not Screen.ATTRACT:
+            return  # a citizen came in the meantime: next time
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.app.garbage_settled += 1

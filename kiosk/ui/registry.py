@@ -1,0 +1,43 @@
+"""The screens and widgets by name, derived from the one list of screens (kiosk.session
+Screen): a screen's class is named after it (ticket_status: TicketStatusScreen in
+kiosk/ui/screens.py or catalogue_screens.py) and so is its layout
+(kiosk/ui/kv/ticket_status.kv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.uix.screenmanager import Screen as KivyScreen
+
+from kiosk.session import Screen
+from kiosk.ui import catalogue_screens, screens, widgets
+
+KV_DIR = Path(__file__).resolve().parent / "kv"
+# common.kv holds what every screen shares (header, navigation bar, buttons).
+KV_FILES = ["common", *(screen.value for screen in Screen)]
+
+# Python widget classes the .kv files name.
+for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
+             widgets.FreshLabel, widgets.ReasonButton, widgets.DocumentLine,
+             screens.ServiceButton):
+    Factory.register(_cls.__name__, cls=_cls)
+
+
+def screen_class(screen: Screen) -> type[KivyScreen]:
+    name = "".join(word.title() for word in screen.value.split("_")) + "Screen"
+    return getattr(screens, name, None) or getattr(catalogue_screens, name)
+
+
+# Every screen by name, in the order they are built after the first frame.
+SCREENS: dict[str, type[KivyScreen]] = {screen.value: screen_class(screen) for screen in Screen}
+
+
+def load_layouts() -> None:
+    for name in KV_FILES:
+        Builder.load_file(str(KV_DIR / f"{name}.kv"))
+
+
+def make_screen(name: str) -> KivyScreen:
+    return SCREENS[name](name=name)
