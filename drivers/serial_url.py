@@ -200,6 +200,17 @@ def handler_target(parts: SplitResult, params: dict[str, str], url: str, what: s
     return target, host, port
 
 
+def serial_target(parts: SplitResult, params: dict[str, str], url: str, what: str
+                  ) -> tuple[str, dict[str, Any], str, int]:
+    """(what serial_for_url opens, its keyword options, host, port) for ``serial:///dev/...``
+    or one of pyserial's URL handlers (host "" and port 0 where there is none)."""
+    options = serial_options(params, url, what)
+    if parts.scheme.lower() == "serial":
+        return absolute_path(parts, url, "serial", what), options, "", 0
+    target, host, port = handler_target(parts, params, url, what)
+    return target, options, host, port
+
+
 # -- the link -------------------------------------------------------------------------------
 def as_oserror(e: BaseException) -> OSError:
     """pyserial wraps OSErrors in SerialException, sometimes keeping only the message: the

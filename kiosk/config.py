@@ -242,6 +242,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:
         raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
+    import drivers.sim  # noqa: F401  (registers sim://, a printer URL the kiosk accepts)
     from drivers.printer import PrinterError, parse_printer_url
 
     try:

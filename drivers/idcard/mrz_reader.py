@@ -40,7 +40,6 @@ instead. The values are parsed and checked by ``drivers.serial_url``.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import queue
 import re
@@ -51,6 +50,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from drivers.device import open_failure
 from drivers.serial_url import (
     HANDLER_PARAMS,
     SERIAL_PARAMS,
@@ -447,17 +447,6 @@ def parse_reader_url(url: str) -> tuple[str, dict[str, Any], str | None]:
     return handler_target(parts, params, url, _WHAT)[0], options, kind
 
 
-def _open_failure(where: str, e: OSError) -> ReaderError:
-    why = e.strerror or str(e)
-    if e.errno in (errno.EBUSY, errno.EAGAIN):
-        why = f"device busy, in use by another program ({why})"
-    elif e.errno in (errno.EACCES, errno.EPERM):
-        why = f"permission denied (add the kiosk user to the dialout group; {why})"
-    elif e.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-        why = f"no such device (unplugged or wrong path; {why})"
-    return ReaderError(f"cannot open MRZ reader {where}: {why}")
-
-
 def open_mrz_reader(url: str, kind: str | None = None, *,
                     on_event: Callable[[Event], None] | None = None,
                     idle_flush: float = IDLE_FLUSH) -> MrzReader:
@@ -473,6 +462,7 @@ def open_mrz_reader(url: str, kind: str | None = None, *,
     try:
         link.open()
     except OSError as e:
-        raise _open_failure(description, e) from None
+        raise ReaderError(f"cannot open MRZ reader {description}: {open_failure(e)[1]}"
+                          ) from None
     return MrzReader(link, kind, on_event=on_event, idle_flush=idle_flush,
                      description=description)

@@ -34,11 +34,9 @@ and reasons only.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import queue
 import select
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +47,7 @@ from urllib.parse import quote, urlsplit
 
 import serial
 
+from drivers.device import open_failure
 from drivers.serial_url import (
     HANDLER_PARAMS,
     READ_SLICE,  # the reader wakes this often: bounds how late close() and frame gaps are
@@ -288,31 +287,6 @@ _FACTORIES: dict[str, Callable[[ScannerUrl], Source]] = {
 }
 
 
-def _open_failure(where: str, e: OSError) -> ScannerStatus:
-    why = e.strerror or str(e)
-    if isinstance(e, TimeoutError):
-        return ScannerStatus(DeviceState.OFFLINE, f"{where}: no answer to connect ({why})")
-    if isinstance(e, socket.gaierror):
-        return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot resolve host ({why})")
-    if isinstance(e, ConnectionRefusedError):
-        return ScannerStatus(DeviceState.NODEVICE,
-                             f"{where}: connection refused (nothing listening)")
-    if e.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-        return ScannerStatus(DeviceState.NODEVICE,
-                             f"{where}: no such device (unplugged or wrong path; {why})")
-    if e.errno in (errno.EACCES, errno.EPERM):
-        # Staff can fix it (udev rule, dialout/input group), so a user error, not hardware.
-        return ScannerStatus(DeviceState.USERERROR,
-                             f"{where}: permission denied (add the kiosk user to the dialout "
-                             f"or input group; {why})")
-    if e.errno in (errno.EBUSY, errno.EAGAIN):
-        return ScannerStatus(DeviceState.BUSY,
-                             f"{where}: device busy, in use by another program ({why})")
-    if e.errno == errno.EINVAL:
-        return ScannerStatus(DeviceState.USERERROR, f"{where}: {why}")
-    return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot open ({why})")
-
-
 # -- the device -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ScannerStats:
@@ -482,7 +456,8 @@ class Scanner:
                 self._source.open()
             except OSError as e:
                 self._source.close()
-                failure = _open_failure(self.description, e)
+                state, why = open_failure(e)
+                failure = ScannerStatus(state, f"{self.description}: {why}")
             else:
                 self._is_open = True
                 failure = None

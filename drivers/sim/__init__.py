@@ -1,7 +1,13 @@
-"""Device simulators speaking the real wire protocols over real sockets, with faults."""
+"""Device simulators speaking the real wire protocols over real sockets, with faults.
+
+Importing this package registers the printer URL scheme ``sim://`` (drivers.sim.printer_link).
+"""
 
 from .mrz_reader import SimMrzReader, encode_frame
 from .printer import FAULTS, SimPrinter
+from .printer_link import register_sim_scheme
 from .scanner import SimScanner
+
+register_sim_scheme()
 
 __all__ = ["FAULTS", "SimMrzReader", "SimPrinter", "SimScanner", "encode_frame"]

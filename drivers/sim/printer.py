@@ -48,7 +48,6 @@ import select
 import socket
 import threading
 import time
-import tty
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -56,6 +55,8 @@ from urllib.parse import quote
 from drivers.printer.decode import save_job_png
 from drivers.printer.escpos_stream import Token, Tokenizer
 from drivers.printer.status import is_status_reply
+
+from .pty import PtyDevice
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +134,7 @@ class _Session:
         self.discard = True  # pending job data at the end is lost (unplug), not printed
         self.thread: threading.Thread | None = None
         self.listener: socket.socket | None = None
-        self.master = -1
-        self.slave = -1  # held open so the host can close and reopen the port
-        self.slave_name = ""
-        self.link_path: Path | None = None
+        self.pty: PtyDevice | None = None
         self.closed = False
         self._lock = threading.Lock()
 
@@ -154,15 +152,8 @@ class _Session:
                 return
             self.closed = True
         self.ending.set()
-        # The link goes first: a host that sees the line die must not find it again.
-        if self.link_path is not None:
-            with contextlib.suppress(OSError):
-                if os.readlink(self.link_path) == self.slave_name:
-                    os.unlink(self.link_path)
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        if self.pty is not None:
+            self.pty.close()
         for s in (self.listener, self.wake_r, self.wake_w):
             if s is not None:
                 s.close()
@@ -175,7 +166,11 @@ class _Link:
                  sock: socket.socket | None = None) -> None:
         self.session = session
         self.sock = sock
-        self.fd = sock.fileno() if sock is not None else session.master
+        if sock is not None:
+            self.fd = sock.fileno()
+        else:
+            assert session.pty is not None
+            self.fd = session.pty.master
         self.serial = sock is None
         self.rx = _Pacer(baudrate, session.ending)
         self.tx = _Pacer(baudrate, session.ending)
@@ -310,12 +305,6 @@ class SimPrinter:
         """Block until stop() (from another thread); True if stopped."""
         return self._stopped.wait(timeout)
 
-    def serve_forever(self) -> None:
-        """Start if needed and block until stop() is called from elsewhere."""
-        if not self._running:
-            self.start()
-        self.wait()
-
     def __enter__(self) -> SimPrinter:
         return self.start() if not self._running else self
 
@@ -333,11 +322,7 @@ class SimPrinter:
                 self.port = session.listener.getsockname()[1]
                 target, name = self._tcp_loop, f"sim-printer-{self.port}"
             else:
-                session.master, session.slave = os.openpty()
-                tty.setraw(session.slave)  # no echo, no CR/LF mangling before the host opens
-                os.set_blocking(session.master, False)
-                session.slave_name = os.ttyname(session.slave)
-                self._link_pty(session)
+                session.pty = PtyDevice(self.pty_link)
                 target, name = self._pty_loop, f"sim-printer-{self.pty_link.name}"
         except BaseException:
             session.teardown()
@@ -346,18 +331,6 @@ class SimPrinter:
                                           daemon=True)
         self._session = session
         session.thread.start()
-
-    def _link_pty(self, session: _Session) -> None:
-        link = self.pty_link
-        assert link is not None
-        if link.exists() and not link.is_symlink():
-            raise FileExistsError(f"{link} exists and is not a symlink: not replacing it")
-        tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.symlink(session.slave_name, tmp)
-        os.replace(tmp, link)  # atomic: a stale link is replaced, never briefly missing
-        session.link_path = link
 
     def _unplug(self, discard: bool) -> None:
         session, self._session = self._session, None

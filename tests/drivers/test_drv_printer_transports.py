@@ -33,11 +33,9 @@ from drivers.printer import (
     open_printer,
     parse_printer_url,
 )
-from drivers.printer.ticket_printer import (
-    USB_PYUSB_MISSING,
-    WRITE_ONLY_DETAIL,
-    _connect_failure,
-)
+from drivers.printer.ticket_printer import _connect_failure
+from drivers.printer.transports.base import WRITE_ONLY_DETAIL
+from drivers.printer.transports.usb import USB_PYUSB_MISSING
 from drivers.sim import SimPrinter
 
 WAIT = 5.0
