@@ -31,7 +31,7 @@ from types import TracebackType
 from urllib.parse import quote
 
 from drivers.device import write_all
-from drivers.idcard.mrz_reader import CR, ETX, KINDS, SOH, STX, bcc_3m
+from drivers.idcard.mrz_framing import CR, ETX, KINDS, SOH, STX, bcc_3m
 
 from .pty import PtyDevice
 

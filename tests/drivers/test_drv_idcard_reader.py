@@ -21,7 +21,7 @@ from drivers.idcard import (
     parse_reader_url,
     parse_td1,
 )
-from drivers.idcard.mrz_reader import MAX_FRAME, MAX_LINE
+from drivers.idcard.mrz_framing import MAX_FRAME, MAX_LINE
 from drivers.sim.mrz_reader import SimMrzReader, encode_frame
 
 WAIT = 5.0
