@@ -55,6 +55,9 @@ def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
         ("[devices]\nprinter_tcvn3 = 'yes'\n", "devices.printer_tcvn3", "true or false"),
         ("[devices]\nscanner = 5\n", "devices.scanner", "scanner URL"),
         ("[devices]\nscanner = 'spy:///dev/ttyACM0'\n", "devices.scanner", "spy"),
+        ("[devices]\nscanner_trigger = 'zebra'\n", "devices.scanner_trigger", "'zebra-ssi'"),
+        ("[devices]\nscanner = 'evdev:///dev/input/event3'\nscanner_trigger = 'honeywell'\n",
+         "devices.scanner_trigger", "keyboard-wedge"),
         ("[devices]\nmrz_reader = []\n", "devices.mrz_reader", "MRZ reader URL"),
         ("[devices]\nmrz_reader = 'serial:///dev/ttyUSB1?rtscts=maybe'\n", "devices.mrz_reader",
          "rtscts='maybe' in MRZ reader URL 'serial:///dev/ttyUSB1?rtscts=maybe'"),
@@ -142,6 +145,12 @@ def test_any_bytes_as_a_file_give_a_config_or_a_config_error(tmp_path_factory, d
         load_config(path)
     except ConfigError as err:
         assert str(err).startswith(str(path))
+
+
+def test_scanner_trigger_is_read_from_the_config(tmp_path: Path) -> None:
+    assert load_config().scanner_trigger == ""
+    path = write(tmp_path, '[devices]\nscanner = "/dev/ttyACM0"\nscanner_trigger = "zebra-ssi"\n')
+    assert load_config(path).scanner_trigger == "zebra-ssi"
 
 
 def test_a_simulated_printer_is_a_valid_printer_url(tmp_path: Path) -> None:
