@@ -80,6 +80,12 @@ class MrzReader:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait until the reader thread has ended (the link failed, or close()); False if
+        ``timeout`` passed first."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def get(self, timeout: float | None = None) -> Event | None:
         """The next event, or None after ``timeout`` s without one."""
         try:

@@ -69,22 +69,6 @@ def answer_status(master: int, answered: threading.Event) -> None:
     answered.set()
 
 
-def run_bounded(fn, bound: float) -> object:  # type: ignore[no-untyped-def]
-    done = threading.Event()
-    out: list[object] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as e:  # inspected by the caller
-            out.append(e)
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    assert done.wait(bound), f"did not return within {bound} s"
-    return out[0]
-
-
 # -- file:// ------------------------------------------------------------------------------
 def test_file_writes_exactly_the_job_and_reports_paper_unknown(tmp_path: Path) -> None:
     dev = tmp_path / "lp0"
@@ -164,7 +148,7 @@ def test_serial_port_locked_by_another_program_is_busy(pty_pair: tuple[int, str]
     assert s.state is DeviceState.BUSY and "busy" in s.detail
 
 
-def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str]) -> None:
+def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str], run_bounded) -> None:
     """The printer answers status, then stops reading (flow control held forever): the
     write times out within the size-derived budget plus one write slice."""
     master, path = pty_pair
@@ -179,7 +163,7 @@ def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str]) ->
     assert isinstance(caught, PrinterTimeout), caught
 
 
-def test_serial_reads_do_not_wait_the_whole_timeout(pty_pair: tuple[int, str]) -> None:
+def test_serial_reads_do_not_wait_the_whole_timeout(pty_pair: tuple[int, str], run_bounded) -> None:
     """python-escpos Serial reads wait their whole timeout; ours return on the first byte."""
     master, path = pty_pair
     threading.Thread(target=answer_status, args=(master, threading.Event()),
@@ -221,7 +205,7 @@ def unused_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_rfc2217_without_a_server_is_nodevice(unused_port: int) -> None:
+def test_rfc2217_without_a_server_is_nodevice(unused_port: int, run_bounded) -> None:
     with open_printer(f"rfc2217://127.0.0.1:{unused_port}?timeout=1") as p:
         s = run_bounded(lambda: p.status(), WAIT)
     assert s.state is DeviceState.NODEVICE and "refused" in s.detail  # type: ignore[attr-defined]
