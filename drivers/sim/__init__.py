@@ -4,8 +4,9 @@ Importing this package registers the printer URL scheme ``sim://`` (drivers.sim.
 """
 
 from .mrz_reader import SimMrzReader, encode_frame
-from .printer import FAULTS, SimPrinter
+from .printer import SimPrinter
 from .printer_link import register_sim_scheme
+from .printer_replies import FAULTS
 from .scanner import SimScanner
 
 register_sim_scheme()

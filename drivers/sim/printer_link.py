@@ -17,7 +17,8 @@ from drivers.printer.transports.base import WHAT
 from drivers.printer.transports.tcp import TcpTransport
 from drivers.serial_url import parse_bool
 
-from .printer import FAULTS, SimPrinter
+from .printer import SimPrinter
+from .printer_replies import FAULTS
 
 SIM_PARAMS = ("fault", "jobs_dir", "render_png")
 
