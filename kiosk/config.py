@@ -203,13 +203,15 @@ def _optional_url(c: _Checker, devices: dict[str, Any], key: str, what: str, mod
 def _scanner_trigger(c: _Checker, devices: dict[str, Any], scanner: str) -> str:
     """How the kiosk starts and stops the scanner reading: "" (it reads by itself),
     "honeywell" or "zebra-ssi" (host trigger commands over its serial link)."""
-    from drivers.scanner import TRIGGERS
-
     value = devices.get("scanner_trigger", "")
-    if value not in ("", *TRIGGERS):
+    if value == "":
+        return value
+    from drivers.scanner import TRIGGERS  # only now: the scanner driver is not needed before
+
+    if value not in TRIGGERS:
         raise c.fail("devices.scanner_trigger",
                      f"expected {' or '.join(repr(t) for t in TRIGGERS)}, or \"\" for none", value)
-    if value and scanner.lower().startswith("evdev:"):
+    if scanner.lower().startswith("evdev:"):
         raise c.fail("devices.scanner_trigger",
                      "a keyboard-wedge (evdev://) scanner cannot take a host trigger")
     return value
