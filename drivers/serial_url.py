@@ -1,7 +1,7 @@
 """pyserial URL options and one pyserial link, shared by the ticket printer, the scanner
 and the MRZ reader.
 
-Both devices take a serial port as ``serial:///dev/ttyUSB0?baudrate=9600&parity=E`` or as one
+All three take a serial port as ``serial:///dev/ttyUSB0?baudrate=9600&parity=E`` or as one
 of pyserial's own URL handlers (``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT``),
 with the same options. This module holds what their grammars share:
 
@@ -11,6 +11,8 @@ with the same options. This module holds what their grammars share:
 - ``handler_target``: the URL handed to pyserial for its own handlers, with their options
   (``HANDLER_PARAMS``) checked;
 - ``absolute_path`` / ``host_port``: the device path or HOST:PORT of a URL;
+- ``split_device_url``: a URL, or a bare device path as pyserial takes it (the readers);
+- ``serial_target``: what ``serial_for_url`` opens, and its options, for any of these URLs;
 - ``SerialLink`` / ``as_oserror``: ``serial_for_url`` opened with a short read timeout, its
   errors turned into plain OSErrors (TimeoutError, FileNotFoundError ...).
 
