@@ -1,7 +1,7 @@
 """pyserial URL options and one pyserial link, shared by the ticket printer, the scanner
 and the MRZ reader.
 
-Both devices take a serial port as ``serial:///dev/ttyUSB0?baudrate=9600&parity=E`` or as one
+All three take a serial port as ``serial:///dev/ttyUSB0?baudrate=9600&parity=E`` or as one
 of pyserial's own URL handlers (``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT``),
 with the same options. This module holds what their grammars share:
 
@@ -11,6 +11,8 @@ with the same options. This module holds what their grammars share:
 - ``handler_target``: the URL handed to pyserial for its own handlers, with their options
   (``HANDLER_PARAMS``) checked;
 - ``absolute_path`` / ``host_port``: the device path or HOST:PORT of a URL;
+- ``split_device_url``: a URL, or a bare device path as pyserial takes it (the readers);
+- ``serial_target``: what ``serial_for_url`` opens, and its options, for any of these URLs;
 - ``SerialLink`` / ``as_oserror``: ``serial_for_url`` opened with a short read timeout, its
   errors turned into plain OSErrors (TimeoutError, FileNotFoundError ...).
 
@@ -25,7 +27,7 @@ import contextlib
 import errno
 from collections import Counter
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, unquote, urlencode
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit
 
 import serial
 
@@ -130,6 +132,23 @@ def serial_options(params: dict[str, str], url: str, what: str) -> dict[str, Any
     return opts
 
 
+def split_device_url(url: str, what: str) -> tuple[str, SplitResult | None]:
+    """(the URL stripped, its parts), parts None for a bare device path such as
+    /dev/ttyACM0, which pyserial takes as it is. Refuses an empty URL, a NUL, and options on
+    a bare path."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError(f"{what} is empty")
+    url = url.strip()
+    if "\x00" in url:
+        raise ValueError(f"{what} contains a NUL character")
+    if "://" in url:
+        return url, urlsplit(url)
+    if "?" in url:
+        raise ValueError(f"{what.removesuffix(' URL')} device path {url!r} has a '?': options "
+                         f"need a URL, e.g. serial://{quote(url.split('?', 1)[0])}?baudrate=9600")
+    return url, None
+
+
 # -- where the URL points -------------------------------------------------------------------
 def absolute_path(parts: SplitResult, url: str, scheme: str, what: str) -> str:
     """The device path of ``scheme:///dev/...`` (or ``scheme://localhost/dev/...``)."""
@@ -198,6 +217,20 @@ def handler_target(parts: SplitResult, params: dict[str, str], url: str, what: s
     netloc = parts.netloc.rsplit("@", 1)[-1]
     target = f"{scheme}://{netloc}" + (f"?{urlencode(handler)}" if handler else "")
     return target, host, port
+
+
+def serial_target(parts: SplitResult, params: dict[str, str], url: str, what: str,
+                  exclusive: bool = False) -> tuple[str, dict[str, Any], str, int]:
+    """(what serial_for_url opens, its keyword options, host, port) for ``serial:///dev/...``
+    or one of pyserial's URL handlers (host "" and port 0 where there is none).
+    ``exclusive``: the default for that option on a device path (readers set it: a second
+    reader on the same port would silently take half the data, so it gets "busy" instead)."""
+    options = serial_options(params, url, what)
+    if parts.scheme.lower() == "serial":
+        options = {"exclusive": True, **options} if exclusive else options
+        return absolute_path(parts, url, "serial", what), options, "", 0
+    target, host, port = handler_target(parts, params, url, what)
+    return target, options, host, port
 
 
 # -- the link -------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class Config:
     mrz_reader_url: str
     chip_reader: str
     services: tuple[ServiceArea, ...]
+    scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
     source: str = field(default=str(DEFAULT_CONFIG))
 
     def centre_name(self, lang: str) -> str:
@@ -100,10 +101,6 @@ def _replace(cfg: Config, **changes: Any) -> Config:
     from dataclasses import replace
 
     return replace(cfg, **changes)
-
-
-def with_printer(cfg: Config, url: str) -> Config:
-    return _replace(cfg, printer_url=url)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -174,7 +171,7 @@ KNOWN_KEYS = {
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
-                "mrz_reader", "chip_reader"},
+                "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters"},
 }
 
@@ -200,6 +197,23 @@ def _optional_url(c: _Checker, devices: dict[str, Any], key: str, what: str, mod
             getattr(importlib.import_module(module), parser)(value)
         except ValueError as exc:
             raise c.fail(f"devices.{key}", str(exc)) from None
+    return value
+
+
+def _scanner_trigger(c: _Checker, devices: dict[str, Any], scanner: str) -> str:
+    """How the kiosk starts and stops the scanner reading: "" (it reads by itself),
+    "honeywell" or "zebra-ssi" (host trigger commands over its serial link)."""
+    value = devices.get("scanner_trigger", "")
+    if value == "":
+        return value
+    from drivers.scanner import TRIGGERS  # only now: the scanner driver is not needed before
+
+    if value not in TRIGGERS:
+        raise c.fail("devices.scanner_trigger",
+                     f"expected {' or '.join(repr(t) for t in TRIGGERS)}, or \"\" for none", value)
+    if scanner.lower().startswith("evdev:"):
+        raise c.fail("devices.scanner_trigger",
+                     "a keyboard-wedge (evdev://) scanner cannot take a host trigger")
     return value
 
 
@@ -242,6 +256,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:
         raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
+    import drivers.sim  # noqa: F401  (registers sim://, a printer URL the kiosk accepts)
     from drivers.printer import PrinterError, parse_printer_url
 
     try:
@@ -269,6 +284,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
 
     scanner = _optional_url(c, devices, "scanner", "a scanner URL",
                             "drivers.scanner", "parse_scanner_url")
+    scanner_trigger = _scanner_trigger(c, devices, scanner)
     mrz_reader = _optional_url(c, devices, "mrz_reader", "an MRZ reader URL",
                                "drivers.idcard", "parse_reader_url")
 
@@ -315,5 +331,6 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         mrz_reader_url=mrz_reader,
         chip_reader=chip_reader,
         services=tuple(areas),
+        scanner_trigger=scanner_trigger,
         source=str(path),
     )

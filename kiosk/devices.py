@@ -161,8 +161,9 @@ class ScannerService:
     with a reason, so the citizen can be told to try again.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, trigger: str = "") -> None:
         self.url = url
+        self.trigger = trigger  # config devices.scanner_trigger: "", "honeywell", "zebra-ssi"
         self._listeners: list[Callable[[object], None]] = []
         self._scanner = None
 
@@ -172,8 +173,36 @@ class ScannerService:
     def start(self) -> ScannerService:
         from drivers.scanner import open_scanner
 
-        self._scanner = open_scanner(self.url, callback=self._on_event)
+        self._scanner = open_scanner(self.url, callback=self._on_event,
+                                     trigger=self.trigger or None)
         return self
+
+    def start_decode(self) -> bool:
+        """Make a host-triggered scanner read (the identify step shows). Never raises: a
+        scanner that does not answer is logged and left as it is. Without a trigger it does
+        nothing. True if the scanner took the command."""
+        return self._trigger_command(start=True)
+
+    def stop_decode(self) -> bool:
+        """Stop a host-triggered scanner reading; as start_decode()."""
+        return self._trigger_command(start=False)
+
+    def _trigger_command(self, start: bool) -> bool:
+        from drivers.scanner import ScannerError
+
+        scanner = self._scanner
+        if not self.trigger or scanner is None:
+            return False
+        try:
+            if start:
+                scanner.start_decode()
+            else:
+                scanner.stop_decode()
+        except ScannerError as exc:
+            log.warning("scanner %s: %s_decode failed: %s", self.url,
+                        "start" if start else "stop", exc)
+            return False
+        return True
 
     def stop(self) -> None:
         if self._scanner is not None:

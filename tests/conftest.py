@@ -3,7 +3,8 @@ window per process): see tests/test_ui_suite.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,3 +38,29 @@ def store(config):  # type: ignore[no-untyped-def]
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     return TicketStore(open_database(sqlite_url(config.database_path)))
+
+
+def _run_bounded(fn: Callable[[], object], bound: float) -> object:
+    """Run ``fn`` on a thread; fail unless it returned (or raised) within ``bound`` s, so a
+    call that should be bounded cannot hang the suite. Returns its result or the exception
+    it raised (the caller inspects whatever came out)."""
+    done = threading.Event()
+    out: list[object] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as e:  # handed to the caller, which checks it
+            out.append(e)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(bound), f"{fn} did not return within {bound} s"
+    return out[0]
+
+
+@pytest.fixture
+def run_bounded() -> Callable[[Callable[[], object], float], object]:
+    """``run_bounded(fn, bound)``: see _run_bounded."""
+    return _run_bounded
+

@@ -42,11 +42,22 @@ def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
         ("[kiosk]\nlanguages = ['en']\n", "kiosk.languages", "include \"vi\""),
         ("[devices]\npaper_width = 500\n", "devices.paper_width", "576"),
         ("[devices]\nprinter = 'lp0'\n", "devices.printer", "device URL"),
+        # Every URL option is checked as the config loads, not when the printer is opened.
+        ("[devices]\nprinter = 'tcp://10.0.0.5?width_dots=abc'\n", "devices.printer",
+         "width_dots='abc' in printer URL"),
+        ("[devices]\nprinter = 'tcp://10.0.0.5?width_dots=5'\n", "devices.printer",
+         "width_dots=5 in printer URL"),
+        ("[devices]\nprinter = 'tcp://10.0.0.5?profile=TM-X9'\n", "devices.printer",
+         "profile='TM-X9' in printer URL"),
+        ("[devices]\nprinter = 'sim://?fault=on-fire'\n", "devices.printer", "fault='on-fire'"),
         ("[devices]\nprinter_profile = 'TM-X9'\n", "devices.printer_profile", "profile name"),
         ("[devices]\nprinter_profile = 5\n", "devices.printer_profile", "profile name"),
         ("[devices]\nprinter_tcvn3 = 'yes'\n", "devices.printer_tcvn3", "true or false"),
         ("[devices]\nscanner = 5\n", "devices.scanner", "scanner URL"),
         ("[devices]\nscanner = 'spy:///dev/ttyACM0'\n", "devices.scanner", "spy"),
+        ("[devices]\nscanner_trigger = 'zebra'\n", "devices.scanner_trigger", "'zebra-ssi'"),
+        ("[devices]\nscanner = 'evdev:///dev/input/event3'\nscanner_trigger = 'honeywell'\n",
+         "devices.scanner_trigger", "keyboard-wedge"),
         ("[devices]\nmrz_reader = []\n", "devices.mrz_reader", "MRZ reader URL"),
         ("[devices]\nmrz_reader = 'serial:///dev/ttyUSB1?rtscts=maybe'\n", "devices.mrz_reader",
          "rtscts='maybe' in MRZ reader URL 'serial:///dev/ttyUSB1?rtscts=maybe'"),
@@ -134,6 +145,17 @@ def test_any_bytes_as_a_file_give_a_config_or_a_config_error(tmp_path_factory, d
         load_config(path)
     except ConfigError as err:
         assert str(err).startswith(str(path))
+
+
+def test_scanner_trigger_is_read_from_the_config(tmp_path: Path) -> None:
+    assert load_config().scanner_trigger == ""
+    path = write(tmp_path, '[devices]\nscanner = "/dev/ttyACM0"\nscanner_trigger = "zebra-ssi"\n')
+    assert load_config(path).scanner_trigger == "zebra-ssi"
+
+
+def test_a_simulated_printer_is_a_valid_printer_url(tmp_path: Path) -> None:
+    path = write(tmp_path, '[devices]\nprinter = "sim://?fault=paper-low"\n')
+    assert load_config(path).printer_url == "sim://?fault=paper-low"
 
 
 def test_printer_url_is_checked_when_the_config_is_read(tmp_path: Path) -> None:

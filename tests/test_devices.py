@@ -1,4 +1,5 @@
-"""The printer supervisor against the real simulated printer over TCP."""
+"""The device services against the real simulators: the printer supervisor over TCP and
+serial, the scanner service over a pty."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import socket
 import threading
 
 from drivers.printer import DeviceState, PaperState
-from kiosk.devices import PrinterSupervisor
+from kiosk.devices import PrinterSupervisor, ScannerService
 from kiosk.tickets import TicketService
+
+WAIT = 5.0  # bounds a wait so a failing test cannot hang
 
 
 def test_status_changes_reach_listeners_once_each(sim_printer) -> None:
@@ -135,3 +138,64 @@ def test_58_mm_printer_reports_its_width(sim_printer) -> None:
     sup = PrinterSupervisor(printer_url(sim_printer.url, "TM-T20II", 384))
     with sup.printer() as printer:
         assert printer.capabilities()["width_dots"] == 384
+
+
+# -- the scanner's host trigger (config devices.scanner_trigger) --------------------------
+def test_honeywell_trigger_makes_the_scanner_read(tmp_path, caplog) -> None:
+    from drivers.sim import SimScanner
+
+    got = threading.Event()
+    with SimScanner(tmp_path / "ttySCAN", honeywell_trigger=True) as sim:
+        service = ScannerService(sim.url, trigger="honeywell").start()
+        try:
+            service.subscribe(lambda found: got.set())
+            sim.scan(b"A-042")  # held by the scanner until it is told to read
+            assert service.start_decode()
+            assert got.wait(WAIT)
+            assert service.stop_decode()
+            assert sim.wait_for_commands(2, WAIT) and sim.commands == ["start", "stop"]
+        finally:
+            service.stop()
+    assert "decode failed" not in caplog.text
+
+
+def test_zebra_ssi_trigger_is_acknowledged_and_a_refusal_only_logged(tmp_path, caplog) -> None:
+    from drivers.sim import SimScanner
+
+    with SimScanner(tmp_path / "ttySCAN", ssi=True) as sim:
+        service = ScannerService(sim.url, trigger="zebra-ssi").start()
+        try:
+            assert service.start_decode() and sim.reading
+            sim.nak_next()
+            with caplog.at_level(logging.WARNING, logger="kiosk.devices"):
+                assert service.stop_decode() is False  # refused: logged, not raised
+            assert sim.reading  # the scanner stays as it was
+            assert [r.getMessage().count("\n") for r in caplog.records
+                    if "stop_decode failed" in r.getMessage()] == [0]
+        finally:
+            service.stop()
+
+
+def test_trigger_commands_never_raise_when_the_scanner_is_gone(tmp_path) -> None:
+    from drivers.sim import SimScanner
+
+    with SimScanner(tmp_path / "ttySCAN", ssi=True) as sim:
+        service = ScannerService(sim.url, trigger="zebra-ssi").start()
+        try:
+            sim.unplug()
+            assert service.start_decode() is False
+        finally:
+            service.stop()
+    assert ScannerService("loop://", trigger="zebra-ssi").start_decode() is False  # not started
+
+
+def test_without_a_trigger_nothing_is_sent(tmp_path) -> None:
+    from drivers.sim import SimScanner
+
+    with SimScanner(tmp_path / "ttySCAN") as sim:
+        service = ScannerService(sim.url).start()
+        try:
+            assert service.start_decode() is False and service.stop_decode() is False
+            assert sim.bytes_received == 0
+        finally:
+            service.stop()

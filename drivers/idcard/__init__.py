@@ -22,7 +22,8 @@ from .errors import (
 )
 from .identity import CitizenIdentity, check_id_number, mask_date, mask_id, mask_name, mask_text
 from .mrz import Td1, check_digit, parse_td1
-from .mrz_reader import KINDS, MrzFramer, MrzReader, open_mrz_reader, parse_reader_url
+from .mrz_framing import KINDS, MrzFramer
+from .mrz_reader import MrzReader, open_mrz_reader, parse_reader_url
 
 __all__ = [
     "KINDS",

@@ -87,7 +87,3 @@ def encode_length(n: int) -> bytes:
     if size > 3:
         raise ValueError("TLV value too long")
     return bytes([0x80 | size]) + n.to_bytes(size, "big")
-
-
-def encode_tlv(tag: int, value: bytes) -> bytes:
-    return tag.to_bytes((tag.bit_length() + 7) // 8 or 1, "big") + encode_length(len(value)) + value

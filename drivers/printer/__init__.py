@@ -1,9 +1,10 @@
 """ESC/POS ticket printer driver: status vocabulary, job composition, decoding, transports."""
 
 from . import _escpos_compat  # noqa: F401  (first: see its docstring)
-from .decode import DecodedJob, decode_job, render_job_png, save_job_png
+from .decode import DecodedJob, decode_job
 from .escpos_stream import Token, Tokenizer, tokenize
 from .job import TicketJob
+from .render import render_job_png, save_job_png
 from .states import (
     CoverOpen,
     DeviceNotReady,

@@ -67,11 +67,6 @@ class TicketJob:
         self._line_open = False
 
     @property
-    def has_cutter(self) -> bool:
-        return bool(self._profile.supports("paperFullCut")  # type: ignore[attr-defined]
-                    or self._profile.supports("paperPartCut"))  # type: ignore[attr-defined]
-
-    @property
     def native_qr(self) -> bool:
         return bool(self._profile.supports("qrCode"))  # type: ignore[attr-defined]
 

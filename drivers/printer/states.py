@@ -5,15 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from drivers.device import DeviceState
 
-class DeviceState(enum.Enum):
-    ONLINE = "online"
-    OFFLINE = "offline"
-    NODEVICE = "nodevice"
-    HWERROR = "hwerror"
-    USERERROR = "usererror"
-    BUSY = "busy"
-    UNKNOWN = "unknown"
+__all__ = ["CoverOpen", "DeviceNotReady", "DeviceState", "PaperOut", "PaperState",
+           "PrinterError", "PrinterStatus", "PrinterTimeout", "Unsupported"]
 
 
 class PaperState(enum.Enum):

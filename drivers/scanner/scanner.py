@@ -1,24 +1,7 @@
 """The QR / barcode scanner device: chosen by URL, read on a thread, reconnects by itself.
 
-Like pyserial's ``serial_for_url`` (and the ticket printer), the URL scheme picks a source
-factory from a table (``_FACTORIES``). Schemes:
-
-``/dev/ttyACM0`` (a bare device path) or ``serial:///dev/ttyACM0?baudrate=9600``
-    A serial port through pyserial. Query options are pyserial keyword arguments: baudrate,
-    bytesize, parity (N E O M S), stopbits (1 1.5 2), rtscts, xonxoff, dsrdtr, exclusive.
-    ``exclusive`` defaults to 1 here: a second reader on the same port would silently steal
-    half the scans, so it gets "busy" instead. Prefer /dev/serial/by-id/... paths: they
-    survive replugging into another USB socket.
-``loop://``, ``socket://HOST:PORT``, ``rfc2217://HOST:PORT``
-    pyserial's own URL handlers, same options (rfc2217 adds ign_set_control, poll_modem,
-    timeout). ``spy://`` is refused: it would write every payload to a log.
-``evdev:///dev/input/eventN?grab=1``
-    A keyboard-wedge (USB HID) scanner through python-evdev (optional: ``pip install
-    evdev``). ``grab`` (default 1) takes the device for this process alone, so its keystrokes
-    do not also type into the kiosk's window. Keys map to characters as on a US keyboard;
-    Enter ends a frame. Read-only: no host trigger.
-
-Unknown query keys are a ValueError naming them.
+The URL picks a source (drivers.scanner.sources: serial ports and pyserial's URL handlers,
+keyboard-wedge scanners through evdev).
 
 ``Scanner`` owns one reader thread. Every finished frame becomes one event, in order: a
 ``Scan``, or a ``Dropped`` saying why it was not one (too long, incomplete, no AIM id). Events
@@ -33,34 +16,18 @@ and reasons only.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import queue
-import select
-import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, Literal, Protocol
-from urllib.parse import quote, urlsplit
 
-import serial
+from drivers.device import open_failure
 
-from drivers.serial_url import (
-    HANDLER_PARAMS,
-    READ_SLICE,  # the reader wakes this often: bounds how late close() and frame gaps are
-    SERIAL_PARAMS,
-    SerialLink,
-    absolute_path,
-    as_oserror,
-    handler_target,
-    parse_bool,
-    serial_options,
-    url_params,
-)
+# The reader wakes every READ_SLICE: it bounds how late close() and frame gaps are noticed.
+from drivers.serial_url import READ_SLICE
 
 from .framing import (
     DEFAULT_MAX_FRAME,
@@ -71,246 +38,32 @@ from .framing import (
     Scan,
     Terminator,
 )
-from .keymap import EV_KEY, KeyDecoder
+from .sources import ScannerUrl, Source, open_source, parse_scanner_url
+from .sources.evdev import EvdevSource
+from .sources.serial import WRITE_TIMEOUT, SerialSource
 from .states import (
     DeviceNotReady,
     DeviceState,
     ScannerError,
     ScannerStatus,
     ScannerTimeout,
-    TriggerRejected,
     Unsupported,
 )
 from .triggers import (
-    HONEYWELL_START,
-    HONEYWELL_STOP,
-    NAK_CAUSES,
-    NAK_RESEND,
-    SSI_START_DECODE,
-    SSI_STATUS_RETRANSMIT,
-    SSI_STOP_DECODE,
+    DEFAULT_ACK_TIMEOUT,
+    TRIGGERS,
+    HostTrigger,
     SsiDemux,
     SsiNoise,
     SsiPacket,
-    ssi_packet,
+    Trigger,
 )
 
 log = logging.getLogger(__name__)
 
-Trigger = Literal["honeywell", "zebra-ssi"]
-TRIGGERS: tuple[str, ...] = ("honeywell", "zebra-ssi")
-# SERIAL_PARAMS and HANDLER_PARAMS (pyserial's options; "logging" is left out, it would log
-# payloads) come from drivers.serial_url.
-EVDEV_PARAMS = ("grab",)
-REFUSED_SCHEMES: dict[str, str] = {
-    "spy": "it logs all traffic, and scans may hold personal data",
-}
-EVDEV_MISSING = ("evdev:// (keyboard-wedge scanner) needs python-evdev, which is not "
-                 "installed: pip install 'lobby-kiosk[evdev]'")
-WRITE_TIMEOUT = 1.0
 DEFAULT_BACKOFF = (0.2, 5.0)
 DEFAULT_FRAME_GAP = 0.5
-DEFAULT_ACK_TIMEOUT = 1.0
 JOIN_TIMEOUT = 2.0
-
-
-# -- URL parsing ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScannerUrl:
-    scheme: str  # "serial" (bare paths too), "loop", "socket", "rfc2217", "evdev"
-    target: str  # what is opened: device path, or pyserial URL for its own handlers
-    options: dict[str, Any] = field(default_factory=dict)  # typed: pyserial kwargs / grab
-    url: str = ""
-    description: str = ""  # the URL without its query, for status and logs
-
-
-# Values, the query and pyserial's options are parsed by drivers.serial_url; this names the
-# scanner in its messages.
-_WHAT = "scanner URL"
-
-
-def _allowed_params(scheme: str) -> tuple[str, ...]:
-    if scheme == "evdev":
-        return EVDEV_PARAMS
-    return SERIAL_PARAMS + HANDLER_PARAMS.get(scheme, ())
-
-
-def parse_scanner_url(url: str) -> ScannerUrl:
-    """Parse and validate a scanner URL (see the module doc). Raises ValueError only.
-    Syntax only: nothing is opened or imported (an evdev:// URL parses without evdev)."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError("scanner URL is empty")
-    url = url.strip()
-    if "\x00" in url:
-        raise ValueError("scanner URL contains a NUL character")
-    if "://" not in url:
-        # A bare device path, as pyserial takes it.
-        if "?" in url:
-            raise ValueError(f"scanner device path {url!r} has a '?': options need a URL, "
-                             f"e.g. serial://{quote(url.split('?', 1)[0])}?baudrate=9600")
-        return ScannerUrl("serial", url, {"exclusive": True}, url, url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in REFUSED_SCHEMES:
-        raise ValueError(f"scanner URL scheme {scheme}:// is not allowed: "
-                         f"{REFUSED_SCHEMES[scheme]}")
-    if scheme not in _FACTORIES:
-        raise ValueError(f"unknown scanner URL scheme {scheme!r} in {url!r}; expected a device "
-                         f"path or one of {', '.join(s + '://' for s in _FACTORIES)}")
-    params = url_params(parts, url, _WHAT, _allowed_params(scheme))
-    description = url.split("?", 1)[0]
-
-    if scheme == "serial":
-        path = absolute_path(parts, url, scheme, _WHAT)
-        options = {"exclusive": True, **serial_options(params, url, _WHAT)}
-        return ScannerUrl(scheme, path, options, url, description)
-
-    if scheme == "evdev":
-        path = absolute_path(parts, url, scheme, _WHAT)
-        grab = parse_bool(params["grab"], "grab", url, _WHAT) if "grab" in params else True
-        return ScannerUrl(scheme, path, {"grab": grab}, url, description)
-
-    target = handler_target(parts, params, url, _WHAT)[0]
-    return ScannerUrl(scheme, target, serial_options(params, url, _WHAT), url, description)
-
-
-# -- sources --------------------------------------------------------------------------------
-class Source(Protocol):
-    """Where scanner bytes come from. Errors are OSError (TimeoutError ...)."""
-
-    description: str
-    can_write: bool
-
-    def open(self) -> None: ...
-    def read(self, timeout: float) -> bytes: ...  # b"" if nothing came within ``timeout``
-    def write(self, data: bytes, timeout: float) -> None: ...
-    def close(self) -> None: ...
-
-
-class SerialSource(SerialLink):
-    """pyserial's ``serial_for_url``: a device path, or a loop:// socket:// rfc2217:// URL."""
-
-    can_write = True
-
-    def __init__(self, target: str, options: dict[str, Any], description: str) -> None:
-        super().__init__(target, options, description, write_timeout=WRITE_TIMEOUT)
-
-    def read(self, timeout: float) -> bytes:
-        # pyserial's timeout was set at open (READ_SLICE); ``timeout`` only documents it.
-        return self.read_some()
-
-    def write(self, data: bytes, timeout: float) -> None:
-        ser = self.port()
-        try:
-            ser.write(data)  # bounded by WRITE_TIMEOUT
-            ser.flush()
-        except (serial.SerialException, OSError) as e:
-            raise as_oserror(e) from None
-
-
-class EvdevSource:
-    """A keyboard-wedge scanner's /dev/input/eventN through python-evdev (read-only)."""
-
-    can_write = False
-
-    def __init__(self, path: str, grab: bool, description: str) -> None:
-        import evdev  # the factory checked that it is installed
-
-        self._evdev = evdev
-        self.path = path
-        self.grab = grab
-        self.description = description
-        self._dev: Any = None
-        self._keys = KeyDecoder()
-
-    def open(self) -> None:
-        self.close()
-        dev = self._evdev.InputDevice(self.path)  # OSError: missing, permission ...
-        try:
-            if self.grab:
-                dev.grab()  # EBUSY if another process holds it
-        except OSError:
-            dev.close()
-            raise
-        self._keys.reset()
-        self._dev = dev
-
-    def read(self, timeout: float) -> bytes:
-        dev = self._dev
-        if dev is None:
-            raise ConnectionError("not open")
-        if not select.select([dev.fd], [], [], timeout)[0]:
-            return b""
-        try:
-            events = list(dev.read())
-        except BlockingIOError:
-            return b""
-        out = bytearray()
-        for ev in events:
-            if ev.type == EV_KEY:
-                out += self._keys.key(ev.code, ev.value)
-        return bytes(out)
-
-    def write(self, data: bytes, timeout: float) -> None:
-        raise Unsupported(f"{self.description}: a keyboard-wedge scanner cannot be sent "
-                          f"commands")
-
-    def close(self) -> None:
-        dev, self._dev = self._dev, None
-        if dev is None:
-            return
-        if self.grab:
-            with contextlib.suppress(OSError):
-                dev.ungrab()
-        with contextlib.suppress(OSError):
-            dev.close()
-
-
-def _serial_factory(u: ScannerUrl) -> Source:
-    return SerialSource(u.target, u.options, u.description)
-
-
-def _evdev_factory(u: ScannerUrl) -> Source:
-    try:
-        import evdev  # noqa: F401  (optional extra)
-    except ImportError:
-        raise Unsupported(EVDEV_MISSING) from None
-    return EvdevSource(u.target, bool(u.options.get("grab", True)), u.description)
-
-
-# scheme -> factory; a new transport registers here.
-_FACTORIES: dict[str, Callable[[ScannerUrl], Source]] = {
-    "serial": _serial_factory,
-    "loop": _serial_factory,
-    "socket": _serial_factory,
-    "rfc2217": _serial_factory,
-    "evdev": _evdev_factory,
-}
-
-
-def _open_failure(where: str, e: OSError) -> ScannerStatus:
-    why = e.strerror or str(e)
-    if isinstance(e, TimeoutError):
-        return ScannerStatus(DeviceState.OFFLINE, f"{where}: no answer to connect ({why})")
-    if isinstance(e, socket.gaierror):
-        return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot resolve host ({why})")
-    if isinstance(e, ConnectionRefusedError):
-        return ScannerStatus(DeviceState.NODEVICE,
-                             f"{where}: connection refused (nothing listening)")
-    if e.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-        return ScannerStatus(DeviceState.NODEVICE,
-                             f"{where}: no such device (unplugged or wrong path; {why})")
-    if e.errno in (errno.EACCES, errno.EPERM):
-        # Staff can fix it (udev rule, dialout/input group), so a user error, not hardware.
-        return ScannerStatus(DeviceState.USERERROR,
-                             f"{where}: permission denied (add the kiosk user to the dialout "
-                             f"or input group; {why})")
-    if e.errno in (errno.EBUSY, errno.EAGAIN):
-        return ScannerStatus(DeviceState.BUSY,
-                             f"{where}: device busy, in use by another program ({why})")
-    if e.errno == errno.EINVAL:
-        return ScannerStatus(DeviceState.USERERROR, f"{where}: {why}")
-    return ScannerStatus(DeviceState.NODEVICE, f"{where}: cannot open ({why})")
 
 
 # -- the device -----------------------------------------------------------------------------
@@ -355,8 +108,7 @@ class Scanner:
         self._io = threading.Lock()  # the source: open/close (reader) vs write (callers)
         self._is_open = False
         self._was_lost = False
-        self._cmd = threading.Lock()  # one trigger command at a time
-        self._replies: queue.Queue[SsiPacket] = queue.Queue()
+        self._trigger = HostTrigger(trigger, self.send, self.description) if trigger else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -381,7 +133,7 @@ class Scanner:
             "transport": self.description,
             "trigger": self.trigger,
             "can_write": self._source.can_write,
-            "keyboard_wedge": isinstance(self._source, EvdevSource),
+            "keyboard_wedge": self._source.keyboard_wedge,
             "terminator": self._splitter.terminator,
             "aim": self._splitter.aim,
             "max_frame": self._splitter.max_frame,
@@ -391,11 +143,17 @@ class Scanner:
     def start_decode(self, timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
         """Tell the scanner to start reading (host trigger). Zebra SSI: returns once the
         scanner ACKed; ScannerTimeout without an answer, TriggerRejected on NAK."""
-        self._trigger_command(start=True, timeout=timeout)
+        self._host_trigger().command(start=True, timeout=timeout)
 
     def stop_decode(self, timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
         """Tell the scanner to stop reading (host trigger); errors as start_decode()."""
-        self._trigger_command(start=False, timeout=timeout)
+        self._host_trigger().command(start=False, timeout=timeout)
+
+    def _host_trigger(self) -> HostTrigger:
+        if self._trigger is None:
+            raise Unsupported(f"{self.description}: no host trigger configured "
+                              f"(open_scanner(..., trigger='honeywell' or 'zebra-ssi'))")
+        return self._trigger
 
     def send(self, data: bytes, timeout: float = WRITE_TIMEOUT) -> None:
         """Send raw bytes to the scanner (menu / configuration commands).
@@ -482,7 +240,8 @@ class Scanner:
                 self._source.open()
             except OSError as e:
                 self._source.close()
-                failure = _open_failure(self.description, e)
+                state, why = open_failure(e)
+                failure = ScannerStatus(state, f"{self.description}: {why}")
             else:
                 self._is_open = True
                 failure = None
@@ -516,7 +275,8 @@ class Scanner:
         pieces = self._demux.feed(data) if self._demux is not None else [data]
         for piece in pieces:
             if isinstance(piece, SsiPacket):
-                self._replies.put(piece)
+                if self._trigger is not None:
+                    self._trigger.replies.put(piece)
             elif isinstance(piece, SsiNoise):
                 self._count(ssi_noise=1)
                 log.warning("scanner %s: skipped a %d-byte SSI reply with a bad checksum",
@@ -582,47 +342,6 @@ class Scanner:
                 log.error("scanner %s: status callback raised %s", self.description,
                           type(e).__name__)
 
-    # -- triggers -----------------------------------------------------------------------
-    def _trigger_command(self, start: bool, timeout: float) -> None:
-        if self.trigger is None:
-            raise Unsupported(f"{self.description}: no host trigger configured "
-                              f"(open_scanner(..., trigger='honeywell' or 'zebra-ssi'))")
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0, got {timeout!r}")
-        if self.trigger == "honeywell":
-            self.send(HONEYWELL_START if start else HONEYWELL_STOP, timeout)
-            return
-        self._ssi_command(SSI_START_DECODE if start else SSI_STOP_DECODE, timeout)
-
-    def _ssi_command(self, opcode: int, timeout: float) -> None:
-        name = "START_DECODE" if opcode == SSI_START_DECODE else "STOP_DECODE"
-        with self._cmd:
-            deadline = time.monotonic() + timeout
-            status = 0
-            for attempt in range(2):
-                while True:  # replies nobody waited for (late ones) must not answer this
-                    try:
-                        self._replies.get_nowait()
-                    except queue.Empty:
-                        break
-                self.send(ssi_packet(opcode, status=status), timeout)
-                try:
-                    reply = self._replies.get(timeout=max(deadline - time.monotonic(), 0.0))
-                except queue.Empty:
-                    raise ScannerTimeout(f"{self.description}: no ACK to {name} within "
-                                         f"{timeout:g} s") from None
-                if reply.is_ack:
-                    return
-                cause = reply.nak_cause
-                if cause == NAK_RESEND and attempt == 0:
-                    status = SSI_STATUS_RETRANSMIT  # the scanner saw a damaged packet: once more
-                    continue
-                why = NAK_CAUSES.get(cause, f"cause {cause}") if cause is not None else "no cause"
-                if not reply.is_nak:
-                    why = f"unexpected reply opcode 0x{reply.opcode:02X}"
-                raise TriggerRejected(f"{self.description}: scanner refused {name}: {why}",
-                                      cause if cause is not None else -1)
-
 
 def open_scanner(url: str, *, terminator: Terminator = "auto", dedupe_window: float = 1.0,
                  trigger: Trigger | None = None, max_frame: int = DEFAULT_MAX_FRAME,
@@ -665,7 +384,7 @@ def open_scanner(url: str, *, terminator: Terminator = "auto", dedupe_window: fl
         terminator = "CR"  # Enter is the only end of frame a keyboard can type
     splitter = FrameSplitter(terminator, max_frame, aim)
     dedupe = Deduplicator(dedupe_window)
-    source = _FACTORIES[u.scheme](u)
+    source = open_source(u)
     scanner = Scanner(source, u.url, splitter=splitter, dedupe=dedupe, trigger=trigger,
                       frame_gap=frame_gap, callback=callback, on_status=on_status,
                       backoff=(float(first), float(longest)), queue_size=queue_size)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# One vocabulary for every device (DESIGN.md, Devices): a supervisor compares states of the
-# printer and the scanner with the same enum, so it is shared rather than redefined here.
-from drivers.printer.states import DeviceState
+from drivers.device import DeviceState  # one vocabulary for every device
 
 __all__ = [
     "DeviceNotReady",

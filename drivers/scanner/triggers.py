@@ -1,4 +1,6 @@
-"""Host trigger commands: Honeywell serial trigger and Zebra SSI packets. Pure, no I/O.
+"""Host trigger commands: Honeywell serial trigger and Zebra SSI packets. The bytes and
+their exchange only: ``HostTrigger`` sends through the scanner and reads the replies the
+scanner's reader thread hands it.
 
 Honeywell (serial trigger mode): ``SYN T CR`` (16 54 0D) starts reading, ``SYN U CR``
 (16 55 0D) stops it; the scanner answers nothing, and also stops by itself after a good read
@@ -21,9 +23,18 @@ the stream there and passes everything else on to the frame splitter.
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from .states import SsiChecksumError
+from .states import ScannerTimeout, SsiChecksumError, TriggerRejected
+
+Trigger = Literal["honeywell", "zebra-ssi"]
+TRIGGERS: tuple[str, ...] = ("honeywell", "zebra-ssi")
+DEFAULT_ACK_TIMEOUT = 1.0
 
 HONEYWELL_START = b"\x16T\r"
 HONEYWELL_STOP = b"\x16U\r"
@@ -182,3 +193,55 @@ class SsiDemux:
         if i + 1 < len(buf) and buf[i + 1] not in _REPLY_OPCODES:
             return False
         return not (i + 2 < len(buf) and buf[i + 2] != SSI_SOURCE_DECODER)
+
+
+class HostTrigger:
+    """Start / stop decoding by host command. ``send(data, timeout)`` writes to the scanner;
+    the reader thread puts each SSI reply it picks out of the stream into ``replies``."""
+
+    def __init__(self, kind: Trigger, send: Callable[[bytes, float], None],
+                 description: str) -> None:
+        self.kind = kind
+        self.replies: queue.Queue[SsiPacket] = queue.Queue()
+        self._send = send
+        self._description = description
+        self._lock = threading.Lock()  # one command at a time
+
+    def command(self, start: bool, timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
+        """Honeywell: sent is done (the scanner answers nothing). Zebra SSI: returns once the
+        scanner ACKed; ScannerTimeout without an answer, TriggerRejected on NAK."""
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, got {timeout!r}")
+        if self.kind == "honeywell":
+            self._send(HONEYWELL_START if start else HONEYWELL_STOP, timeout)
+            return
+        self._ssi_command(SSI_START_DECODE if start else SSI_STOP_DECODE, timeout)
+
+    def _ssi_command(self, opcode: int, timeout: float) -> None:
+        name = "START_DECODE" if opcode == SSI_START_DECODE else "STOP_DECODE"
+        with self._lock:
+            deadline = time.monotonic() + timeout
+            status = 0
+            for attempt in range(2):
+                while True:  # replies nobody waited for (late ones) must not answer this
+                    try:
+                        self.replies.get_nowait()
+                    except queue.Empty:
+                        break
+                self._send(ssi_packet(opcode, status=status), timeout)
+                try:
+                    reply = self.replies.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    raise ScannerTimeout(f"{self._description}: no ACK to {name} within "
+                                         f"{timeout:g} s") from None
+                if reply.is_ack:
+                    return
+                cause = reply.nak_cause
+                if cause == NAK_RESEND and attempt == 0:
+                    status = SSI_STATUS_RETRANSMIT  # the scanner saw a damaged packet: once more
+                    continue
+                why = NAK_CAUSES.get(cause, f"cause {cause}") if cause is not None else "no cause"
+                if not reply.is_nak:
+                    why = f"unexpected reply opcode 0x{reply.opcode:02X}"
+                raise TriggerRejected(f"{self._description}: scanner refused {name}: {why}",
+                                      cause if cause is not None else -1)

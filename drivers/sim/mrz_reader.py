@@ -22,18 +22,18 @@ Typical use::
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import select
 import time
-import tty
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
-from drivers.idcard.mrz_reader import CR, ETX, KINDS, SOH, STX, bcc_3m
+from drivers.device import write_all
+from drivers.idcard.mrz_framing import CR, ETX, KINDS, SOH, STX, bcc_3m
+
+from .pty import PtyDevice
 
 PTY_URL_BAUD = 9600
 WRITE_TIMEOUT = 5.0
@@ -73,46 +73,25 @@ class SimMrzReader:
         self.baudrate = baudrate
         self.rng = random.Random(seed)
         self.bytes_sent = 0
-        self._master = -1
-        self._slave = -1
-        self._slave_name = ""
+        self._pty: PtyDevice | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> SimMrzReader:
-        if self._master >= 0:
+        if self._pty is not None:
             raise RuntimeError("SimMrzReader already started")
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)  # no echo, no CR/LF translation before the host opens it
-        self._slave_name = os.ttyname(self._slave)
-        link = self.pty_link
-        if link.exists() and not link.is_symlink():
-            self._close_fds()
-            raise FileExistsError(f"{link} exists and is not a symlink: not replacing it")
-        tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.symlink(self._slave_name, tmp)
-        os.replace(tmp, link)  # atomic: a stale link is replaced, never briefly missing
+        self._pty = PtyDevice(self.pty_link)
         return self
 
     def stop(self) -> None:
         """Remove the device (link first, so the host cannot find it again)."""
-        with contextlib.suppress(OSError):
-            if os.readlink(self.pty_link) == self._slave_name:
-                os.unlink(self.pty_link)
-        self._close_fds()
+        pty, self._pty = self._pty, None
+        if pty is not None:
+            pty.close()
 
     unplug = stop
 
-    def _close_fds(self) -> None:
-        for fd in (self._master, self._slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._master = self._slave = -1
-
     def __enter__(self) -> SimMrzReader:
-        return self.start() if self._master < 0 else self
+        return self.start() if self._pty is None else self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -126,18 +105,17 @@ class SimMrzReader:
     # -- sending ----------------------------------------------------------------------------
     def send_raw(self, data: bytes) -> None:
         """Write bytes to the host, paced at ``baudrate`` (10 bits a byte) if set."""
-        if self._master < 0:
+        pty = self._pty
+        if pty is None:
             raise RuntimeError("SimMrzReader is not running")
-        view = memoryview(data)
-        deadline = time.monotonic() + WRITE_TIMEOUT
-        while view:
-            # Wait for room: a host that does not read must not hang the test forever.
-            if not select.select([], [self._master], [], max(0.0, deadline - time.monotonic()))[1]:
-                raise TimeoutError("the host does not read the MRZ reader")
-            n = os.write(self._master, view[:256])
-            view = view[n:]
-            if self.baudrate:
-                time.sleep(n * 10 / self.baudrate)
+        # A host that does not read gets a TimeoutError rather than hanging the test.
+        if self.baudrate:
+            for i in range(0, len(data), 256):
+                piece = data[i:i + 256]
+                write_all(pty.master, piece, WRITE_TIMEOUT)
+                time.sleep(len(piece) * 10 / self.baudrate)  # the wire's pace
+        else:
+            write_all(pty.master, data, WRITE_TIMEOUT)
         self.bytes_sent += len(data)
 
     def frame(self, mrz: str | Sequence[str]) -> bytes:

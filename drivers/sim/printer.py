@@ -39,193 +39,40 @@ thread or a signal handler ends ``wait()``).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import random
 import re
 import select
 import socket
 import threading
-import time
-import tty
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
-from drivers.printer.decode import save_job_png
-from drivers.printer.escpos_stream import Token, Tokenizer
-from drivers.printer.status import is_status_reply
+from drivers.printer.escpos_stream import Token
+from drivers.printer.render import save_job_png
+
+from .printer_replies import (
+    CANNOT_PRINT,
+    FAULTS,
+    STATUS_COMMANDS,
+    asb_block,
+    garbage,
+    status_reply,
+)
+from .printer_wire import Link, Session
+from .pty import PtyDevice
 
 log = logging.getLogger(__name__)
 
-FAULTS: tuple[str | None, ...] = (None, "paper-out", "paper-low", "cover-open", "offline",
-                                  "silent", "garbage", "slow", "disconnect-mid-job")
-# DLE EOT n replies per fault (DESIGN.md, Ticket printer). Faults not listed answer as healthy
-# (slow: late; disconnect-mid-job: until it strikes), except silent and garbage.
-STATUS_REPLIES: dict[str | None, dict[int, int]] = {
-    None: {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12},
-    "paper-low": {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1E},
-    "paper-out": {1: 0x1A, 2: 0x32, 3: 0x12, 4: 0x7E},
-    "cover-open": {1: 0x1E, 2: 0x16, 3: 0x12, 4: 0x12},
-    "offline": {1: 0x1E, 2: 0x12, 3: 0x12, 4: 0x12},
-}
-CANNOT_PRINT = frozenset({"paper-out", "cover-open", "offline"})
-# Status traffic, never part of a printed job.
-STATUS_COMMANDS = frozenset({"DLE EOT", "DLE ENQ", "DLE DC4", "GS a", "GS r"})
 DEFAULT_DROP_AFTER = 1024  # bytes of a job before disconnect-mid-job strikes
 DEFAULT_SLOW_DELAY = 2.0  # s; TicketPrinter.status() waits 1 s by default
 PTY_URL_BAUD = 115200  # advertised in .url when no baudrate is emulated
 _JOB_FILE = re.compile(r"job-(\d+)\.bin$")
-_rng = random.Random()
-
-
-def _asb_block(fault: str | None) -> bytes:
-    """Automatic Status Back: 4 bytes, the first shaped 0xx1xx00."""
-    b1 = 0x10 | (0x08 if fault in CANNOT_PRINT else 0) | (0x20 if fault == "cover-open" else 0)
-    b3 = 0x0C if fault == "paper-out" else 0x03 if fault == "paper-low" else 0x00
-    return bytes((b1, 0x00, b3, 0x00))
-
-
-def _garbage() -> bytes:
-    """A few random bytes none of which is shaped like a DLE EOT reply."""
-    out = bytearray()
-    while len(out) < 3:
-        b = _rng.randrange(256)
-        if not is_status_reply(b):
-            out.append(b)
-    return bytes(out)
 
 
 class _Drop(Exception):
     """Internal: disconnect-mid-job strikes; the link goes down now."""
-
-
-class _Pacer:
-    """A UART's line time, 10 bits a byte (start, 8 data, stop). Sleeping here simulates a slow
-    wire; it is not synchronisation. ``cancel`` (the session ending) cuts a wait short."""
-
-    def __init__(self, baudrate: int | None, cancel: threading.Event) -> None:
-        self.byte_time = 10 / baudrate if baudrate else 0.0
-        self.cancel = cancel
-        self._free_at = 0.0
-
-    @property
-    def chunk(self) -> int:
-        # About 20 ms of line time per read, so bytes trickle in as on a wire.
-        return max(1, int(0.02 / self.byte_time)) if self.byte_time else 65536
-
-    def wait(self, nbytes: int) -> bool:
-        """Wait until ``nbytes`` more have crossed the wire; False if cancelled."""
-        if not self.byte_time:
-            return not self.cancel.is_set()
-        now = time.monotonic()
-        self._free_at = max(self._free_at, now) + nbytes * self.byte_time
-        return not self.cancel.wait(self._free_at - now)
-
-
-class _Session:
-    """One plugged-in period: a listening socket or a pty pair, served by one thread."""
-
-    def __init__(self) -> None:
-        self.wake_r, self.wake_w = socket.socketpair()
-        self.ending = threading.Event()
-        self.discard = True  # pending job data at the end is lost (unplug), not printed
-        self.thread: threading.Thread | None = None
-        self.listener: socket.socket | None = None
-        self.master = -1
-        self.slave = -1  # held open so the host can close and reopen the port
-        self.slave_name = ""
-        self.link_path: Path | None = None
-        self.closed = False
-        self._lock = threading.Lock()
-
-    def end(self, discard: bool) -> None:
-        self.discard = discard
-        self.ending.set()
-        with contextlib.suppress(OSError):
-            self.wake_w.send(b"x")  # stays readable: wakes every select() on it
-
-    def teardown(self) -> None:
-        """Release everything (idempotent). Called by the serving thread as it exits, or
-        after it has been joined: nobody selects on these any more."""
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-        self.ending.set()
-        # The link goes first: a host that sees the line die must not find it again.
-        if self.link_path is not None:
-            with contextlib.suppress(OSError):
-                if os.readlink(self.link_path) == self.slave_name:
-                    os.unlink(self.link_path)
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        for s in (self.listener, self.wake_r, self.wake_w):
-            if s is not None:
-                s.close()
-
-
-class _Link:
-    """The printer's end of the wire: one TCP connection, or the pty master."""
-
-    def __init__(self, session: _Session, baudrate: int | None,
-                 sock: socket.socket | None = None) -> None:
-        self.session = session
-        self.sock = sock
-        self.fd = sock.fileno() if sock is not None else session.master
-        self.serial = sock is None
-        self.rx = _Pacer(baudrate, session.ending)
-        self.tx = _Pacer(baudrate, session.ending)
-        self.tokenizer = Tokenizer()
-        self.pending = bytearray()
-        self.asb = False
-        self.send_lock = threading.Lock()
-        self.closed = False
-
-    def recv(self) -> bytes | None:
-        """Next bytes from the host; b"" when the host closed, None when the session ends."""
-        while True:
-            try:
-                ready = select.select([self.fd, self.session.wake_r], [], [])[0]
-            except (OSError, ValueError):
-                return None
-            if self.session.ending.is_set():
-                return None
-            if self.fd not in ready:
-                continue
-            try:
-                if self.sock is not None:
-                    data = self.sock.recv(self.rx.chunk)
-                else:
-                    data = os.read(self.fd, self.rx.chunk)
-            except BlockingIOError:
-                continue
-            except OSError:
-                return b""
-            if not data:
-                return b""
-            # The bytes are only "here" once the wire has carried them.
-            return data if self.rx.wait(len(data)) else None
-
-    def send(self, data: bytes) -> None:
-        with self.send_lock:
-            if self.closed or not self.tx.wait(len(data)) or self.closed:
-                return
-            with contextlib.suppress(OSError):  # host gone: nothing to tell
-                if self.sock is not None:
-                    self.sock.sendall(data)
-                else:
-                    os.write(self.fd, data)  # non-blocking: a full buffer drops, like overrun
-
-    def close(self) -> None:
-        with self.send_lock:  # no send() can be writing to an fd number being reused
-            self.closed = True
-            if self.sock is not None:
-                with contextlib.suppress(OSError):
-                    self.sock.close()
 
 
 class SimPrinter:
@@ -254,8 +101,8 @@ class SimPrinter:
         self._status_queries = 0
         self._connections_closed = 0
         self._dropped_jobs = 0
-        self._links: set[_Link] = set()
-        self._session: _Session | None = None
+        self._links: set[Link] = set()
+        self._session: Session | None = None
         self._running = False
         self._life = threading.Lock()  # start, stop, unplug, replug: one at a time
         self._stopped = threading.Event()
@@ -310,12 +157,6 @@ class SimPrinter:
         """Block until stop() (from another thread); True if stopped."""
         return self._stopped.wait(timeout)
 
-    def serve_forever(self) -> None:
-        """Start if needed and block until stop() is called from elsewhere."""
-        if not self._running:
-            self.start()
-        self.wait()
-
     def __enter__(self) -> SimPrinter:
         return self.start() if not self._running else self
 
@@ -324,7 +165,7 @@ class SimPrinter:
         self.stop()
 
     def _plug(self) -> None:
-        session = _Session()
+        session = Session()
         try:
             if self.pty_link is None:
                 # create_server sets SO_REUSEADDR: replug gets the same port back at once.
@@ -333,11 +174,7 @@ class SimPrinter:
                 self.port = session.listener.getsockname()[1]
                 target, name = self._tcp_loop, f"sim-printer-{self.port}"
             else:
-                session.master, session.slave = os.openpty()
-                tty.setraw(session.slave)  # no echo, no CR/LF mangling before the host opens
-                os.set_blocking(session.master, False)
-                session.slave_name = os.ttyname(session.slave)
-                self._link_pty(session)
+                session.pty = PtyDevice(self.pty_link)
                 target, name = self._pty_loop, f"sim-printer-{self.pty_link.name}"
         except BaseException:
             session.teardown()
@@ -346,18 +183,6 @@ class SimPrinter:
                                           daemon=True)
         self._session = session
         session.thread.start()
-
-    def _link_pty(self, session: _Session) -> None:
-        link = self.pty_link
-        assert link is not None
-        if link.exists() and not link.is_symlink():
-            raise FileExistsError(f"{link} exists and is not a symlink: not replacing it")
-        tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.symlink(session.slave_name, tmp)
-        os.replace(tmp, link)  # atomic: a stale link is replaced, never briefly missing
-        session.link_path = link
 
     def _unplug(self, discard: bool) -> None:
         session, self._session = self._session, None
@@ -444,7 +269,7 @@ class SimPrinter:
             asb_links = [c for c in self._links if c.asb]
         if changed:
             for link in asb_links:  # a real printer pushes ASB on every status change
-                link.send(_asb_block(fault))
+                link.send(asb_block(fault))
 
     def wait_for_jobs(self, n: int, timeout: float) -> bool:
         with self._cond:
@@ -461,7 +286,7 @@ class SimPrinter:
             return self._cond.wait_for(lambda: self._connections_closed >= n, timeout)
 
     # -- serving ----------------------------------------------------------------------
-    def _tcp_loop(self, session: _Session) -> None:
+    def _tcp_loop(self, session: Session) -> None:
         # One connection at a time, served on this thread, like a port-9100 printer: a second
         # client's connect succeeds (listen backlog) but it gets no answer until the first
         # closes. This also keeps jobs in connection order.
@@ -477,17 +302,17 @@ class SimPrinter:
                     continue
                 sock.setblocking(True)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._serve(session, _Link(session, self.baudrate, sock=sock))
+                self._serve(session, Link(session, self.baudrate, sock=sock))
         finally:
             session.teardown()
 
-    def _pty_loop(self, session: _Session) -> None:
+    def _pty_loop(self, session: Session) -> None:
         try:
-            self._serve(session, _Link(session, self.baudrate))
+            self._serve(session, Link(session, self.baudrate))
         finally:
             session.teardown()  # whatever ended the session, the device is gone with it
 
-    def _serve(self, session: _Session, link: _Link) -> None:
+    def _serve(self, session: Session, link: Link) -> None:
         with self._cond:
             self._links.add(link)
         dropped = False
@@ -518,7 +343,7 @@ class SimPrinter:
             # After the bookkeeping: a host that sees the link die finds it already counted.
             link.close()
 
-    def _handle(self, link: _Link, tokens: list[Token]) -> None:
+    def _handle(self, link: Link, tokens: list[Token]) -> None:
         for t in tokens:
             with self._cond:
                 fault, drop_after = self._fault, self._drop_after
@@ -539,7 +364,7 @@ class SimPrinter:
                 if t.cmd == "GS V":
                     self._finish_job(link)
 
-    def _status_command(self, link: _Link, t: Token, fault: str | None) -> None:
+    def _status_command(self, link: Link, t: Token, fault: str | None) -> None:
         with self._cond:
             delay = self._slow_delay
             if t.cmd == "DLE EOT":
@@ -547,27 +372,18 @@ class SimPrinter:
         if fault == "silent":
             return
         if fault == "garbage":
-            link.send(_garbage())
+            link.send(garbage())
             return
         if fault == "slow" and t.cmd == "DLE EOT" and link.session.ending.wait(delay):
             return  # unplugged or stopped while "thinking"
-        if fault not in STATUS_REPLIES:
-            fault = None  # slow, disconnect-mid-job: the printer itself is fine
-        if t.cmd == "DLE EOT":
-            reply = STATUS_REPLIES[fault].get(t.args[0])
-            if reply is not None:
-                link.send(bytes((reply,)))
-        elif t.cmd == "GS a":
-            link.asb = t.args[0] != 0
-            if link.asb:
-                link.send(_asb_block(fault))
-        elif t.cmd == "GS r" and t.args[0] in (1, 49):
-            link.send(bytes((0x0C if fault == "paper-out" else
-                             0x03 if fault == "paper-low" else 0x00,)))
-        elif t.cmd == "GS r" and t.args[0] in (2, 50):
-            link.send(b"\x00")
+        arg = t.args[0] if t.args else 0
+        if t.cmd == "GS a":
+            link.asb = arg != 0
+        reply = status_reply(t.cmd, arg, fault)
+        if reply:
+            link.send(reply)
 
-    def _finish_job(self, link: _Link) -> None:
+    def _finish_job(self, link: Link) -> None:
         job = bytes(link.pending)
         link.pending.clear()
         with self._cond:

@@ -35,14 +35,13 @@ import contextlib
 import os
 import select
 import threading
-import time
-import tty
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
 
+from drivers.device import write_all
 from drivers.scanner.states import SsiChecksumError
 from drivers.scanner.triggers import (
     HONEYWELL_START,
@@ -57,6 +56,8 @@ from drivers.scanner.triggers import (
     parse_ssi,
     ssi_packet,
 )
+
+from .pty import PtyDevice
 
 # Symbology name -> the AIM identifier a scanner sends for it (the inverse of what the driver
 # maps). A name starting with "]" is sent as it is.
@@ -78,27 +79,16 @@ class _Session:
     """One plugged-in period: a pty pair served by one thread."""
 
     def __init__(self, link: Path) -> None:
-        self.master, self.slave = os.openpty()
+        self.pty = PtyDevice(link)
+        self.master = self.pty.master
         try:
-            tty.setraw(self.slave)  # no echo, no CR/LF mangling before the host opens it
-            os.set_blocking(self.master, False)
-            self.slave_name = os.ttyname(self.slave)
             self.wake_r, self.wake_w = os.pipe()
         except BaseException:
-            os.close(self.master)
-            os.close(self.slave)
+            self.pty.close()
             raise
-        self.link = link
         self.ending = threading.Event()
         self.thread: threading.Thread | None = None
         self.closed = False
-
-    def publish(self) -> None:
-        tmp = self.link.with_name(f".{self.link.name}.{os.getpid()}.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.symlink(self.slave_name, tmp)
-        os.replace(tmp, self.link)  # atomic: a stale link is replaced, never briefly missing
 
     def end(self) -> None:
         self.ending.set()
@@ -109,11 +99,8 @@ class _Session:
         if self.closed:
             return
         self.closed = True
-        # The link goes first: a host that sees the line die must not find it again.
-        with contextlib.suppress(OSError):
-            if os.readlink(self.link) == self.slave_name:
-                os.unlink(self.link)
-        for fd in (self.master, self.slave, self.wake_r, self.wake_w):
+        self.pty.close()
+        for fd in (self.wake_r, self.wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -183,14 +170,7 @@ class SimScanner:
         self.stop()
 
     def _plug(self) -> None:
-        if self.pty_link.exists() and not self.pty_link.is_symlink():
-            raise FileExistsError(f"{self.pty_link} exists and is not a symlink: not replacing it")
         session = _Session(self.pty_link)
-        try:
-            session.publish()
-        except BaseException:
-            session.teardown()
-            raise
         session.thread = threading.Thread(target=self._serve, args=(session,),
                                           name=f"sim-scanner-{self.pty_link.name}", daemon=True)
         self._session = session
@@ -299,19 +279,7 @@ class SimScanner:
             session = self._session
             if session is None or session.closed:
                 raise RuntimeError("SimScanner is unplugged")
-            view = memoryview(data)
-            deadline = time.monotonic() + WRITE_TIMEOUT
-            while view:
-                try:
-                    n = os.write(session.master, view)
-                except BlockingIOError:
-                    n = 0
-                if n == 0:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not select.select([], [session.master], [], left)[1]:
-                        raise TimeoutError(f"host did not read: {len(view)} of {len(data)} "
-                                           f"bytes unsent")
-                view = view[n:]
+            write_all(session.master, data, WRITE_TIMEOUT)
         with self._cond:
             self._frames_sent += frames
             self._cond.notify_all()

@@ -272,8 +272,10 @@ def test_decoded_job_from_the_wire_matches(sim: SimPrinter) -> None:
 def test_one_connection_at_a_time_like_a_real_printer(sim: SimPrinter) -> None:
     with open_printer(sim.url) as holder:
         assert holder.status().can_print  # keeps its connection open
+        served = sim.status_queries
         waiting = open_printer(sim.url)
-        s = waiting.status(timeout=0.2)  # queued behind the holder: no reply
+        s = waiting.status(timeout=0.2)  # queued behind the holder: never read, no reply
+        assert sim.status_queries == served  # the simulator did not even see its query
         assert (s.state, s.paper) == (DeviceState.OFFLINE, PaperState.UNKNOWN)
     assert waiting.status(timeout=WAIT).can_print  # holder closed: served now
     waiting.close()

@@ -33,11 +33,9 @@ from drivers.printer import (
     open_printer,
     parse_printer_url,
 )
-from drivers.printer.ticket_printer import (
-    USB_PYUSB_MISSING,
-    WRITE_ONLY_DETAIL,
-    _connect_failure,
-)
+from drivers.printer.ticket_printer import _connect_failure
+from drivers.printer.transports.base import WRITE_ONLY_DETAIL
+from drivers.printer.transports.usb import USB_PYUSB_MISSING
 from drivers.sim import SimPrinter
 
 WAIT = 5.0
@@ -69,22 +67,6 @@ def answer_status(master: int, answered: threading.Event) -> None:
         n, buf = buf[i + 2], buf[i + 3:]
         os.write(master, bytes((HEALTHY[n],)))
     answered.set()
-
-
-def run_bounded(fn, bound: float) -> object:  # type: ignore[no-untyped-def]
-    done = threading.Event()
-    out: list[object] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as e:  # inspected by the caller
-            out.append(e)
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    assert done.wait(bound), f"did not return within {bound} s"
-    return out[0]
 
 
 # -- file:// ------------------------------------------------------------------------------
@@ -166,7 +148,7 @@ def test_serial_port_locked_by_another_program_is_busy(pty_pair: tuple[int, str]
     assert s.state is DeviceState.BUSY and "busy" in s.detail
 
 
-def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str]) -> None:
+def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str], run_bounded) -> None:
     """The printer answers status, then stops reading (flow control held forever): the
     write times out within the size-derived budget plus one write slice."""
     master, path = pty_pair
@@ -181,7 +163,7 @@ def test_stalled_serial_line_cannot_hang_print_job(pty_pair: tuple[int, str]) ->
     assert isinstance(caught, PrinterTimeout), caught
 
 
-def test_serial_reads_do_not_wait_the_whole_timeout(pty_pair: tuple[int, str]) -> None:
+def test_serial_reads_do_not_wait_the_whole_timeout(pty_pair: tuple[int, str], run_bounded) -> None:
     """python-escpos Serial reads wait their whole timeout; ours return on the first byte."""
     master, path = pty_pair
     threading.Thread(target=answer_status, args=(master, threading.Event()),
@@ -223,7 +205,7 @@ def unused_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_rfc2217_without_a_server_is_nodevice(unused_port: int) -> None:
+def test_rfc2217_without_a_server_is_nodevice(unused_port: int, run_bounded) -> None:
     with open_printer(f"rfc2217://127.0.0.1:{unused_port}?timeout=1") as p:
         s = run_bounded(lambda: p.status(), WAIT)
     assert s.state is DeviceState.NODEVICE and "refused" in s.detail  # type: ignore[attr-defined]

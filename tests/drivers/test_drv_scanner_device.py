@@ -9,8 +9,7 @@ from __future__ import annotations
 import queue
 import socket
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,23 +35,6 @@ DOWN = {DeviceState.OFFLINE, DeviceState.NODEVICE}
 
 def get(scanner: Scanner) -> Scan | Dropped:
     return scanner.scans.get(timeout=WAIT)
-
-
-def run_bounded(fn: Callable[[], object], bound: float) -> object:
-    """Run ``fn`` on a thread; fail unless it returned (or raised) within ``bound`` s."""
-    done = threading.Event()
-    out: list[object] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as e:  # the caller inspects whatever came out
-            out.append(e)
-        done.set()
-
-    threading.Thread(target=run, daemon=True).start()
-    assert done.wait(bound), f"{fn} did not return within {bound} s"
-    return out[0]
 
 
 @pytest.fixture
@@ -201,7 +183,7 @@ def test_second_reader_on_the_same_port_is_busy(sim: SimScanner, scanner: Scanne
     assert get(scanner) == Scan(b"mine", "QR", "]Q1")
 
 
-def test_close_stops_the_reader_promptly(sim: SimScanner) -> None:
+def test_close_stops_the_reader_promptly(sim: SimScanner, run_bounded) -> None:
     sc = open_scanner(sim.url)
     thread = sc._thread  # noqa: SLF001  (the point of the test)
     assert thread is not None and thread.is_alive()
@@ -210,7 +192,7 @@ def test_close_stops_the_reader_promptly(sim: SimScanner) -> None:
     assert sc.status() == ScannerStatus(DeviceState.OFFLINE, f"{sc.description}: closed")
 
 
-def test_close_while_reconnecting_is_prompt(tmp_path: Path) -> None:
+def test_close_while_reconnecting_is_prompt(tmp_path: Path, run_bounded) -> None:
     sc = open_scanner(str(tmp_path / "absent"), backoff=(5.0, 5.0))  # sleeping in back-off
     run_bounded(sc.close, WAIT)
     assert sc._thread is not None and not sc._thread.is_alive()  # noqa: SLF001

@@ -1,0 +1,78 @@
+"""Printer transports by URL scheme, as pyserial's ``serial_for_url`` picks a handler.
+
+Each module here owns one kind of link: its URL options, its parser and its class.
+
+``tcp://HOST[:PORT]`` (tcp.py)
+    Raw TCP, port 9100 by default (python-escpos ``Network`` opens and sends).
+``serial:///dev/ttyUSB0?baudrate=38400``, ``loop://``, ``socket://HOST:PORT``,
+``rfc2217://HOST:PORT`` (serial.py)
+    pyserial via ``serial_for_url``, with pyserial's options.
+``file:///dev/usb/lp0`` (file.py)
+    Write-only: status says ONLINE with paper UNKNOWN.
+``usb://04b8:0202?interface=0&in_ep=0x82&out_ep=0x01`` (usb.py)
+    python-escpos ``Usb``; needs the optional pyusb.
+``sim://?fault=paper-low&jobs_dir=/tmp/jobs&render_png=1``
+    Registered by drivers.sim when it is imported: an in-process simulated printer.
+
+Query parameters of every scheme: ``profile`` (python-escpos profile name, default TM-T20II)
+and ``width_dots`` (paper width in dots, 8..4096, default 576). Unknown parameters are a
+ValueError. Every option is checked here, so a URL that parses opens without a ValueError.
+
+A new transport is one module with its class, ``parse`` and ``open_transport`` in a
+``SCHEMES`` dict, and its name in the line that builds ``SCHEMES`` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from drivers.serial_url import parse_int, url_params
+
+from ..job import make_profile
+from . import file, serial, tcp, usb
+from .base import DEFAULT_WIDTH_DOTS, WHAT, WIDTH_DOTS_RANGE, PrinterUrl, Scheme, Transport
+
+URL_PARAMS = ("profile", "width_dots")  # every scheme
+
+# scheme -> how its URL is read and its transport made.
+SCHEMES: dict[str, Scheme] = {**tcp.SCHEMES, **serial.SCHEMES, **file.SCHEMES, **usb.SCHEMES}
+
+
+def register(name: str, scheme: Scheme) -> None:
+    """Add a scheme from outside this package (drivers.sim adds sim://)."""
+    SCHEMES[name] = scheme
+
+
+def parse_printer_url(url: str) -> PrinterUrl:
+    """Parse and validate a printer URL. ValueError for bad URLs, Unsupported where the URL
+    is valid but cannot be served (IPv6 on tcp://). Syntax only: nothing is opened (a usb://
+    URL parses without pyusb; open_printer() reports that)."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("printer URL is empty")
+    if "://" not in url:
+        raise ValueError(f"printer URL {url!r} has no scheme; expected e.g. tcp://HOST:9100")
+    parts = urlsplit(url.strip())
+    scheme = SCHEMES.get(parts.scheme.lower())
+    if scheme is None:
+        raise ValueError(f"unknown printer URL scheme {parts.scheme.lower()!r} in {url!r}; "
+                         f"expected one of {', '.join(s + '://' for s in SCHEMES)}")
+    params = url_params(parts, url, WHAT, URL_PARAMS + scheme.params)
+    width_dots = DEFAULT_WIDTH_DOTS
+    if "width_dots" in params:
+        width_dots = parse_int(params["width_dots"], "width_dots", url, WHAT, *WIDTH_DOTS_RANGE)
+    profile = params.get("profile") or None
+    try:
+        make_profile(profile, width_dots)
+    except ValueError as e:
+        raise ValueError(f"profile={profile!r} in {WHAT} {url!r}: {e}") from None
+    return replace(scheme.parse(parts, params, url), profile=profile, width_dots=width_dots)
+
+
+def open_transport(u: PrinterUrl, profile: object) -> Transport:
+    """The transport for a parsed URL, not connected yet."""
+    return SCHEMES[u.scheme].open(u, profile)
+
+
+__all__ = ["SCHEMES", "URL_PARAMS", "PrinterUrl", "Scheme", "Transport", "open_transport",
+           "parse_printer_url", "register"]
