@@ -199,3 +199,40 @@ def test_without_a_trigger_nothing_is_sent(tmp_path) -> None:
             assert sim.bytes_received == 0
         finally:
             service.stop()
+
+
+# -- the identify step switches a host-triggered scanner on and off -------------------------
+def test_a_triggered_scanner_reads_on_the_identify_step_only(tmp_path) -> None:
+    from drivers.sim import SimScanner
+    from kiosk.scan_trigger import IdentifyStepTrigger
+    from kiosk.session import Screen, Session
+
+    with SimScanner(tmp_path / "ttySCAN", honeywell_trigger=True) as sim:
+        service = ScannerService(sim.url, trigger="honeywell").start()
+        trigger = None
+        try:
+            session = Session(["vi", "en"], 60, 10, offer_identify=True)
+            trigger = IdentifyStepTrigger(session, [service])
+            session.start()
+            assert sim.commands == []  # the language step needs no scanner
+            session.choose_language("vi")
+            assert session.screen is Screen.IDENTIFY
+            assert sim.wait_for_commands(1, WAIT) and sim.commands == ["start"]
+            got = threading.Event()
+            service.subscribe(lambda found: got.set())
+            sim.scan(b"A-042")
+            assert got.wait(WAIT)  # read while the step shows
+            session.skip_identify()
+            assert sim.wait_for_commands(2, WAIT) and sim.commands == ["start", "stop"]
+            session.home()
+            session.finish()  # no step change that concerns the scanner: nothing sent
+            session.start()
+            session.choose_language("en")
+            session.end()  # the visit ends on the identify step: the scanner stops
+            assert sim.wait_for_commands(4, WAIT)
+            assert sim.commands == ["start", "stop", "start", "stop"]
+        finally:
+            if trigger is not None:
+                trigger.stop()
+            service.stop()
+

@@ -32,6 +32,7 @@ from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import prompt_for
 from kiosk.ratings import RatingService
+from kiosk.scan_trigger import IdentifyStepTrigger
 from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
 from kiosk.store.ratings import RatingStore
@@ -111,6 +112,8 @@ class KioskApp(App):
         self.housekeeping = Housekeeping(self)
         self.ticket_issuing = TicketIssuing(self)
         self.scan_routing = ScanRouting(self)
+        # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
+        self.scan_trigger = IdentifyStepTrigger(self.session, scans)
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
                                     lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None

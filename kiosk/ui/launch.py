@@ -49,15 +49,16 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
 
 def _start_readers(cfg: Config) -> list[ScannerService]:
     scans: list[ScannerService] = []
-    for service_class, url in ((ScannerService, cfg.scanner_url),
-                               (MrzReaderService, cfg.mrz_reader_url)):
+    for service, url in ((ScannerService(cfg.scanner_url, trigger=cfg.scanner_trigger),
+                          cfg.scanner_url),
+                         (MrzReaderService(cfg.mrz_reader_url), cfg.mrz_reader_url)):
         if not url:
             continue
         try:
-            scans.append(service_class(url).start())
+            scans.append(service.start())
         except Exception as exc:  # noqa: BLE001
             # A reader that is missing at start must not keep the kiosk from taking numbers.
-            log.error("%s %s not started: %s", service_class.__name__, url, exc)
+            log.error("%s %s not started: %s", type(service).__name__, url, exc)
     return scans
 
 

@@ -19,24 +19,31 @@ and ``width_dots`` (paper width in dots, 8..4096, default 576). Unknown paramete
 ValueError. Every option is checked here, so a URL that parses opens without a ValueError.
 
 A new transport is one module with its class, ``parse`` and ``open_transport`` in a
-``SCHEMES`` dict, and its name in the line that builds ``SCHEMES`` below.
+``SCHEMES`` dict, and its name in ``TRANSPORTS`` below.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib import import_module
 from urllib.parse import urlsplit
 
 from drivers.serial_url import parse_int, url_params
 
 from ..job import make_profile
-from . import file, serial, tcp, usb
 from .base import DEFAULT_WIDTH_DOTS, WHAT, WIDTH_DOTS_RANGE, PrinterUrl, Scheme, Transport
 
 URL_PARAMS = ("profile", "width_dots")  # every scheme
 
+# The modules of this package that each serve one kind of link (a new transport: its name here).
+TRANSPORTS = ("tcp", "serial", "file", "usb")
+
 # scheme -> how its URL is read and its transport made.
-SCHEMES: dict[str, Scheme] = {**tcp.SCHEMES, **serial.SCHEMES, **file.SCHEMES, **usb.SCHEMES}
+SCHEMES: dict[str, Scheme] = {
+    name: scheme
+    for module in TRANSPORTS
+    for name, scheme in import_module(f"{__name__}.{module}").SCHEMES.items()
+}
 
 
 def register(name: str, scheme: Scheme) -> None:
