@@ -22,10 +22,13 @@ prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
 from figures import next_citizen, percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
 
-from drivers.sim import SimPrinter, SimScanner  # noqa: E402
+from drivers.sim import (  # noqa: E402
+    SAMPLE_CCCD,  # noqa: E402
+    SimPrinter,
+    SimScanner,
+)
 from kiosk.config import load_config  # noqa: E402
 from kiosk.devices import ScannerService  # noqa: E402
-from kiosk.scans import SAMPLE_CCCD  # noqa: E402
 from kiosk.session import Screen  # noqa: E402
 from kiosk.store import TicketStore, open_database, sqlite_url  # noqa: E402
 from kiosk.tickets import TicketService  # noqa: E402

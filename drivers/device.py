@@ -1,8 +1,8 @@
 """What every device driver shares: the state vocabulary, what an OS error on open means,
 and a write to a non-blocking file descriptor bounded by a deadline.
 
-One vocabulary for every device (DESIGN.md, Devices): a supervisor compares the states of the
-printer, the scanner and the MRZ reader with the same enum.
+One vocabulary for every device (docs/architecture.md, Devices): a supervisor compares the
+states of the printer, the scanner and the MRZ reader with the same enum.
 """
 
 from __future__ import annotations

@@ -16,21 +16,14 @@ from urllib.parse import unquote, urlsplit
 from kiosk.i18n import N_
 from kiosk.identity import Citizen, IdentityDocument, MachineReadableZone
 
-# A made-up citizen, for trying the identify step with the simulated scanner and for the
-# screenshots. The ID number is spelt out by its parts (Circular 07/2016 Appendix 1):
-# province 000, which does not exist, so the number can be nobody's; 1 = woman born in the
-# 1900s; birth year 90; a serial.
-SAMPLE_ID_NUMBER = "000" "1" "90" "001234"
-SAMPLE_CCCD = (f"{SAMPLE_ID_NUMBER}||K'Sơr Ha Ƀiă|02031990|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, "
-               "Lâm Đồng|15082021")
 MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
 
 # Our tickets' QR: the ticket id (kiosk/store/queue.py, secrets.token_hex(8)).
 TICKET_ID = re.compile(r"[0-9a-f]{16}")
 # Dossier codes for centrally provided services, Circular 03/2025/TT-VPCP Art. 13 as
-# amended (DESIGN.md): MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX — agency electronic id, receipt
-# date, platform id, a daily sequence of at least 4 digits. To be confirmed against the
-# Circular's text and real receipts before it is relied on for lookups.
+# amended (docs/architecture.md, Scanned codes): MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX — agency
+# electronic id, receipt date, platform id, a daily sequence of at least 4 digits. To be
+# confirmed against the Circular's text and real receipts before it is relied on for lookups.
 DOSSIER_CODE = re.compile(
     r"(?P<agency>[A-Z0-9]{3}\.[A-Z0-9]{3}\.[A-Z0-9]{2})-(?P<date>\d{6})-(?P<seq>[A-Z0-9]{2}\d{4,})"
 )

@@ -6,8 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from drivers.sim import FAULTS, SimPrinter, SimScanner
-from kiosk.scans import SAMPLE_CCCD
+from drivers.sim import FAULTS, SAMPLE_CCCD, SimPrinter, SimScanner
 
 SIM_COMMANDS = "a fault name, ok, unplug, replug or jobs"
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from drivers.scanner import DeviceState, Scan, open_scanner
-from drivers.sim import FAULTS, SimPrinter, SimScanner
+from drivers.sim import FAULTS, SAMPLE_CCCD, SimPrinter, SimScanner
 from kiosk import cli, sim_console
-from kiosk.scans import SAMPLE_CCCD
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 5.0  # upper bound for waits; never expected to elapse

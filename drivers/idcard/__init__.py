@@ -2,7 +2,7 @@
 chip (ICAO eMRTD: BAC + secure messaging, DG1 and DG13) behind a small APDU interface.
 
 Everything that holds personal data masks it in repr/str and can be wiped; no log line
-carries it (DESIGN.md, "Personal data").
+carries it (docs/architecture.md, Personal data).
 """
 
 from .bac import SecureMessaging, bac_keys, perform_bac, retail_mac

@@ -1,6 +1,6 @@
 """The QR code on the front of the 2021 chip CCCD.
 
-UTF-8 text, fields split by ``|`` (DESIGN.md, "ID card (CCCD)")::
+UTF-8 text, fields split by ``|`` (docs/architecture.md, ID cards)::
 
     ID (12 digits) | old CMND (9 digits or empty) | full name | birth ddmmyyyy |
     sex (Nam/Nữ) | permanent address | issue date ddmmyyyy

@@ -1,7 +1,7 @@
 """Typed errors of the ID card (CCCD) driver.
 
 Every error names the field that failed, never its value: exception texts reach logs and
-crash reports, which must not hold personal data (DESIGN.md, "Personal data").
+crash reports, which must not hold personal data (docs/architecture.md, Personal data).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The citizen's identity as read from a card, with masking, wiping and the ID number rules.
 
-Personal data (DESIGN.md): ID numbers, names, birth dates and addresses must never reach a
-log in clear. Every object here that holds them masks them in ``repr``/``str`` (so an
-accidental ``log.info("%s", identity)`` or a traceback shows ``••••••••6789``), offers a
-``masked()`` view for diagnostics, and a ``wipe()`` for the end of the citizen's session.
+Personal data (docs/architecture.md, Personal data): ID numbers, names, birth dates and
+addresses must never reach a log in clear. Every object here that holds them masks them in
+``repr``/``str`` (so an accidental ``log.info("%s", identity)`` or a traceback shows
+``••••••••6789``), offers a ``masked()`` view for diagnostics, and a ``wipe()`` for the end
+of the citizen's session.
 
 What ``wipe()`` can and cannot do in Python: ``str`` and ``date`` objects are immutable, so
 wiping replaces this object's references with empty values; the old strings become garbage

@@ -1,6 +1,6 @@
 """Parse ESC/POS real-time status replies (DLE EOT n) without trusting silence.
 
-Reply shapes (DESIGN.md, Ticket printer):
+Reply shapes (docs/architecture.md, Ticket printer status):
   DLE EOT n reply   0xx1xx10  (b & 0x93 == 0x12)
   ASB block         4 bytes, the first 0xx1xx00 (b & 0x93 == 0x10), the rest 0xx0xxxx
   GS r reply        0xx0xxxx

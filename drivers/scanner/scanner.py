@@ -12,6 +12,9 @@ the reader marks the scanner OFFLINE, retries opening with a back-off (0.2 s dou
 
 Payloads are never logged (they may come from an ID card); logs carry lengths, symbologies
 and reasons only.
+
+A little over 400 lines: ``Scanner`` and its reader thread share one lock and one state,
+and read best as one class; framing, sources and triggers live in their own modules.
 """
 
 from __future__ import annotations

@@ -13,12 +13,13 @@ from typing import Any
 from .printer import SimPrinter
 from .printer_link import register_sim_scheme
 from .printer_replies import FAULTS
+from .sample_card import SAMPLE_CCCD
 
 register_sim_scheme()
 
 _LAZY = {"SimMrzReader": ".mrz_reader", "encode_frame": ".mrz_reader", "SimScanner": ".scanner"}
 
-__all__ = ["FAULTS", "SimMrzReader", "SimPrinter", "SimScanner", "encode_frame"]
+__all__ = ["FAULTS", "SAMPLE_CCCD", "SimMrzReader", "SimPrinter", "SimScanner", "encode_frame"]
 
 
 def __getattr__(name: str) -> Any:  # PEP 562: ``from drivers.sim import SimScanner`` works

@@ -1,5 +1,8 @@
 """Simulated ESC/POS printer on a real TCP socket or a real pty, with faults.
 
+(A little over 400 lines: one device with two links, and this docstring is its manual; the
+wire parsing and the status replies are in printer_wire.py and printer_replies.py.)
+
 It parses what it receives with the same tokenizer as the decoder, answers real-time status
 queries (DLE EOT n) from the current fault, and records each printed job (ended by a cut, or
 by the connection closing with data pending). Data received while the printer cannot print

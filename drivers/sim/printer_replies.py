@@ -8,8 +8,9 @@ from drivers.printer.status import is_status_reply
 
 FAULTS: tuple[str | None, ...] = (None, "paper-out", "paper-low", "cover-open", "offline",
                                   "silent", "garbage", "slow", "disconnect-mid-job")
-# DLE EOT n replies per fault (DESIGN.md, Ticket printer). Faults not listed answer as healthy
-# (slow: late; disconnect-mid-job: until it strikes), except silent and garbage.
+# DLE EOT n replies per fault (docs/architecture.md, Ticket printer status). Faults not
+# listed answer as healthy (slow: late; disconnect-mid-job: until it strikes), except silent
+# and garbage.
 STATUS_REPLIES: dict[str | None, dict[int, int]] = {
     None: {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12},
     "paper-low": {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1E},

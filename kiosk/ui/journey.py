@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kiosk.scans import SAMPLE_CCCD, classify
+from drivers.sim import SAMPLE_CCCD
+from kiosk.scans import classify
 from kiosk.session import Feature, Screen
 
 if TYPE_CHECKING:
