@@ -154,7 +154,7 @@ class KioskApp(App):
         for source in self.scans:
             # Called on the reader's thread: hand over to the Kivy clock.
             source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
-        self._banner_clear = Clock.create_trigger(self._clear_banner, BANNER_SECONDS)
+        self._banner_clear = Clock.create_trigger(self.clear_banner, BANNER_SECONDS)
         self._settle_trigger = Clock.create_trigger(self.housekeeping.between_citizens,
                                                     SETTLE_GARBAGE_SECONDS)
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
@@ -320,6 +320,9 @@ class KioskApp(App):
 
     def say(self, message: str) -> None:
         self.banner = message
+        # A trigger already pending is not moved by calling it again: without the cancel, a
+        # message said soon after another vanished with the first one's time.
+        self._banner_clear.cancel()
         self._banner_clear()
 
     def use_catalogue(self, catalogue: Catalogue | None, path: Path) -> None:
@@ -340,7 +343,7 @@ class KioskApp(App):
     def _update_reach(self, *_args) -> None:
         self.reach_y = Window.height * 2 / 3 - self.manager.y
 
-    def _clear_banner(self, *_args) -> None:
+    def clear_banner(self, *_args) -> None:
         self.banner = ""
 
     # -- session → screen ----------------------------------------------------------------

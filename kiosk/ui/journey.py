@@ -63,7 +63,7 @@ def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualCl
 
     session.end()
     attract = app.screen("attract")
-    attract.prompt = app.tr("Touch the screen to start", lang)
+    attract.show_prompt(app.tr("Touch the screen to start", lang))
     if not high_contrast:
         yield "attract"
     h.settle()  # a person taps only what has been drawn
@@ -115,6 +115,7 @@ def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualCl
     yield "ticket-status"
     app.on_scan(classify(b"https://example.org/an-advert"))
     yield "unknown-code"
+    app.clear_banner()  # the next pictures show their own screens, whatever the timing
     printer.set_fault("paper-out")
     session.home()
     session.open_feature(Feature.TAKE_NUMBER)

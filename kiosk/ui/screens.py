@@ -49,6 +49,12 @@ class AttractScreen(ButtonBehavior, Screen):
         self.prompt = self.prompts[0]
         self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
+    def show_prompt(self, text: str) -> None:
+        """Shows `text` for a whole cycle before the next language's (the screenshots)."""
+        self.prompt = text
+        self._cycle.cancel()
+        self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
+
     def _next_prompt(self, _dt: float) -> None:
         if self.manager and self.manager.current == self.name:
             self._index = (self._index + 1) % len(self.prompts)

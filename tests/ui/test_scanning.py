@@ -134,3 +134,17 @@ def test_without_the_chip_the_mrz_identity_stays(k) -> None:  # type: ignore[no-
     k.mrz_reader.send_mrz(VN_MRZ)  # no card on the chip reader
     k.harness.wait_until(lambda: k.session.screen is Screen.HOME, "home after the MRZ")
     assert k.session.data.identity.full_name == "NGUYEN THI MAI"
+
+
+def test_a_message_said_soon_after_another_gets_its_own_time(k) -> None:  # type: ignore[no-untyped-def]
+    # A greeting, then a few frames later a code the kiosk does not know: the second
+    # message stays its full time from when it was said, not what was left of the first's.
+    choose(k, "English")
+    k.app.say("first")
+    clear = k.app._banner_clear
+    first_deadline = clear._last_dt + clear.timeout
+    k.harness.settle()
+    assert k.scanner.scan(b"https://example.org/an-advert")
+    k.harness.wait_until(lambda: k.app.banner.startswith("This code is not"), "the message")
+    assert clear.is_triggered
+    assert clear._last_dt + clear.timeout > first_deadline
