@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,14 +93,8 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
         raw = _overlay(raw, user)
     cfg = _validate(raw, source)
     if data_dir is not None:
-        cfg = _replace(cfg, data_dir=Path(data_dir))
+        cfg = replace(cfg, data_dir=Path(data_dir))
     return cfg
-
-
-def _replace(cfg: Config, **changes: Any) -> Config:
-    from dataclasses import replace
-
-    return replace(cfg, **changes)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
