@@ -34,6 +34,23 @@ def test_paper_low_is_logged_for_staff(sim_printer, caplog) -> None:
     assert any("paper low" in r.getMessage() for r in caplog.records)
 
 
+def test_a_poll_logs_nothing_and_a_change_logs_one_line(sim_printer, caplog) -> None:
+    """Staff reading the journal see state changes, not polls (python-escpos used to log
+    "Network printer enabled" / "Closing Network connection" at INFO on every poll)."""
+    sup = PrinterSupervisor(sim_printer.url)
+    sup.check_now()
+    with caplog.at_level(logging.DEBUG):
+        sup.check_now()
+        sup.check_now()
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
+        sim_printer.set_fault("paper-out")
+        sup.check_now()
+        sup.check_now()
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [(r.name, r.levelno) for r in lines] == [("kiosk.devices", logging.ERROR)]
+    assert "paper OUT" in lines[0].getMessage()
+
+
 def test_back_off_doubles_up_to_the_limit() -> None:
     sup = PrinterSupervisor("tcp://127.0.0.1:9", poll_interval=5, max_backoff=60)
     delays = []

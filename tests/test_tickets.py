@@ -360,3 +360,25 @@ def test_a_failing_number_callback_does_not_stop_the_ticket(config, store, sim_p
 
     ticket = TicketService(config, store).issue_ticket("A", "vi", on_number=broken_screen)
     assert ticket.printed and store.get(ticket.id).status == "printed"
+
+
+# -- a TCP printer behind a slow serial bridge (issue 10, item 9) ---------------------------
+def test_a_ticket_through_a_9600_baud_bridge_is_recorded_as_printed(config, store) -> None:
+    """The whole K'Ho ticket (about 3.5 KB, some 3.7 s on a 9600-baud wire) reaches the
+    printer, so the database must say printed, and the printer got exactly that job."""
+    from drivers.sim import SimPrinter
+
+    with SimPrinter(baudrate=9600) as bridge:
+        cfg = replace(config, printer_url=bridge.url)
+        service = TicketService(cfg, store)
+        ticket = service.issue_ticket("B", "kpm")
+        assert bridge.wait_for_jobs(1, timeout=30)
+    record = store.get(ticket.id)
+    assert (ticket.printed, record.status) == (True, "printed"), ticket.problem
+    sent = service.layout.compose(TicketContent(
+        ticket_id=record.id, number=record.number, centre_name=cfg.centre_name("kpm"),
+        service_name=cfg.service("B").name("kpm"), people_ahead=ticket.people_ahead,
+        issued_at=record.issued_at, lang="kpm"))
+    assert len(sent) > 3000  # a job longer than the old 3 s budget at this speed
+    assert bridge.jobs == [sent]
+    assert decode_job(bridge.jobs[0]).qr_payloads == [record.id.encode()]

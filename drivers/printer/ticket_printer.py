@@ -186,8 +186,9 @@ class TicketPrinter:
                                             f"DLE EOT {unanswered} within {timeout:g} s")
         return status, silent
 
-    def _confirm(self, size: int, deadline: float, budget: float) -> None:
-        """Wait until the printer answers a status query sent after the job."""
+    def _confirm(self, size: int, deadline: float, waited: float) -> None:
+        """Wait until the printer answers a status query sent after the job. While no reply
+        has come the link is watched: a printer that drops it fails at once."""
         doing = f"after sending {size} bytes (job lost)"
         try:
             self._t.send(CONFIRM_QUERY, max(deadline - time.monotonic(), 0.05))
@@ -198,7 +199,7 @@ class TicketPrinter:
             self._t.discard()
             raise _Failure(DeviceState.OFFLINE, PrinterTimeout,
                            f"{self._t.description}: sent {size} bytes but the printer did not "
-                           f"confirm them within {budget:.1f} s")
+                           f"confirm them within {waited:.1f} s")
 
     # -- public -----------------------------------------------------------------------
     def status(self, timeout: float = 1.0) -> PrinterStatus:
@@ -210,8 +211,11 @@ class TicketPrinter:
                 return PrinterStatus(f.state, PaperState.UNKNOWN, detail=f.message)
 
     def send_budget(self, size: int) -> float:
-        """Seconds print_job() allows for ``size`` bytes: the link's wire time for them, half
-        again as margin, plus the printer timeout."""
+        """Seconds print_job() allows, from the start of sending, for the printer to confirm
+        ``size`` bytes: their time on the wire at the link's slowest plausible pace (a TCP
+        printer may sit behind a 9600-baud serial bridge), half again as margin, plus the
+        printer timeout. Sending itself may take longer while the printer keeps accepting
+        bytes; then the confirmation gets the printer timeout after the last one."""
         return self.timeout + 1.5 * self._t.transfer_time(size)
 
     def print_job(self, job: bytes) -> None:
@@ -220,7 +224,9 @@ class TicketPrinter:
         that cannot print, and when the link fails mid-job (the job is then lost: it is never
         resent, and what was not sent is discarded). Returning means the printer received
         every byte (on a write-only link such as file://: the device accepted them).
-        Bounded by ``send_budget(len(job))`` plus the status timeout."""
+        A printer that accepts no byte for ``timeout`` s fails; one that keeps accepting is
+        given ``send_budget(len(job))`` (plus the status timeout) or, if sending took
+        longer, the printer timeout after the last byte went out."""
         data = bytes(job)
         if not data:
             raise ValueError("print_job() got an empty job")
@@ -240,14 +246,17 @@ class TicketPrinter:
                                              + (f" ({st.detail})" if st.detail else ""))
                 else:
                     self._ensure_connected(self.timeout)  # nothing to ask: just open it
-                budget = self.send_budget(len(data))
-                deadline = time.monotonic() + budget
+                started = time.monotonic()
                 try:
-                    self._t.send(data, budget)
+                    self._t.send(data, self.timeout)
                 except OSError as e:
                     raise self._lost(e, f"sending {len(data)} bytes") from None
                 if self._t.can_read:
-                    self._confirm(len(data), deadline, budget)
+                    # The reply comes once the printer has taken every byte: on a slow wire
+                    # most of the job may still be in buffers on the way when send() returns.
+                    deadline = max(started + self.send_budget(len(data)),
+                                   time.monotonic() + self.timeout)
+                    self._confirm(len(data), deadline, deadline - started)
             except _Failure as f:
                 raise f.error(f.message) from None
 

@@ -26,8 +26,8 @@ SIM_PARAMS = ("fault", "jobs_dir", "render_png")
 class SimTransport(TcpTransport):
     """TCP to an in-process SimPrinter that this transport owns (``sim://``)."""
 
-    def __init__(self, sim: SimPrinter, profile: object) -> None:
-        super().__init__(sim.host, sim.port, profile)
+    def __init__(self, sim: SimPrinter) -> None:
+        super().__init__(sim.host, sim.port)
         self.simulator = sim
         self.description = f"sim://{sim.host}:{sim.port}"
 
@@ -74,7 +74,7 @@ def open_transport(u: PrinterUrl, profile: object) -> Transport:
         sim.start()
     except OSError as e:
         raise DeviceNotReady(f"sim://: cannot start the simulated printer ({e})") from None
-    return SimTransport(sim, profile)
+    return SimTransport(sim)
 
 
 def register_sim_scheme() -> None:

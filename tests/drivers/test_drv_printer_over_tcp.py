@@ -292,3 +292,49 @@ def test_sim_survives_garbage(data: bytes) -> None:
         assert s.bytes_received == len(data)
         with open_printer(s.url) as p:
             assert p.status().can_print
+
+
+# -- a slow or stalled link behind TCP (issue 10, item 9) -----------------------------------
+HEALTHY_REPLY = b"\x12"  # a valid DLE EOT reply to n = 1, 2, 3 and 4 with no fault bit set
+
+
+def stalled_printer(listener: socket.socket, answered: threading.Event,
+                    release: threading.Event) -> None:
+    """Answer one status() (DLE EOT 1, 2, 4, 3), then read nothing more until ``release``."""
+    conn, _ = listener.accept()
+    with conn:
+        buf = b""
+        for _ in range(4):
+            while (i := buf.find(b"\x10\x04")) < 0 or len(buf) < i + 3:
+                chunk = conn.recv(3 - len(buf) if i < 0 else i + 3 - len(buf))
+                if not chunk:
+                    return
+                buf += chunk
+            buf = buf[i + 3:]
+            conn.sendall(HEALTHY_REPLY)
+        answered.set()
+        release.wait(60)
+
+
+@pytest.mark.parametrize("size", [200, 4_000_000])
+def test_a_printer_that_stops_accepting_bytes_fails_within_a_bound(size: int,
+                                                                   run_bounded) -> None:
+    """Small: the job fits the socket buffers, but no confirmation ever comes. Large: far
+    more than the buffers hold, so sending stalls; the size-derived confirmation budget
+    (hours at 9600 baud) does not apply, only the printer timeout without progress."""
+    release, answered = threading.Event(), threading.Event()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        server = threading.Thread(target=stalled_printer, daemon=True,
+                                  args=(listener, answered, release))
+        server.start()
+        printer = open_printer(f"tcp://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5)
+        job = b"\x1b@" + b"x" * size
+        try:
+            caught = run_bounded(lambda: printer.print_job(job), 30)
+        finally:
+            release.set()
+            printer.close()
+            server.join(WAIT)
+    assert answered.is_set()
+    assert isinstance(caught, PrinterTimeout), caught

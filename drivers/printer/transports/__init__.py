@@ -3,7 +3,8 @@
 Each module here owns one kind of link: its URL options, its parser and its class.
 
 ``tcp://HOST[:PORT]`` (tcp.py)
-    Raw TCP, port 9100 by default (python-escpos ``Network`` opens and sends).
+    Raw TCP, port 9100 by default, on a plain socket; a job's time is reckoned at 9600
+    baud, as if a serial bridge stood in between.
 ``serial:///dev/ttyUSB0?baudrate=38400``, ``loop://``, ``socket://HOST:PORT``,
 ``rfc2217://HOST:PORT`` (serial.py)
     pyserial via ``serial_for_url``, with pyserial's options.

@@ -40,10 +40,14 @@ class Transport(Protocol):
 
     def is_open(self) -> bool: ...
     def connect(self, timeout: float) -> None: ...
+    # TimeoutError once the link has accepted no byte for ``timeout`` s: a slow link that
+    # keeps accepting takes as long as it needs (file:// and usb://, fast links, bound the
+    # whole write by ``timeout``).
     def send(self, data: bytes, timeout: float) -> None: ...
     def recv(self, timeout: float) -> bytes: ...  # b"" = peer closed; TimeoutError if none
     def drain(self) -> bool: ...  # discard unread input; False if the link is gone
-    def transfer_time(self, nbytes: int) -> float: ...  # seconds the wire needs, 0 if fast
+    # Seconds ``nbytes`` may need on the wire at the link's slowest plausible pace, 0 if fast.
+    def transfer_time(self, nbytes: int) -> float: ...
     def close(self) -> None: ...  # end the link; unsent bytes may still go out
     def discard(self) -> None: ...  # end the link and throw away whatever was not sent
     def release(self) -> None: ...  # close and free what the transport owns (a simulator)

@@ -47,18 +47,20 @@ class SerialTransport(SerialLink):
 
     def send(self, data: bytes, timeout: float) -> None:
         ser = self.port()
-        deadline = time.monotonic() + timeout
         # About 1/4 s of line time per write: a stalled link (flow control held, cable out)
-        # fails after WRITE_SLICE, and the whole job after ``timeout`` + one slice at most.
+        # fails once ``timeout`` has passed without a write going through (one slice more at
+        # most); a line that keeps taking bytes takes as long as the job needs.
         step = max(64, self.baudrate // 40)
         view = memoryview(data)
+        deadline = time.monotonic() + timeout
         for i in range(0, len(view), step):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"sent {i} of {len(data)} bytes in {timeout:.1f} s")
+                raise TimeoutError(f"sent {i} of {len(data)} bytes; then none in {timeout:.1f} s")
             try:
                 ser.write(view[i:i + step])
             except serial.SerialException as e:
                 raise as_oserror(e) from None
+            deadline = time.monotonic() + timeout
 
     def recv(self, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
