@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
@@ -28,6 +29,9 @@ from kiosk.identity import Citizen, MachineReadableZone
 log = logging.getLogger(__name__)
 
 NOT_CHECKED = PrinterStatus(DeviceState.UNKNOWN, PaperState.UNKNOWN, detail="not checked yet")
+# Seconds between status polls: a change of printer state shows on the staff mark within
+# about two of them.
+DEFAULT_POLL_INTERVAL = 1.0
 
 
 def printer_url(url: str, profile: str, width_dots: int) -> str:
@@ -54,26 +58,30 @@ def describe(status: PrinterStatus) -> str:
 
 
 class PrinterSupervisor:
+    """Polls the printer every ``poll_interval`` s, failing or not, so the staff mark shows a
+    change within about two intervals both ways (no back-off: a long one kept the mark red
+    for ~25 s after a repair). A poll is one short connection and four status bytes; an
+    unchanged state is neither announced nor logged, so polling often floods nothing."""
+
     def __init__(
         self,
         url: str,
-        poll_interval: float = 10.0,
-        max_backoff: float = 60.0,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         printer_factory: Callable[[str], TicketPrinter] = open_printer,
     ) -> None:
         self.url = url
         self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
         self._factory = printer_factory
         self._printer: TicketPrinter | None = None
         self.close_after_use = url.split(":", 1)[0].lower() == "tcp"
-        self._lock = threading.Lock()
+        # Re-entrant: a poll reports what it saw before a print can take the printer, so an
+        # older poll never overwrites a print's outcome.
+        self._lock = threading.RLock()
         self._listeners: list[Callable[[PrinterStatus], None]] = []
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.status: PrinterStatus = NOT_CHECKED
-        self.failures = 0  # consecutive polls that found the printer unable to print
+        self.rounds = 0  # polls the background poller has started
 
     # -- listeners -------------------------------------------------------------------
     def subscribe(self, listener: Callable[[PrinterStatus], None]) -> None:
@@ -94,6 +102,15 @@ class PrinterSupervisor:
         for listener in list(self._listeners):
             listener(status)
 
+    def print_failed(self, problem: str) -> None:
+        """A ticket did not print: the mark turns red now, not at the next poll (which says
+        whether the printer has recovered). A status that already says why is kept. A
+        printed ticket needs no call: the check just before it reported the printer ready."""
+        with self._lock:
+            if self.status.can_print:
+                self.report(PrinterStatus(DeviceState.OFFLINE, PaperState.UNKNOWN,
+                                          detail=f"last ticket not printed: {problem}"))
+
     # -- shared access ---------------------------------------------------------------
     @contextmanager
     def printer(self) -> Iterator[TicketPrinter]:
@@ -109,12 +126,14 @@ class PrinterSupervisor:
                     self._printer.close()
 
     def check_now(self) -> PrinterStatus:
-        try:
-            with self.printer() as printer:
-                status = printer.status()
-        except (PrinterError, ValueError) as exc:
-            status = PrinterStatus(DeviceState.NODEVICE, PaperState.UNKNOWN, detail=str(exc))
-        self.report(status)
+        with self._lock:
+            try:
+                with self.printer() as printer:
+                    status = printer.status()
+            except (PrinterError, ValueError) as exc:
+                status = PrinterStatus(DeviceState.NODEVICE, PaperState.UNKNOWN,
+                                       detail=str(exc))
+            self.report(status)
         return status
 
     # -- background polling ------------------------------------------------------------
@@ -126,31 +145,20 @@ class PrinterSupervisor:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
         with self._lock:
             if self._printer is not None:
                 self._printer.close()
 
-    def poll_soon(self) -> None:
-        """Check again now (e.g. staff say the paper was changed)."""
-        self._wake.set()
-
-    def next_delay(self) -> float:
-        """Poll interval, doubled per consecutive failure up to max_backoff: a printer that
-        is unplugged is retried often at first, then without flooding the log or link."""
-        if self.failures == 0:
-            return self.poll_interval
-        return min(self.max_backoff, self.poll_interval * 2 ** min(self.failures - 1, 16))
-
     def _run(self) -> None:
         while not self._stop.is_set():
-            status = self.check_now()
-            self.failures = 0 if status.can_print else self.failures + 1
-            self._wake.wait(self.next_delay())
-            self._wake.clear()
-
+            started = time.monotonic()
+            self.rounds += 1
+            self.check_now()
+            # Rounds start an interval apart: a slow poll (a silent printer's status
+            # timeout) does not push the next one further out.
+            self._stop.wait(max(0.0, started + self.poll_interval - time.monotonic()))
 
 
 class ScannerService:

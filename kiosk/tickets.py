@@ -97,7 +97,7 @@ class TicketService:
             log.exception("ticket %s: printing failed unexpectedly", record.number)
             problem = f"printing failed: {type(exc).__name__}"
         if problem is not None:
-            self.printers.poll_soon()
+            self.printers.print_failed(problem)  # the staff mark turns red now
         self._record_outcome(record, problem, sent)
         return self._ticket(record, area.name(lang), ahead, problem=problem, sent=sent)
 

@@ -51,15 +51,6 @@ def test_a_poll_logs_nothing_and_a_change_logs_one_line(sim_printer, caplog) -> 
     assert "paper OUT" in lines[0].getMessage()
 
 
-def test_back_off_doubles_up_to_the_limit() -> None:
-    sup = PrinterSupervisor("tcp://127.0.0.1:9", poll_interval=5, max_backoff=60)
-    delays = []
-    for failures in range(7):
-        sup.failures = failures
-        delays.append(sup.next_delay())
-    assert delays == [5, 5, 10, 20, 40, 60, 60]
-
-
 def test_unreachable_printer_is_reported_not_raised() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,28 +59,90 @@ def test_unreachable_printer_is_reported_not_raised() -> None:
     assert not status.can_print and status.state in (DeviceState.NODEVICE, DeviceState.OFFLINE)
 
 
-def test_background_poller_notices_a_fault_and_the_repair(sim_printer) -> None:
-    sup = PrinterSupervisor(sim_printer.url, poll_interval=0.05, max_backoff=0.1)
-    states: list[DeviceState] = []
-    changed = threading.Condition()
+class Seen:
+    """What a supervisor's listener was told, with the poll round it came in."""
 
-    def listener(status) -> None:  # type: ignore[no-untyped-def]
-        with changed:
-            states.append(status.state)
-            changed.notify_all()
+    def __init__(self, sup: PrinterSupervisor) -> None:
+        self.sup = sup
+        self.events: list[tuple[int, DeviceState]] = []
+        self.changed = threading.Condition()
+        sup.subscribe(self._listener)
 
-    sup.subscribe(listener)
+    def _listener(self, status) -> None:  # type: ignore[no-untyped-def]
+        with self.changed:
+            self.events.append((self.sup.rounds, status.state))
+            self.changed.notify_all()
+
+    def wait_for(self, state: DeviceState) -> int:
+        """The round in which ``state`` was reported (waiting for it, bounded)."""
+        with self.changed:
+            assert self.changed.wait_for(
+                lambda: bool(self.events) and self.events[-1][1] is state, timeout=10)
+            return self.events[-1][0]
+
+
+def test_background_poller_shows_a_fault_and_the_repair_in_the_next_round(sim_printer) -> None:
+    sup = PrinterSupervisor(sim_printer.url, poll_interval=0.05)
+    seen = Seen(sup)
     sup.start()
     try:
-        with changed:
-            assert changed.wait_for(lambda: DeviceState.ONLINE in states, timeout=10)
-            sim_printer.set_fault("cover-open")
-            assert changed.wait_for(lambda: states[-1] is DeviceState.USERERROR, timeout=10)
-            sim_printer.set_fault(None)
-            assert changed.wait_for(lambda: states[-1] is DeviceState.ONLINE, timeout=10)
+        seen.wait_for(DeviceState.ONLINE)
+        for fault, state in (("cover-open", DeviceState.USERERROR),
+                             ("paper-out", DeviceState.USERERROR), (None, DeviceState.ONLINE)):
+            injected_in = sup.rounds  # a round already under way may have asked before
+            sim_printer.set_fault(fault)
+            seen.events.clear()
+            assert seen.wait_for(state) <= injected_in + 1
     finally:
         sup.stop()
     assert sup.status.state is DeviceState.ONLINE and sup.status.cover_open is False
+
+
+def test_an_unplugged_printer_is_polled_every_interval_and_its_return_shows_at_once(
+        sim_printer) -> None:
+    """No back-off: after a long outage the repair still shows in the next round, and the
+    rounds keep their interval (the old 10/20/40 s back-off left the mark red ~25 s)."""
+    assert PrinterSupervisor(sim_printer.url).poll_interval <= 1.0  # the kiosk's default
+    sup = PrinterSupervisor(sim_printer.url, poll_interval=0.05)
+    seen = Seen(sup)
+    sup.start()
+    try:
+        seen.wait_for(DeviceState.ONLINE)
+        sim_printer.unplug()
+        unplugged_in = seen.wait_for(DeviceState.NODEVICE)
+        told = len(seen.events)
+        # 20 rounds of outage: with a back-off doubling from 0.05 s they would take hours;
+        # at one interval each, about a second (the bound only stops a hang).
+        with seen.changed:
+            assert seen.changed.wait_for(lambda: sup.rounds >= unplugged_in + 20, timeout=10)
+        assert len(seen.events) == told  # an unchanged state is not announced (nor logged)
+        replugged_in = sup.rounds
+        sim_printer.replug()
+        assert seen.wait_for(DeviceState.ONLINE) <= replugged_in + 1
+    finally:
+        sup.stop()
+
+
+def test_a_failed_print_turns_the_mark_red_at_once(config, store, sim_printer) -> None:
+    """A ticket lost mid-job says so without waiting for a poll; the next poll tells
+    whether the printer has recovered (here it has: the drop was one shot)."""
+    sup = PrinterSupervisor(sim_printer.url)  # not started: no poll will come
+    seen = Seen(sup)
+    sim_printer.set_fault("disconnect-mid-job", after_bytes=100)
+    ticket = TicketService(config, store, printers=sup).issue_ticket("A", "en")
+    assert not ticket.printed
+    assert not sup.status.can_print and ticket.problem in sup.status.detail
+    assert [state for _, state in seen.events] == [DeviceState.ONLINE, DeviceState.OFFLINE]
+    assert sup.check_now().can_print
+
+
+def test_a_printed_ticket_leaves_the_mark_green(config, store, sim_printer) -> None:
+    sup = PrinterSupervisor(sim_printer.url)
+    sim_printer.set_fault("paper-out")
+    assert not sup.check_now().can_print
+    sim_printer.set_fault(None)  # the roll is changed; no poll has seen it yet
+    assert TicketService(config, store, printers=sup).issue_ticket("A", "en").printed
+    assert sup.status.can_print
 
 
 def test_polling_and_printing_share_the_printer_without_blocking(config, store,
