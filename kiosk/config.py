@@ -246,6 +246,8 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     data_dir = kiosk.get("data_dir", "")
     if not isinstance(data_dir, str):
         raise c.fail("kiosk.data_dir", "expected a folder path as text", data_dir)
+    if "\0" in data_dir:  # no file system takes it; it would fail later, as a traceback
+        raise c.fail("kiosk.data_dir", "expected a folder path without a NUL character")
 
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:

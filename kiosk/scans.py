@@ -93,7 +93,10 @@ def problem_message(found: Classified) -> str:
 def _dossier_code(text: str) -> str | None:
     candidate = text.strip()
     if "://" in candidate:  # a receipt QR holding a lookup URL that ends in the code
-        parts = urlsplit(candidate)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:  # e.g. "http://[x": an unclosed IPv6 host; not a receipt's URL
+            return None
         candidate = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.query)
         for piece in re.split(r"[&=?/]", unquote(parts.query)):
             if DOSSIER_CODE.fullmatch(piece):

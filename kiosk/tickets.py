@@ -16,10 +16,21 @@ from kiosk.config import Config
 from kiosk.devices import PrinterSupervisor, describe, printer_url
 from kiosk.identity import Citizen
 from kiosk.privacy import load_or_create_salt, person_hash
-from kiosk.store import TicketRecord, TicketStore
+from kiosk.store import TicketRecord, TicketStore, open_database_file
 from kiosk.ticket_layout import TicketContent, TicketLayout
 
 log = logging.getLogger(__name__)
+
+
+def open_ticket_store(config: Config) -> TicketStore:
+    """The ticket store in the data folder, at the start of a process that issues numbers:
+    tickets a killed process left without an outcome are marked interrupted (they no
+    longer count as people ahead) and named in the log."""
+    store = TicketStore(open_database_file(config.database_path))
+    for record in store.resolve_interrupted(datetime.now(ZoneInfo(config.timezone))):
+        log.warning("ticket %s of %s was interrupted before its outcome was recorded; "
+                    "it may have printed", record.number, record.day)
+    return store
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ class TicketService:
         if not number:
             return None
         if self._salt is None:
-            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._salt = load_or_create_salt(self.config.data_dir)
         return person_hash(self._salt, number)
 

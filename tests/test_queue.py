@@ -141,3 +141,15 @@ def test_a_database_from_before_person_links_is_upgraded_in_place(tmp_path: Path
     ticket = store.allocate("A", "vi", datetime(2026, 11, 28, 15, tzinfo=HCM), "ab" * 32)
     assert ticket.number == "A008"  # the sequence goes on
     assert store.get(ticket.id).person_hash == "ab" * 32
+
+
+def test_a_read_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    writer_store = open_store(path)
+    ticket = writer_store.allocate("A", "vi", datetime(2026, 11, 28, 9, 0, tzinfo=HCM))
+    # Another process's reader, which would give up after a tenth of a second of waiting.
+    reader = TicketStore(open_database(sqlite_url(path), busy_timeout=0.1))
+    with writer_store.engine.begin() as writing:  # a write transaction held open
+        writing.execute(update(tickets).values(print_error="being written"))
+        assert reader.get(ticket.id).print_error is None  # the last committed state
+        assert reader.people_ahead(ticket) == 0

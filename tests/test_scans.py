@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.paths import ROOT
@@ -62,6 +62,13 @@ def test_the_citizen_is_told_by_the_kind_of_problem() -> None:
 @given(st.binary(max_size=600) | st.text(max_size=300).map(str.encode))
 def test_classify_never_raises(payload: bytes) -> None:
     assert classify(payload).kind in ScanKind
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["http://", "https://", "x://"]), st.text(max_size=80))
+@example("http://", "[x")
+def test_classify_never_raises_on_url_like_text(scheme: str, rest: str) -> None:
+    assert classify((scheme + rest).encode()).kind in ScanKind
 
 
 def decode(payload: bytes, *args: str) -> subprocess.CompletedProcess[str]:

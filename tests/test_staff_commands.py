@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from PIL import Image
 
 from drivers.printer import decode_job
 from kiosk.cli import main
+from kiosk.paths import ROOT
 
 
 def closed_port() -> int:
@@ -95,3 +99,22 @@ def test_print_preview_survives_garbage(tmp_path: Path, capsys) -> None:  # type
     jobfile.write_bytes(bytes(range(256)) * 8 + b"\x1d\x76\x30\x00\xff\xff\xff\xff")
     assert main(["print-preview", str(jobfile), "--png", str(tmp_path / "g.png")]) == 0
     assert (tmp_path / "g.png").exists()
+
+
+def test_the_screen_commands_need_no_pytest(tmp_path: Path) -> None:
+    # A plain `pip install .` has no test extras: make pytest unimportable, as there.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class NoPytest:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pytest', '_pytest'):\n"
+        "            raise ImportError(f'{name} is not installed')\n"
+        "sys.meta_path.insert(0, NoPytest())\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import kiosk.ui.env; kiosk.ui.env.prepare(fullscreen=False, "
+         "headless=True); import kiosk.commands.ui, kiosk.ui.screenshots; "
+         "import sys; print('pytest' in sys.modules)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

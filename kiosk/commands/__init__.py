@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from kiosk.config import Config, load_config
 
@@ -25,3 +28,32 @@ def config_from(args: argparse.Namespace) -> Config:
 
 def setup_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def check_printer_url(url: str) -> None:
+    """A --printer URL that cannot name a printer is a usage error, found before anything
+    is done with it (a ticket's number, a test page)."""
+    from drivers.printer import PrinterError, parse_printer_url
+
+    try:
+        parse_printer_url(url)
+    except (ValueError, PrinterError) as exc:
+        raise UsageError(f"--printer {url!r}: {exc}") from None
+
+
+@contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """A database that cannot be opened, read or written (a wrong folder, a read-only or
+    corrupt file, another program's database, a full disk) is for staff to put right:
+    one line naming it, exit code 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.store import StoreUnavailable
+
+    try:
+        yield
+    except StoreUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise UsageError(f"database {path}: {reason}") from None

@@ -11,9 +11,15 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from drivers.printer import PrinterError, decode_job, parse_printer_url, render_job_png
+from drivers.printer import PrinterError, decode_job, render_job_png
 from drivers.sim import SimPrinter
-from kiosk.commands import EXIT_FAILED, UsageError, config_from, setup_logging
+from kiosk.commands import (
+    EXIT_FAILED,
+    UsageError,
+    check_printer_url,
+    config_from,
+    setup_logging,
+)
 from kiosk.config import Config
 from kiosk.devices import PrinterSupervisor, describe, printer_url
 from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
@@ -23,10 +29,7 @@ from kiosk.staff import doctor_report, test_page
 def _printer_url(args: argparse.Namespace, cfg: Config) -> str:
     """--printer or the configured printer, with the config's profile and paper width."""
     if args.printer:
-        try:
-            parse_printer_url(args.printer)
-        except (ValueError, PrinterError) as exc:
-            raise UsageError(f"--printer {args.printer!r}: {exc}") from None
+        check_printer_url(args.printer)
     return printer_url(args.printer or cfg.printer_url, cfg.printer_profile, cfg.paper_width)
 
 
@@ -77,7 +80,10 @@ def cmd_print_preview(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.jobfile}: cannot be read ({exc.strerror or exc})") from None
     width = args.width or cfg.paper_width
     job = decode_job(data)
-    image = render_job_png(data, width_dots=width)
+    try:
+        image = render_job_png(data, width_dots=width)
+    except ValueError as exc:  # e.g. a raster image of zero width or height
+        raise UsageError(f"{args.jobfile}: cannot be drawn ({exc})") from None
     try:
         image.save(args.png, format="PNG")
     except (OSError, ValueError) as exc:
@@ -102,7 +108,11 @@ def cmd_sim_printer(args: argparse.Namespace) -> int:
         raise UsageError("--png needs --jobs DIR to write the pictures to")
     host, port = _host_port(args.listen or "127.0.0.1:9100")
     if args.jobs:
-        args.jobs.mkdir(parents=True, exist_ok=True)
+        try:
+            args.jobs.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--jobs {args.jobs}: cannot be made "
+                             f"({exc.strerror or exc})") from None
     setup_logging()
     try:
         printer = SimPrinter(host=host, port=port, jobs_dir=args.jobs, pty_link=args.pty,

@@ -7,14 +7,14 @@ import json
 import sys
 from dataclasses import replace
 
-from kiosk.commands import EXIT_FAILED, UsageError, config_from
-from kiosk.store import TicketStore, open_database, sqlite_url
-from kiosk.tickets import TicketService
+from kiosk.commands import EXIT_FAILED, UsageError, check_printer_url, config_from, database_errors
+from kiosk.tickets import TicketService, open_ticket_store
 
 
 def cmd_ticket(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     if args.printer:
+        check_printer_url(args.printer)  # before a number is used up
         cfg = replace(cfg, printer_url=args.printer)
     letters = [s.letter for s in cfg.services]
     if args.service not in letters:
@@ -23,9 +23,9 @@ def cmd_ticket(args: argparse.Namespace) -> int:
     if args.lang not in cfg.languages:
         raise UsageError(f"--lang {args.lang!r}: not an offered language; "
                          f"expected one of {', '.join(cfg.languages)}")
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
-    ticket = TicketService(cfg, store).issue_ticket(args.service, args.lang)
+    with database_errors(cfg.database_path):
+        store = open_ticket_store(cfg)
+        ticket = TicketService(cfg, store).issue_ticket(args.service, args.lang)
     if args.json:
         print(json.dumps({
             "id": ticket.id,

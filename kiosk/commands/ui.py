@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from drivers.sim import SimPrinter, SimScanner
-from kiosk.commands import UsageError, config_from, setup_logging
+from kiosk.commands import UsageError, config_from, database_errors, setup_logging
 from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
@@ -24,15 +24,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
                  printer.url, scanner.url, SIM_COMMANDS)
         control_from_stdin(printer, scanner)
-        return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),
-                         args.fullscreen)
+        with database_errors(cfg.database_path):
+            return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),
+                             args.fullscreen)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     setup_logging()
     fullscreen = cfg.fullscreen if args.fullscreen is None else args.fullscreen
-    return run_kiosk(cfg, fullscreen)
+    with database_errors(cfg.database_path):  # a data folder it cannot use: one line
+        return run_kiosk(cfg, fullscreen)
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:

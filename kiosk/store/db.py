@@ -6,10 +6,14 @@ only the engine set-up below differs per dialect.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -25,6 +29,13 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# Set on a connection that only reads: its transaction starts deferred (kiosk/store: reading).
+READ_ONLY = "kiosk_read_only"
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be opened or is not the kiosk's: one line for staff, naming it."""
 
 # One row per service per local day: the last sequence number handed out.
 daily_counters = Table(
@@ -100,19 +111,85 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            # Take the write lock at the start so two processes allocating numbers queue
-            # up instead of failing with "database is locked" on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A write takes the write lock at the start so two processes allocating numbers
+            # queue up instead of failing with "database is locked" on upgrade. A read
+            # starts deferred: under WAL it runs beside a writer instead of queueing.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for queries only (a deferred transaction on SQLite)."""
+    with engine.connect() as conn:
+        yield conn.execution_options(**{READ_ONLY: True})
+
+
 def open_database(url: str, busy_timeout: float = 30.0) -> Engine:
     engine = make_engine(url, busy_timeout)
+    _check_columns(engine)
     metadata.create_all(engine)
     _add_missing_columns(engine)
     return engine
+
+
+def open_database_file(path: Path, busy_timeout: float = 30.0) -> Engine:
+    """The SQLite database at `path`, its folder and file made private first."""
+    prepare_database_file(path)
+    return open_database(sqlite_url(path), busy_timeout)
+
+
+def prepare_database_file(path: Path) -> None:
+    """Makes the data folder (0700) and the database file (0600) before SQLite opens it,
+    so that what a citizen's ticket links to is not readable by other users; SQLite gives
+    its -wal and -shm files the database file's mode. Raises StoreUnavailable saying what
+    is wrong with the folder or the file."""
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise StoreUnavailable(f"data folder {folder}: is a file, not a folder")
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(f"data folder {folder}: cannot be made ({exc.strerror})") from None
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise StoreUnavailable(f"database {path}: cannot be opened for writing "
+                               f"({exc.strerror})") from None
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        _keep_private(file)
+
+
+def _keep_private(file: Path) -> None:
+    """Takes read and write away from group and others (files made by earlier versions)."""
+    try:
+        mode = file.stat().st_mode
+        if mode & 0o077:
+            file.chmod(mode & 0o700)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        pass  # not the kiosk user's file: leave it as its owner set it
+
+
+def _check_columns(engine: Engine) -> None:
+    """A table of ours lacking a required column is another program's database: refused
+    before anything is added to it."""
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in existing and not c.nullable]
+        if missing:
+            raise StoreUnavailable(
+                f"database {engine.url.database}: not a kiosk database: table {table.name} "
+                f"has no column {', '.join(missing)}")
 
 
 def _add_missing_columns(engine: Engine) -> None:

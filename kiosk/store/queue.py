@@ -12,11 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, func, select, update
 
-from kiosk.store.db import daily_counters, tickets
+from kiosk.store.db import daily_counters, reading, tickets
 
 ALLOCATED = "allocated"
 PRINTED = "printed"
 SHOWN_NOT_PRINTED = "shown_not_printed"
+# The process stopped (killed, power cut) after the number was committed and before its
+# outcome was recorded: it may or may not have printed. Found at the next start.
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,26 @@ class TicketStore:
     def mark_shown_not_printed(self, ticket_id: str, reason: str) -> None:
         self._set_status(ticket_id, SHOWN_NOT_PRINTED, reason)
 
+    def resolve_interrupted(self, found_at: datetime) -> list[TicketRecord]:
+        """Marks every ticket still `allocated` as interrupted, with when it was found; the
+        tickets so marked. Call at start, before this process issues any: a ticket being
+        printed by another process meanwhile gets its real outcome when that one ends."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(tickets).where(tickets.c.status == ALLOCATED)).all()
+            if rows:
+                conn.execute(
+                    update(tickets)
+                    .where(and_(tickets.c.id.in_([r.id for r in rows]),
+                                tickets.c.status == ALLOCATED))
+                    .values(status=INTERRUPTED,
+                            print_error="the kiosk stopped before the outcome was recorded "
+                                        f"(found at {found_at.isoformat()}); it may have "
+                                        "printed")
+                )
+        return [_row_to_record(r) for r in rows]
+
     def get(self, ticket_id: str) -> TicketRecord | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
         return _row_to_record(row) if row else None
 
@@ -132,8 +153,9 @@ class TicketStore:
         """Tickets of the same service issued earlier the same day and not yet served.
 
         Nothing in the kiosk writes served_at (the counters are not connected to it), so
-        until something does, every earlier ticket of the day counts."""
-        with self.engine.connect() as conn:
+        until something does, every earlier ticket of the day counts, except those
+        interrupted: nobody may be holding them."""
+        with reading(self.engine) as conn:
             return conn.execute(
                 select(func.count())
                 .select_from(tickets)
@@ -143,6 +165,7 @@ class TicketStore:
                         tickets.c.service == ticket.service,
                         tickets.c.seq < ticket.seq,
                         tickets.c.served_at.is_(None),
+                        tickets.c.status != INTERRUPTED,
                     )
                 )
             ).scalar_one()

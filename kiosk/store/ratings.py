@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine, and_, func, select
 
-from kiosk.store.db import ratings, tickets
+from kiosk.store.db import ratings, reading, tickets
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class RatingStore:
 
     def counts(self, day_from: date, day_to: date) -> list[RatingCount]:
         """Ratings of the local days `day_from`…`day_to` (both included), grouped."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(ratings.c.day, ratings.c.service, ratings.c.level, ratings.c.reasons,
                        func.count().label("n"))

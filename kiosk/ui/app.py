@@ -58,6 +58,9 @@ class KioskApp(App):
     issue_problem = BooleanProperty(False)  # the last try to issue a number failed
     # For staff, shown discreetly in the header: ok, low (paper), fault, unknown.
     printer_mark = StringProperty("unknown")
+    # The database could not take the last number: the mark shows a fault whatever the
+    # printer says, until a number is issued again.
+    store_fault = BooleanProperty(False)
     # A short message over the screen (a greeting, or why a scan was not understood).
     banner = StringProperty("")
     # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's

@@ -12,12 +12,41 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kivy.base import EventLoop
-from kivy.tests.common import UnitTestTouch
+from kivy.input.motionevent import MotionEvent
 from kivy.uix.widget import Widget
 
 from kiosk.ui.app import KioskApp
 
 MAX_FRAMES = 3000
+
+
+class Finger(MotionEvent):
+    """One finger on the window at (x, y) in window pixels, posted through Kivy's input
+    dispatch as a touch screen's would be. (kivy.tests.common has the same thing, but it
+    imports pytest, which a kiosk installed without the test extras does not have.)"""
+
+    def __init__(self, x: float, y: float) -> None:
+        super().__init__("Finger", 99, self._where(x, y), is_touch=True, type_id="touch")
+        self.profile = ["pos"]
+
+    @staticmethod
+    def _where(x: float, y: float) -> dict[str, float]:
+        window = EventLoop.window
+        return {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)}
+
+    def depack(self, args: dict[str, float]) -> None:  # type: ignore[override]
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+    def touch_down(self) -> None:
+        EventLoop.post_dispatch_input("begin", self)
+
+    def touch_move(self, x: float, y: float) -> None:
+        self.move(self._where(x, y))
+        EventLoop.post_dispatch_input("update", self)
+
+    def touch_up(self) -> None:
+        EventLoop.post_dispatch_input("end", self)
 
 
 class Harness:
@@ -68,7 +97,7 @@ class Harness:
     def tap(self, widget: Widget) -> None:
         """A finger down and up on the middle of `widget`."""
         x, y = widget.to_window(*widget.center)
-        touch = UnitTestTouch(x, y)
+        touch = Finger(x, y)
         touch.touch_down()
         EventLoop.idle()
         touch.touch_up()

@@ -66,16 +66,22 @@ class TicketIssuing:
                                  problem="issuing failed after the number was committed")
                 Clock.schedule_once(lambda _dt: self.ticket_ready(failed, visit))
             else:
-                # No number was committed (the database failed): say so instead of leaving
-                # the citizen in front of "Printing your ticket…" for ever.
-                Clock.schedule_once(lambda _dt: self.session.issue_failed(visit))
+                # No number was committed (the database failed): the citizen is sent to a
+                # counter instead of being left in front of "Printing your ticket…", and
+                # the staff mark shows the fault.
+                Clock.schedule_once(lambda _dt: self.number_failed(visit))
             return
         Clock.schedule_once(lambda _dt: self.ticket_ready(ticket, visit))
+
+    def number_failed(self, visit: int) -> None:
+        self.app.store_fault = True
+        self.session.issue_failed(visit)
 
     def number_ready(self, ticket: IssuedTicket, visit: int,
                      drawn: threading.Event | None = None) -> None:
         """The number is committed: show it while it prints; `drawn` is set once the
         frame showing it is on the screen."""
+        self.app.store_fault = False  # the database takes numbers again
         if visit != self.session.visit:
             # The citizen left meanwhile: nothing of theirs may reach the next one.
             log.info("ticket %s committed after its visit ended", ticket.number)

@@ -19,8 +19,7 @@ from kiosk.devices import (
     ScannerService,
     printer_url,
 )
-from kiosk.store import TicketStore, open_database, sqlite_url
-from kiosk.tickets import TicketService
+from kiosk.tickets import TicketService, open_ticket_store
 from kiosk.ui.env import prepare
 
 log = logging.getLogger("kiosk")
@@ -31,8 +30,7 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     prepare(fullscreen=fullscreen)
     from kiosk.ui.app import KioskApp
 
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    store = TicketStore(open_database(sqlite_url(cfg.database_path)))
+    store = open_ticket_store(cfg)
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
     scans = _start_readers(cfg)
