@@ -28,6 +28,7 @@ FAULTS = ("paper-out", "paper-low", "cover-open", "offline", "silent", "garbage"
 # must not wait for what they do not use.
 COMMANDS = {
     "ticket": "tickets:cmd_ticket",
+    "tickets": "tickets:cmd_tickets",
     "doctor": "printer:cmd_doctor",
     "test-print": "printer:cmd_test_print",
     "print-preview": "printer:cmd_print_preview",
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True, help="service letter, e.g. A")
     p.add_argument("--lang", default="vi", help="language of the printed ticket (default vi)")
     p.add_argument("--printer", help="printer URL, instead of the configured one")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+
+    p = sub.add_parser("tickets", help="a day's numbers and what became of each (printed, "
+                                       "not printed, interrupted)")
+    _common(p)
+    p.add_argument("--day", type=_day, help="the day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
 
     p = sub.add_parser("sim", help="run a simulated device on its own")

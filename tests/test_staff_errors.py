@@ -202,3 +202,10 @@ def test_a_ticket_killed_before_its_outcome_is_resolved_at_the_next_start(
             "SELECT status, print_error FROM tickets WHERE number = 'A001'").fetchone()
     assert status == "interrupted"
     assert "may have printed" in error and "found at 20" in error
+    # Staff see it among the day's numbers, told apart from the one that was not printed.
+    listing = json.loads(kiosk("--data-dir", str(data), "tickets", "--json").stdout)
+    assert [(t["number"], t["status"]) for t in listing["tickets"]] == [
+        ("A001", "interrupted"), ("A002", "shown_not_printed")]
+    assert listing["counts"] == {"interrupted": 1, "shown_not_printed": 1}
+    text = kiosk("--data-dir", str(data), "tickets").stdout.decode()
+    assert "A001" in text and "interrupted" in text and "may have printed" in text

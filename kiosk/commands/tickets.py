@@ -1,13 +1,18 @@
-"""`kiosk ticket`: a queue number issued by staff on a citizen's behalf."""
+"""`kiosk ticket`: a queue number issued by staff on a citizen's behalf; `kiosk tickets`:
+what became of a day's numbers."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from kiosk.commands import EXIT_FAILED, UsageError, check_printer_url, config_from, database_errors
+from kiosk.store import TicketStore, open_database_file
 from kiosk.tickets import TicketService, open_ticket_store
 
 
@@ -43,4 +48,30 @@ def cmd_ticket(args: argparse.Namespace) -> int:
         print(f"kiosk: ticket {ticket.number} issued but NOT printed: {ticket.problem}",
               file=sys.stderr)
         return EXIT_FAILED
+    return 0
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    """Every number of the day and its outcome: printed, shown but not printed (with why),
+    interrupted (the kiosk stopped before recording it; it may have printed) or allocated
+    (being issued now, or left by a kiosk that has not started again since)."""
+    cfg = config_from(args)
+    day = (args.day or datetime.now(ZoneInfo(cfg.timezone)).date()).isoformat()
+    with database_errors(cfg.database_path):
+        records = TicketStore(open_database_file(cfg.database_path)).day_records(day)
+    counts = Counter(r.status for r in records)
+    if args.json:
+        print(json.dumps({
+            "day": day,
+            "counts": dict(sorted(counts.items())),
+            "tickets": [{"number": r.number, "service": r.service, "status": r.status,
+                         "issued_at": r.issued_at.isoformat(), "problem": r.print_error}
+                        for r in records],
+        }, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Tickets of {day}: {len(records)}"
+          + "".join(f", {status} {n}" for status, n in sorted(counts.items())))
+    for r in records:
+        line = f"{r.number:>6}  {r.issued_at:%H:%M}  {r.status}"
+        print(line + (f"  ({r.print_error})" if r.print_error else ""))
     return 0

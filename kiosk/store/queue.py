@@ -144,6 +144,13 @@ class TicketStore:
                 )
         return [_row_to_record(r) for r in rows]
 
+    def day_records(self, day: str) -> list[TicketRecord]:
+        """Every ticket of a local day (YYYY-MM-DD), by service and number: for staff."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(tickets).where(tickets.c.day == day)
+                                .order_by(tickets.c.service, tickets.c.seq)).all()
+        return [_row_to_record(r) for r in rows]
+
     def get(self, ticket_id: str) -> TicketRecord | None:
         with reading(self.engine) as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
