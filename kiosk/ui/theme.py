@@ -140,6 +140,12 @@ def text_size_mark(scale: float) -> str:
     return TEXT_SIZE_MARKS[TEXT_SIZES.index(scale)]
 
 
+def fitted(wanted: float, room: float) -> float:
+    """A picture's size: as wanted, or the room there is, but never below a third of it
+    (while a layout is still being worked out its room can be nothing)."""
+    return max(min(wanted, room), wanted / 3)
+
+
 def colour_roles() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Palette) if f.name not in ("name", "edge_dp"))
 
