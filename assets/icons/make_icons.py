@@ -5,6 +5,9 @@ background, meant to sit on the dark navy buttons. Shapes are drawn into an
 alpha mask at 4x size and downsampled with LANCZOS for smooth edges. No text
 or fonts are used, so the icons work for people who do not read.
 
+The file is long (over 400 lines) because each pictogram is its own short function, read
+and changed one at a time; splitting them would only scatter the one drawing grid.
+
 Run from the project root:
 
     .venv/bin/python assets/icons/make_icons.py

@@ -57,9 +57,10 @@ class AttractScreen(ButtonBehavior, Screen):
         self.prompt = self.prompts[0]
         self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
-    def show_prompt(self, text: str) -> None:
-        """Shows `text` for a whole cycle before the next language's (the screenshots)."""
-        self.prompt = text
+    def show_greeting(self, lang: str) -> None:
+        """Shows `lang`'s greeting for a whole cycle before the next one (the screenshots)."""
+        self._index = list(App.get_running_app().kiosk_config.languages).index(lang)
+        self.prompt = self.prompts[self._index]
         self._cycle.cancel()
         self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
