@@ -48,6 +48,15 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    from kiosk.ui.env import parse_size  # no Kivy: only ctypes
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS keeps a value given before the subcommand from being reset to None.
     parser.add_argument("--config", type=Path, default=argparse.SUPPRESS,
@@ -137,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--out", type=Path, required=True, help="folder for <screen>-<lang>.png")
     p.add_argument("--lang", action="append", help="only this language (repeatable)")
+    p.add_argument("--size", type=_window_size, default=(1080, 1920), metavar="WxH",
+                   help="screen size in pixels, laid out as the kiosk would on it "
+                        "(default 1080x1920; e.g. 1920x1080, 1280x800)")
 
     p = sub.add_parser("i18n", help="translation catalogues")
     _common(p)

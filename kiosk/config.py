@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.paths import DEFAULT_CONFIG
+from kiosk.paths import DEFAULT_CONFIG, ICONS
 
 LANG_TAG = re.compile(r"^[a-z]{2,3}$")
 FALLBACK_LANG = "vi"
@@ -34,6 +34,7 @@ class ServiceArea:
     letter: str
     names: dict[str, str]
     counters: tuple[int, ...]
+    icon: str = "ticket"  # a pictogram in assets/icons, for those who read little
 
     def name(self, lang: str) -> str:
         return localized(self.names, lang)
@@ -166,7 +167,7 @@ KNOWN_KEYS = {
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
-    "services[]": {"letter", "name", "counters"},
+    "services[]": {"letter", "name", "counters", "icon"},
 }
 
 
@@ -209,6 +210,16 @@ def _scanner_trigger(c: _Checker, devices: dict[str, Any], scanner: str) -> str:
         raise c.fail("devices.scanner_trigger",
                      "a keyboard-wedge (evdev://) scanner cannot take a host trigger")
     return value
+
+
+def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
+    """The service's pictogram: the name of an icon in assets/icons (without .png)."""
+    icon = svc.get("icon", "ticket")
+    known = sorted(p.stem for p in ICONS.glob("*.png"))
+    if icon not in known:
+        raise c.fail(f"{key}.icon", "expected one of the pictograms in assets/icons: "
+                     + ", ".join(known), icon)
+    return icon
 
 
 def _validate(raw: dict[str, Any], path: Path) -> Config:
@@ -309,7 +320,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         ):
             raise c.fail(f"{key}.counters", "expected a list of counter numbers", counters)
         areas.append(ServiceArea(letter, c.texts(svc.get("name"), f"{key}.name"),
-                                 tuple(counters)))
+                                 tuple(counters), _service_icon(c, svc, key)))
 
     return Config(
         centre_names=names,

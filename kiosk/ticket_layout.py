@@ -33,6 +33,7 @@ class TicketContent:
     people_ahead: int
     issued_at: datetime
     lang: str
+    counters: tuple[int, ...] = ()  # where the number is called: printed below it
 
 
 def text_shaping_available() -> bool:
@@ -99,6 +100,7 @@ class TicketLayout:
     CENTRE_SIZE = 22
     SERVICE_SIZE = 28
     AHEAD_SIZE = 24
+    COUNTERS_SIZE = 28
     CLOSING_SIZE = 22
 
     def __init__(self, width_dots: int = 576, profile: str | None = None,
@@ -126,6 +128,10 @@ class TicketLayout:
         self.line(job, t.centre_name, self.CENTRE_SIZE)
         self.line(job, t.service_name, self.SERVICE_SIZE, bold=True)
         job.text(t.number + "\n", width_mult=4, height_mult=4, bold=True)
+        if t.counters:
+            counters = ", ".join(str(n) for n in t.counters)
+            self.line(job, _("Counter: {numbers}").format(numbers=counters), self.COUNTERS_SIZE,
+                      bold=True)
         self.line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
         job.text(t.issued_at.strftime("%d/%m/%Y %H:%M") + "\n")
         # Native QR is a few dozen bytes; as an image it is kilobytes.

@@ -191,4 +191,5 @@ class TicketService:
             people_ahead=ahead,
             issued_at=record.issued_at,
             lang=record.lang,
+            counters=self.config.service(record.service).counters,
         )

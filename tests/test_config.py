@@ -26,6 +26,20 @@ def test_defaults_ship_with_the_package() -> None:
     assert cfg.service("A").name("kpm") == cfg.service("A").name("vi")  # falls back
 
 
+def test_each_shipped_service_has_its_own_pictogram() -> None:
+    """For those who read little: every service area shows a picture of its own."""
+    from kiosk.paths import ICONS
+
+    icons = [s.icon for s in load_config().services]
+    assert len(set(icons)) == len(icons) and "ticket" not in icons, icons
+    assert all((ICONS / f"{icon}.png").is_file() for icon in icons), icons
+
+
+def test_a_service_without_an_icon_shows_the_ticket(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[services]]\nletter = 'A'\nname = { vi = 'X' }\n")
+    assert load_config(path).service("A").icon == "ticket"
+
+
 def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
     path = write(tmp_path, '[kiosk]\nidle_timeout = 90\n[devices]\nprinter = "tcp://10.0.0.5:9100"\n')
     cfg = load_config(path, data_dir=tmp_path / "d")
@@ -65,6 +79,10 @@ def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
          "devices.mrz_reader", "kind='honeywell'"),
         ("[[services]]\nletter = 'aa'\nname = { vi = 'X' }\n", "services[0].letter", "capital"),
         ("[[services]]\nletter = 'A'\nname = { en = 'X' }\n", "services[0].name", "Vietnamese"),
+        ("[[services]]\nletter = 'A'\nname = { vi = 'X' }\nicon = 'tractor'\n",
+         "services[0].icon", "one of the pictograms in assets/icons"),
+        ("[[services]]\nletter = 'A'\nname = { vi = 'X' }\nicon = '../fonts/x'\n",
+         "services[0].icon", "one of the pictograms"),
         ("[centre]\ntimezone = 'Mars/Base'\n", "centre.timezone", "IANA"),
         ("[kiosk\n", "", "not valid TOML"),
     ],

@@ -55,6 +55,17 @@ def test_printed_ticket_decodes_back_to_what_the_database_holds(config, store,
     assert [d.text for d in decoded] == [record.id]
 
 
+@pytest.mark.parametrize(("lang", "tcvn3"), [("en", False), ("vi", True)])
+def test_printed_ticket_names_the_counters(config, store, sim_printer, lang: str,
+                                           tcvn3: bool) -> None:
+    """The citizen reads on the paper where to go: the service's counters."""
+    cfg = replace(config, printer_tcvn3=tcvn3)
+    TicketService(cfg, store).issue_ticket("A", lang)  # counters 1 and 2 in the config
+    assert sim_printer.wait_for_jobs(1, timeout=10)
+    texts = [t.strip() for t in decode_job(sim_printer.jobs[0]).texts]
+    assert translate(lang, "Counter: {numbers}").format(numbers="1, 2") in texts
+
+
 def test_kho_ticket_rasterises_only_what_the_printer_cannot_encode(config, store,
                                                                    sim_printer) -> None:
     ticket = TicketService(config, store).issue_ticket("B", "kpm")
@@ -63,8 +74,8 @@ def test_kho_ticket_rasterises_only_what_the_printer_cannot_encode(config, store
     texts = [t.strip() for t in job.texts]
     assert ticket.number in texts  # the number in the printer's own font
     assert any(t.startswith(f"{ticket.issued_at:%d/%m/%Y}") for t in texts)
-    # centre name, service, people ahead, closing line: Vietnamese (K'Ho falls back)
-    assert len(job.images) == 4
+    # centre name, service, counter, people ahead, closing line: Vietnamese (K'Ho falls back)
+    assert len(job.images) == 5
     for img in job.images:
         assert img.width <= 576
         # cropped to the ink: the first and last rows and columns hold black dots (GS v 0
@@ -81,7 +92,7 @@ def test_raster_text_matches_the_rendered_line() -> None:
     text = translate("kpm", "People ahead: {count}").format(count=7)
     assert not is_printer_text(text)
     img = render_text(text, TicketLayout.AHEAD_SIZE, False, 576 - 2 * SIDE_MARGIN_DOTS)
-    job_img = decode_job(_compose(lang="kpm", ahead=7)).images[2]
+    job_img = decode_job(_compose(lang="kpm", ahead=7)).images[3]  # after the counter
     # GS v 0 sends whole bytes: the printed image is padded with white to a multiple of 8.
     assert job_img.width == (img.width + 7) // 8 * 8 and job_img.height == img.height
     printed = job_img.crop((0, 0, img.width, img.height))
@@ -98,7 +109,8 @@ def test_text_is_shaped_so_stacked_marks_sit_right() -> None:
 
 def _compose(lang: str, ahead: int) -> bytes:
     content = TicketContent("00ff00ff00ff00ff", "C042", "Trung tâm Phục vụ hành chính công",
-                            "Đất đai", ahead, datetime(2026, 11, 28, 9, 30, tzinfo=HCM), lang)
+                            "Đất đai", ahead, datetime(2026, 11, 28, 9, 30, tzinfo=HCM), lang,
+                            counters=(4,))
     return TicketLayout(576).compose(content)
 
 

@@ -8,6 +8,7 @@ by its own test below, with its own failure message."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -166,10 +167,27 @@ def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
             assert ImageStat.Stat(img.convert("L")).stddev[0] > 10, name
 
 
+# Besides the portrait kiosk (every UI test above): a landscape screen and a tablet.
+OTHER_SIZES = ("1920x1080", "1280x800")
+LAYOUT_TESTS = ["tests/ui/test_journey.py::test_the_window_has_the_size_this_run_is_for",
+                "tests/ui/test_journey.py::"
+                "test_touch_targets_are_big_reachable_and_no_label_is_clipped"]
+
+
+@pytest.mark.parametrize("size", OTHER_SIZES)
+def test_every_screen_fits_on_a_screen_of(size: str) -> None:
+    """The layout check (touch targets, reach, no clipped label) in a window of `size`:
+    one Kivy window per process, so one process per size."""
+    env = dict(os.environ, KIOSK_UI_SIZE=size)
+    proc = subprocess.run([sys.executable, "-m", "pytest", *LAYOUT_TESTS, "-q", "-p",
+                           "no:cacheprovider"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=UI_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert "2 passed" in proc.stdout, proc.stdout[-2000:]
+
+
 def start_until_first_frame(args: list[str]) -> str:
     """Starts a kiosk command, waits for its first drawn frame, stops it; returns stderr."""
-    import os
-
     env = dict(os.environ, KIOSK_BENCH_FIRST_FRAME="1")
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -189,6 +207,14 @@ def start_until_first_frame(args: list[str]) -> str:
 def test_simulate_starts_and_draws_the_attract_screen(tmp_path: Path) -> None:
     err = start_until_first_frame(["simulate", "--windowed", "--data-dir", str(tmp_path)])
     assert "simulated printer on tcp://127.0.0.1:" in err and "scanner on " in err
+    # The window fits the display it opens on (here SDL's, whatever its size).
+    display = subprocess.run([sys.executable, "-c", "from kiosk.ui.env import display_size; "
+                              "print(*display_size())"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    window = re.search(r"window (\d+)x(\d+), ", err)
+    assert window, err
+    assert int(window[1]) <= int(display[0]) and int(window[2]) <= int(display[1]), (window[0],
+                                                                                    display)
     assert "Traceback" not in err
     assert (tmp_path / "kiosk.sqlite3").exists()
 

@@ -5,6 +5,9 @@ background, meant to sit on the dark navy buttons. Shapes are drawn into an
 alpha mask at 4x size and downsampled with LANCZOS for smooth edges. No text
 or fonts are used, so the icons work for people who do not read.
 
+The file is long (over 400 lines) because each pictogram is its own short function, read
+and changed one at a time; splitting them would only scatter the one drawing grid.
+
 Run from the project root:
 
     .venv/bin/python assets/icons/make_icons.py
@@ -337,6 +340,82 @@ def draw_photo(pen: Pen) -> None:
     pen.polygon([(68, 222), (76, 180), (100, 156), (156, 156), (180, 180), (188, 222)])
 
 
+def draw_skip(pen: Pen) -> None:
+    """Skip: an arrow that hops over a small card and lands on the right (not "back")."""
+    pen.rect((92, 170, 164, 222), 8)  # the step left out (the ID card), small and solid
+    center, radius, end = (128, 176), 86, 335
+    pen.arc(center, radius, 195, end, STROKE + 4)  # the hop over it
+    # The arrowhead continues the arc: its tip points the way the arc runs at its end.
+    angle = math.radians(end)
+    e = (center[0] + radius * math.cos(angle), center[1] + radius * math.sin(angle))
+    d = (-math.sin(angle), math.cos(angle))  # clockwise direction along the arc
+    n = (math.cos(angle), math.sin(angle))
+    pen.polygon([(e[0] + 46 * d[0], e[1] + 46 * d[1]),
+                 (e[0] + 36 * n[0] - 6 * d[0], e[1] + 36 * n[1] - 6 * d[1]),
+                 (e[0] - 36 * n[0] - 6 * d[0], e[1] - 36 * n[1] - 6 * d[1])])
+
+
+def _person(pen: Pen, x: float, head_y: float, scale: float, fill: int = INK) -> None:
+    """A person seen from the front: a round head over rounded shoulders."""
+    pen.dot((x, head_y), 24 * scale, fill)
+    pen.rect((x - 40 * scale, head_y + 34 * scale, x + 40 * scale, head_y + 120 * scale),
+             34 * scale, fill=fill)
+
+
+def draw_civil_status(pen: Pen) -> None:
+    """Civil status (births, marriages, deaths): a family, two adults and a child."""
+    _person(pen, 70, 64, 1.0)
+    _person(pen, 186, 64, 1.0)
+    # The child stands in front, cut free of the adults by a clear outline.
+    _person(pen, 128, 132, 0.86, CLEAR)
+    pen.dot((128, 132), 24 * 0.86 + 8, CLEAR)
+    pen.rect((128 - 40 * 0.86 - 8, 132 + 34 * 0.86 - 8, 128 + 40 * 0.86 + 8, 256), 34, fill=CLEAR)
+    _person(pen, 128, 140, 0.8)
+
+
+def draw_certification(pen: Pen) -> None:
+    """Certification of copies: two sheets, the front one with a round seal."""
+    pen.rect((34, 20, 164, 196), 12, width=THIN)  # the original, behind
+    pen.rect((84, 60, 226, 240), 12)  # the certified copy
+    for y in (94, 122):
+        pen.line([(108, y), (202, y)], 12, CLEAR)
+    pen.dot((170, 188), 30, CLEAR)
+    pen.dot((170, 188), 20)
+
+
+def draw_land(pen: Pen) -> None:
+    """Land and construction: a house on a marked plot of ground."""
+    pen.line([(20, 226), (236, 226)], STROKE)  # the ground
+    pen.line([(36, 226), (36, 176)], THIN)  # boundary markers of the plot
+    pen.line([(220, 226), (220, 176)], THIN)
+    pen.polygon([(128, 30), (212, 104), (44, 104)])  # roof
+    pen.rect((66, 100, 190, 206), 6)  # walls
+    pen.rect((112, 144, 144, 206), 4, fill=CLEAR)  # door
+
+
+def draw_social(pen: Pen) -> None:
+    """Social affairs: a heart held in an open hand."""
+    # The heart: two lobes and a point.
+    pen.dot((100, 70), 38)
+    pen.dot((156, 70), 38)
+    pen.polygon([(64, 82), (192, 82), (128, 150)])
+    # The open hand below, palm up.
+    pen.line([(24, 150), (64, 188), (128, 200), (188, 190)], STROKE + 6)
+    pen.line([(188, 190), (232, 148)], STROKE + 6)
+    pen.rect((40, 196, 150, 236), 18)
+
+
+def draw_business(pen: Pen) -> None:
+    """Business registration: a shop front with a scalloped awning."""
+    pen.rect((30, 30, 226, 62), 6)  # sign board
+    pen.rect((30, 72, 226, 98), 4)  # awning
+    step = (226 - 30) / 5
+    for i in range(5):
+        pen.dot((30 + step * (i + 0.5), 98), step / 2)
+    pen.rect((46, 128, 210, 226), 8, width=THIN)  # walls
+    pen.rect((122, 156, 170, 226), 4)  # door
+    pen.rect((70, 156, 104, 190), 4)  # window
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -360,6 +439,12 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "form.png": draw_form,
     "certificate.png": draw_certificate,
     "photo.png": draw_photo,
+    "skip.png": draw_skip,
+    "civil_status.png": draw_civil_status,
+    "certification.png": draw_certification,
+    "land.png": draw_land,
+    "social.png": draw_social,
+    "business.png": draw_business,
 }
 
 

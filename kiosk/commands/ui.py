@@ -44,6 +44,6 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
         if lang not in cfg.languages:
             raise UsageError(f"--lang {lang!r}: not an offered language; "
                              f"expected one of {', '.join(cfg.languages)}")
-    for path in render_screenshots(cfg, args.out, langs):
+    for path in render_screenshots(cfg, args.out, langs, args.size):
         print(path)
     return 0

@@ -63,7 +63,7 @@ def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualCl
 
     session.end()
     attract = app.screen("attract")
-    attract.show_prompt(app.tr("Touch the screen to start", lang))
+    attract.show_greeting(lang)
     if not high_contrast:
         yield "attract"
     h.settle()  # a person taps only what has been drawn

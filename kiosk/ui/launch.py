@@ -20,14 +20,17 @@ from kiosk.devices import (
     printer_url,
 )
 from kiosk.tickets import TicketService, open_ticket_store
-from kiosk.ui.env import prepare
+from kiosk.ui.env import KIOSK_SIZE, density_for, prepare, window_size
 
 log = logging.getLogger("kiosk")
 
 
 def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     """Runs the kiosk on the devices cfg names until its window closes; the exit code."""
-    prepare(fullscreen=fullscreen)
+    size = window_size(fullscreen)
+    prepare(fullscreen=fullscreen, size=size)
+    log.info("window %dx%d%s, %.2f pixels per dp", *size, " (fullscreen)" if fullscreen else "",
+             density_for(size))
     from kiosk.ui.app import KioskApp
 
     store = open_ticket_store(cfg)
@@ -72,13 +75,11 @@ def _chip_reader(cfg: Config) -> ChipReaderService | None:
     return chip
 
 
-def render_screenshots(cfg: Config, out_dir: Path, languages: list[str]) -> list[Path]:
-    """Every screen in each language as <screen>-<lang>.png in out_dir, at 1080x1920."""
-    prepare(fullscreen=False, size=(1080, 1920), headless=True)
-    from kivy.config import Config as KivyConfig
-
-    KivyConfig.set("graphics", "width", "1080")
-    KivyConfig.set("graphics", "height", "1920")
+def render_screenshots(cfg: Config, out_dir: Path, languages: list[str],
+                       size: tuple[int, int] = KIOSK_SIZE) -> list[Path]:
+    """Every screen in each language as <screen>-<lang>.png in out_dir, `size` pixels
+    (width, height) laid out as the kiosk would on a screen of that size."""
+    prepare(fullscreen=False, size=size, headless=True)
     from kiosk.ui.screenshots import take_screenshots
 
     return take_screenshots(cfg, out_dir, languages)

@@ -18,7 +18,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import N_, language_name, translate
+from kiosk.i18n import N_, falls_back, language_name, translate
 from kiosk.session import Feature
 
 ATTRACT_CYCLE_SECONDS = 3.0
@@ -36,8 +36,16 @@ def _distinct_translations(message: str, languages: list[str]) -> list[str]:
     return seen
 
 
+def greeting(lang: str) -> str:
+    """"Touch to start" in `lang`; where it has no translation yet, the language's own name
+    above the Vietnamese, so every offered language is seen to be offered."""
+    text = translate(lang, TOUCH_TO_START)
+    return f"{language_name(lang)}\n{text}" if falls_back(lang, TOUCH_TO_START) else text
+
+
 class AttractScreen(ButtonBehavior, Screen):
-    """The idle screen; a touch anywhere starts a visit."""
+    """The idle screen; a touch anywhere starts a visit. It greets in each offered
+    language in turn."""
 
     prompt = StringProperty("")
     prompts = ListProperty([])
@@ -45,13 +53,14 @@ class AttractScreen(ButtonBehavior, Screen):
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
         app = App.get_running_app()
-        self.prompts = _distinct_translations(TOUCH_TO_START, list(app.kiosk_config.languages))
+        self.prompts = [greeting(lang) for lang in app.kiosk_config.languages]
         self.prompt = self.prompts[0]
         self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
-    def show_prompt(self, text: str) -> None:
-        """Shows `text` for a whole cycle before the next language's (the screenshots)."""
-        self.prompt = text
+    def show_greeting(self, lang: str) -> None:
+        """Shows `lang`'s greeting for a whole cycle before the next one (the screenshots)."""
+        self._index = list(App.get_running_app().kiosk_config.languages).index(lang)
+        self.prompt = self.prompts[self._index]
         self._cycle.cancel()
         self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
@@ -83,7 +92,11 @@ class HomeScreen(Screen):
 
 class ServiceButton(ButtonBehavior, BoxLayout):
     letter = StringProperty("")
+    icon = StringProperty("ticket")  # the service's pictogram (config services[].icon)
     ink = ColorProperty((1, 1, 1, 1))  # words on the button; set by the palette in kv
+
+    def on_letter(self, _button, letter: str) -> None:
+        self.icon = App.get_running_app().kiosk_config.service(letter).icon
 
 
 class ServicesScreen(Screen):

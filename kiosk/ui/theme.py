@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from kiosk.session import TEXT_SIZES
+
 Colour = tuple[float, float, float, float]  # RGBA, 0..1
 
 WHITE: Colour = (1, 1, 1, 1)
@@ -128,6 +130,20 @@ FONT_TITLE = 46
 FONT_BUTTON = 38
 FONT_HUGE = 60
 FONT_NUMBER = 220
+
+# The Text size button's mark for each of kiosk.session.TEXT_SIZES: normal, large, extra
+# large. Letters and pluses, read the same in every language.
+TEXT_SIZE_MARKS = ("A", "A+", "A++")
+
+
+def text_size_mark(scale: float) -> str:
+    return TEXT_SIZE_MARKS[TEXT_SIZES.index(scale)]
+
+
+def fitted(wanted: float, room: float) -> float:
+    """A picture's size: as wanted, or the room there is, but never below a third of it
+    (while a layout is still being worked out its room can be nothing)."""
+    return max(min(wanted, room), wanted / 3)
 
 
 def colour_roles() -> tuple[str, ...]:

@@ -5,15 +5,18 @@ Run by tests/test_ui_suite.py in a subprocess, or directly: python -m pytest tes
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from kiosk.ui.env import prepare
+from kiosk.ui.env import parse_size, prepare
 
+# The window's size: the portrait kiosk, or another screen tests/test_ui_suite.py asks for.
+UI_SIZE = parse_size(os.environ.get("KIOSK_UI_SIZE", "1080x1920"))
 # Before any Kivy import: the environment, the config and Noto Sans as the default font.
-prepare(fullscreen=False, size=(1080, 1920), headless=True)
+prepare(fullscreen=False, size=UI_SIZE, headless=True)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kivy.base import EventLoop
 from kivy.core.window import Window
+from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
@@ -225,7 +226,8 @@ def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
                 if not w.get_root_window() or not visible(w):
                     continue
                 if isinstance(w, ButtonBehavior) and w.opacity > 0 and w.width > 0:
-                    assert min(w.size) >= theme.TOUCH_MIN_DP, (where, w, w.size)
+                    # In dp: on a screen other than the kiosk's, dp are scaled to fit it.
+                    assert min(w.size) >= dp(theme.TOUCH_MIN_DP) - 0.01, (where, w, w.size)
                     top = visible_top(w)
                     assert top is None or top <= reach_line + 1, (
                         f"{where}: {getattr(w, 'text', w)!r} reaches up to y={top:.0f}, "
@@ -243,6 +245,13 @@ def test_touch_targets_are_big_reachable_and_no_label_is_clipped(k) -> None:
                     labels_checked += 1
         k.session.end()
     assert buttons_checked > 80 and labels_checked > 120, (buttons_checked, labels_checked)
+
+
+def test_the_window_has_the_size_this_run_is_for(k) -> None:
+    """tests/test_ui_suite.py runs the layout check again on other screens (KIOSK_UI_SIZE)."""
+    from tests.ui.conftest import UI_SIZE
+
+    assert tuple(Window.size) == UI_SIZE
 
 
 def test_text_size_button_cycles_and_a_new_visit_starts_normal(k) -> None:
