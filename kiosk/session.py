@@ -67,6 +67,7 @@ class SessionData:
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
     high_contrast: bool = False  # the Contrast button: black, white and yellow
     rating_service: str | None = None  # the service being rated, when known
+    rating_ticket: str | None = None  # the ticket being rated (one rating per ticket)
     category: str | None = None  # the procedure category being browsed
     procedure: str | None = None  # the procedure being read
 
@@ -191,9 +192,13 @@ class Session:
         self.data.procedure = code
         self._go(Screen.PROCEDURE)
 
-    def start_rating(self, service: str | None = None) -> None:
-        """From home, from a scanned ticket (its service), or at the end of a visit."""
+    def start_rating(self, service: str | None = None, ticket_id: str | None = None) -> None:
+        """From home, from a scanned ticket (its service), or at the end of a visit. From
+        home after a ticket in this visit, the rating is for that ticket and its service."""
+        if ticket_id is None and self.data.ticket is not None:
+            service, ticket_id = self.data.ticket.service, self.data.ticket.id
         self.data.rating_service = service
+        self.data.rating_ticket = ticket_id
         self.data.feature = Feature.RATING
         self._go(Screen.RATING)
 
@@ -206,7 +211,7 @@ class Session:
 
     def rating_done(self) -> None:
         """Recorded and thanked: back home."""
-        self.data.rating_service = None
+        self.data.rating_service = self.data.rating_ticket = None
         self.home()
 
     def choose_service(self, letter: str) -> bool:

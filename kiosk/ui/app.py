@@ -35,7 +35,7 @@ from kiosk.ratings import RatingService
 from kiosk.scan_trigger import IdentifyStepTrigger
 from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
-from kiosk.store.ratings import RatingStore
+from kiosk.store.ratings import RatingStore, TicketAlreadyRated
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import theme, widgets
 from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
@@ -43,6 +43,7 @@ from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
+from kiosk.ui.screens import ALREADY_RATED
 
 log = logging.getLogger(__name__)
 
@@ -284,12 +285,18 @@ class KioskApp(App):
 
     def rate_scanned_ticket(self) -> None:
         record = self.session.data.scanned_ticket
-        self.session.start_rating(record.service if record is not None else None)
+        if record is not None:
+            self.session.start_rating(record.service, record.id)
 
     def _record_rating(self, level: str, reasons: list[str]) -> None:
+        data = self.session.data
         try:
-            self.ratings.record(level, reasons, service=self.session.data.rating_service,
-                                lang=self.session.lang)
+            self.ratings.record(level, reasons, service=data.rating_service,
+                                ticket_id=data.rating_ticket, lang=self.session.lang)
+        except TicketAlreadyRated:
+            self.session.rating_done()
+            self.say(self.tr(ALREADY_RATED))
+            return
         except Exception:  # noqa: BLE001
             log.exception("rating not recorded")
             self.session.rating_done()

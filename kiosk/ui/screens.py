@@ -24,6 +24,7 @@ from kiosk.session import Feature
 ATTRACT_CYCLE_SECONDS = 3.0
 TOUCH_TO_START = N_("Touch the screen to start")
 CHOOSE_LANGUAGE = N_("Choose your language")
+ALREADY_RATED = N_("This ticket has been rated. Thank you!")
 
 
 def _distinct_translations(message: str, languages: list[str]) -> list[str]:
@@ -138,12 +139,15 @@ class TicketStatusScreen(Screen):
     service = StringProperty("")
     people_ahead = NumericProperty(0)
     today = BooleanProperty(True)
+    rated = BooleanProperty(False)  # it has had its one rating: thanks, no rating button
+    rated_text = StringProperty(ALREADY_RATED)
 
-    def show(self, record, people_ahead: int, today: bool) -> None:  # type: ignore[no-untyped-def]
+    def show(self, record, people_ahead: int, today: bool, rated: bool) -> None:  # type: ignore[no-untyped-def]
         self.number = record.number
         self.service = record.service
         self.people_ahead = people_ahead
         self.today = today
+        self.rated = rated
 
 
 class RatingScreen(Screen):
