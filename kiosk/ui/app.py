@@ -367,6 +367,7 @@ class KioskApp(App):
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value
+            widgets.scroll_to_top(self.manager.current_screen)
             self.prompts.play(prompt_for(session))
         if session.screen is Screen.ATTRACT:
             self.banner = ""  # a greeting must not stay for the next citizen
