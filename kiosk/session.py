@@ -103,6 +103,11 @@ class Session:
         # the visit timed out) is not shown to the next citizen.
         self.visit = 0
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the visit's time is read from (a hand-moved one in the UI tests)."""
+        return self._clock
+
     # -- observation -------------------------------------------------------------
     def subscribe(self, listener: Callable[[Session], None]) -> None:
         self._listeners.append(listener)

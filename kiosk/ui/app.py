@@ -44,6 +44,7 @@ from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
 from kiosk.ui.screens import ALREADY_RATED
+from kiosk.ui.touch_guard import TouchGuard
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class KioskApp(App):
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
                                     lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None
+        self.touch_guard = TouchGuard(self.session.clock)  # no double tap falls through
 
     @property
     def last_ticket(self) -> IssuedTicket | None:
@@ -161,6 +163,7 @@ class KioskApp(App):
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Clock.schedule_interval(self.housekeeping.look_for_content, CONTENT_CHECK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_flip=lambda *_a: self.touch_guard.frame_drawn())
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_keyboard=self._on_keyboard)
         self._on_session_changed(self.session)
@@ -367,6 +370,7 @@ class KioskApp(App):
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value
+            self.touch_guard.screen_changed(session.screen)
             widgets.scroll_to_top(self.manager.current_screen)
             self.prompts.play(prompt_for(session))
         if session.screen is Screen.ATTRACT:
@@ -387,12 +391,13 @@ class KioskApp(App):
             view.dismiss(animation=False)
 
     # -- input ---------------------------------------------------------------------------
-    def _on_any_touch(self, _window, _touch) -> bool:
+    def _on_any_touch(self, _window, touch) -> bool:
         # During "are you still there?" the touch only answers the question; otherwise it
-        # also goes on to the widget under it.
+        # also goes on to the widget under it, unless it came too soon for the screen
+        # shown (the end of a double tap: kiosk/ui/touch_guard.py).
         was_warning = self.session.idle_warning
         self.session.touch()
-        return was_warning
+        return was_warning or self.touch_guard.refuses(touch.time_start)
 
     def _on_request_close(self, *_args) -> bool:
         # Alt+F4 and the window's close button do nothing on a kiosk.
