@@ -77,6 +77,7 @@ COLUMN_TOTAL = N_("Total")
 COLUMN_SHARE = N_("Share satisfied")  # very satisfied + satisfied, in %
 NO_RATINGS = N_("No ratings in this period.")
 NO_SERVICE = "-"  # rated from home, with no ticket or service
+ALREADY_RATED = N_("This ticket has been rated. Thank you!")  # one rating per ticket
 
 # Ticket ids are secrets.token_hex (kiosk/store/queue.py); accepting only hex keeps any
 # other text scanned from a QR out of the table.

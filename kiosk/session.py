@@ -207,6 +207,12 @@ class Session:
         self.data.feature = Feature.RATING
         self._go(Screen.RATING)
 
+    def rate_scanned_ticket(self) -> None:
+        """"Rate our service" on a scanned ticket: a rating of that ticket, for its service."""
+        record = self.data.scanned_ticket
+        if record is not None:
+            self.start_rating(record.service, record.id)
+
     def rating_chosen(self, unsatisfied: bool) -> bool:
         """True when the rating is complete; False when reasons are asked for first."""
         if unsatisfied:

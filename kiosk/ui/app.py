@@ -31,7 +31,7 @@ from kiosk.content import audio_dirs
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import prompt_for
-from kiosk.ratings import RatingService
+from kiosk.ratings import ALREADY_RATED, RatingService
 from kiosk.scan_trigger import IdentifyStepTrigger
 from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
@@ -43,7 +43,6 @@ from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
-from kiosk.ui.screens import ALREADY_RATED
 from kiosk.ui.touch_guard import TouchGuard
 
 log = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ class KioskApp(App):
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
                                     lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None
-        self.touch_guard = TouchGuard(self.session.clock)  # no double tap falls through
+        self.touch_guard = TouchGuard(self.session)  # no double tap falls through
 
     @property
     def last_ticket(self) -> IssuedTicket | None:
@@ -163,7 +162,6 @@ class KioskApp(App):
         Clock.schedule_interval(lambda _dt: self.session.tick(), TICK_SECONDS)
         Clock.schedule_interval(self.housekeeping.look_for_content, CONTENT_CHECK_SECONDS)
         Window.bind(on_touch_down=self._on_any_touch)
-        Window.bind(on_flip=lambda *_a: self.touch_guard.frame_drawn())
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_keyboard=self._on_keyboard)
         self._on_session_changed(self.session)
@@ -287,26 +285,21 @@ class KioskApp(App):
             self.take_number(proc.service)
 
     def rate_scanned_ticket(self) -> None:
-        record = self.session.data.scanned_ticket
-        if record is not None:
-            self.session.start_rating(record.service, record.id)
+        self.session.rate_scanned_ticket()
 
     def _record_rating(self, level: str, reasons: list[str]) -> None:
         data = self.session.data
         try:
             self.ratings.record(level, reasons, service=data.rating_service,
                                 ticket_id=data.rating_ticket, lang=self.session.lang)
+            said = self.tr("Thank you for your rating!")
         except TicketAlreadyRated:
-            self.session.rating_done()
-            self.say(self.tr(ALREADY_RATED))
-            return
+            said = self.tr(ALREADY_RATED)
         except Exception:  # noqa: BLE001
             log.exception("rating not recorded")
-            self.session.rating_done()
-            self.say(self.tr("Sorry, your rating could not be saved. Please tell the staff."))
-            return
+            said = self.tr("Sorry, your rating could not be saved. Please tell the staff.")
         self.session.rating_done()
-        self.say(self.tr("Thank you for your rating!"))
+        self.say(said)
 
     def skip_identify(self) -> None:
         self.session.skip_identify()
@@ -370,7 +363,6 @@ class KioskApp(App):
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value
-            self.touch_guard.screen_changed(session.screen)
             widgets.scroll_to_top(self.manager.current_screen)
             self.prompts.play(prompt_for(session))
         if session.screen is Screen.ATTRACT:
@@ -393,8 +385,7 @@ class KioskApp(App):
     # -- input ---------------------------------------------------------------------------
     def _on_any_touch(self, _window, touch) -> bool:
         # During "are you still there?" the touch only answers the question; otherwise it
-        # also goes on to the widget under it, unless it came too soon for the screen
-        # shown (the end of a double tap: kiosk/ui/touch_guard.py).
+        # also goes on to the widget under it, unless too soon (kiosk/ui/touch_guard.py).
         was_warning = self.session.idle_warning
         self.session.touch()
         return was_warning or self.touch_guard.refuses(touch.time_start)

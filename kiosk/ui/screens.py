@@ -19,12 +19,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import N_, language_name, translate
+from kiosk.ratings import ALREADY_RATED
 from kiosk.session import Feature
 
 ATTRACT_CYCLE_SECONDS = 3.0
 TOUCH_TO_START = N_("Touch the screen to start")
 CHOOSE_LANGUAGE = N_("Choose your language")
-ALREADY_RATED = N_("This ticket has been rated. Thank you!")
 
 
 def _distinct_translations(message: str, languages: list[str]) -> list[str]:

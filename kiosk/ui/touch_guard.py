@@ -14,9 +14,10 @@ wall-clock time it began (Kivy's touch.time_start); its age is taken off the ses
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
-from kiosk.session import Screen
+from kivy.core.window import Window
+
+from kiosk.session import Screen, Session
 
 SETTLE_SECONDS = 1.0  # any screen: a touch sooner than this is the end of a double tap
 NUMBER_SECONDS = 1.5  # a screen showing a number: long enough to see the number
@@ -24,16 +25,24 @@ SHOWS_A_NUMBER = (Screen.TICKET, Screen.TICKET_STATUS)
 
 
 class TouchGuard:
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
+    """Follows the session's screen and the frames drawn; says which touches come too soon."""
+
+    def __init__(self, session: Session) -> None:
+        self.clock = session.clock
+        self.screen = session.screen
         self.hold = SETTLE_SECONDS
         self.drawn_at: float | None = None  # None: the screen shown has not been drawn yet
+        # Before the app's own listener: the screen changes after the guard knows.
+        session.subscribe(self._session_changed)
+        Window.bind(on_flip=self._frame_drawn)
 
-    def screen_changed(self, screen: Screen) -> None:
-        self.hold = NUMBER_SECONDS if screen in SHOWS_A_NUMBER else SETTLE_SECONDS
-        self.drawn_at = None
+    def _session_changed(self, session: Session) -> None:
+        if session.screen is not self.screen:
+            self.screen = session.screen
+            self.hold = NUMBER_SECONDS if self.screen in SHOWS_A_NUMBER else SETTLE_SECONDS
+            self.drawn_at = None
 
-    def frame_drawn(self) -> None:
+    def _frame_drawn(self, *_args) -> None:  # type: ignore[no-untyped-def]
         if self.drawn_at is None:
             self.drawn_at = self.clock()
 
