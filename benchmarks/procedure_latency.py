@@ -63,6 +63,7 @@ def main() -> None:
 
         def timed_tap(widget, until: Screen) -> None:  # type: ignore[no-untyped-def]
             h.settle(2)
+            h.until_touches_count()  # the screen's first moment, which takes no touch, is over
             start = time.perf_counter()
             h.tap(widget)
             h.wait_until(lambda: session.screen is until, f"the {until} screen")

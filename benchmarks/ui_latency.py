@@ -68,6 +68,7 @@ def main() -> None:
 
         def timed_tap(widget, until: Screen) -> None:  # type: ignore[no-untyped-def]
             h.settle(2)
+            h.until_touches_count()  # the screen's first moment, which takes no touch, is over
             start = time.perf_counter()
             h.tap(widget)
             h.wait_until(lambda: session.screen is until, f"the {until} screen")
@@ -81,6 +82,7 @@ def main() -> None:
             timed_tap(app.screen("home").ids.take_number, Screen.SERVICES)
             h.settle(2)
             button = app.screen("services").ids.choices.children[-1]
+            h.until_touches_count()
             start = time.monotonic()
             h.tap(button)
             h.wait_until(lambda: session.screen is Screen.TICKET, "the ticket screen")

@@ -77,6 +77,7 @@ COLUMN_TOTAL = N_("Total")
 COLUMN_SHARE = N_("Share satisfied")  # very satisfied + satisfied, in %
 NO_RATINGS = N_("No ratings in this period.")
 NO_SERVICE = "-"  # rated from home, with no ticket or service
+ALREADY_RATED = N_("This ticket has been rated. Thank you!")  # one rating per ticket
 
 # Ticket ids are secrets.token_hex (kiosk/store/queue.py); accepting only hex keeps any
 # other text scanned from a QR out of the table.
@@ -164,6 +165,10 @@ class RatingService:
         rated_at = self._now().astimezone(self.tz).replace(minute=0, second=0, microsecond=0)
         return self.store.add(level, checked, rated_at, lang, ticket_id=ticket_id,
                               service=service, counter=counter)
+
+    def already_rated(self, ticket_id: str) -> bool:
+        """The ticket has had its one rating (a re-scan is thanked, not asked again)."""
+        return self.store.already_rated(ticket_id)
 
     def summary(self, day_from: date, day_to: date) -> list[SummaryRow]:
         """One row per local day and service that has ratings, by day then service

@@ -67,6 +67,7 @@ class SessionData:
     text_size: int = 0  # index into TEXT_SIZES: normal, large, extra large
     high_contrast: bool = False  # the Contrast button: black, white and yellow
     rating_service: str | None = None  # the service being rated, when known
+    rating_ticket: str | None = None  # the ticket being rated (one rating per ticket)
     category: str | None = None  # the procedure category being browsed
     procedure: str | None = None  # the procedure being read
 
@@ -101,6 +102,11 @@ class Session:
         # Bumped whenever a visit's data is wiped, so a slow result (a ticket printed after
         # the visit timed out) is not shown to the next citizen.
         self.visit = 0
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the visit's time is read from (a hand-moved one in the UI tests)."""
+        return self._clock
 
     # -- observation -------------------------------------------------------------
     def subscribe(self, listener: Callable[[Session], None]) -> None:
@@ -191,11 +197,21 @@ class Session:
         self.data.procedure = code
         self._go(Screen.PROCEDURE)
 
-    def start_rating(self, service: str | None = None) -> None:
-        """From home, from a scanned ticket (its service), or at the end of a visit."""
+    def start_rating(self, service: str | None = None, ticket_id: str | None = None) -> None:
+        """From home, from a scanned ticket (its service), or at the end of a visit. From
+        home after a ticket in this visit, the rating is for that ticket and its service."""
+        if ticket_id is None and self.data.ticket is not None:
+            service, ticket_id = self.data.ticket.service, self.data.ticket.id
         self.data.rating_service = service
+        self.data.rating_ticket = ticket_id
         self.data.feature = Feature.RATING
         self._go(Screen.RATING)
+
+    def rate_scanned_ticket(self) -> None:
+        """"Rate our service" on a scanned ticket: a rating of that ticket, for its service."""
+        record = self.data.scanned_ticket
+        if record is not None:
+            self.start_rating(record.service, record.id)
 
     def rating_chosen(self, unsatisfied: bool) -> bool:
         """True when the rating is complete; False when reasons are asked for first."""
@@ -206,7 +222,7 @@ class Session:
 
     def rating_done(self) -> None:
         """Recorded and thanked: back home."""
-        self.data.rating_service = None
+        self.data.rating_service = self.data.rating_ticket = None
         self.home()
 
     def choose_service(self, letter: str) -> bool:

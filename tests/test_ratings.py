@@ -285,3 +285,25 @@ def test_every_valid_rating_is_stored_and_counted_once(
     assert (row.service, row.total, row.counts[level]) == (service, 1, 1)
     assert row.reasons == dict.fromkeys(rec.reasons, 1)
     svc.store.engine.dispose()
+
+
+def test_a_ticket_is_rated_once_and_the_rating_stays_anonymous(tmp_path: Path) -> None:
+    from kiosk.store.ratings import TicketAlreadyRated
+
+    path = tmp_path / "k.sqlite3"
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=HCM)
+    ticket = TicketStore(open_database(sqlite_url(path))).allocate("B", "vi", now)
+    other = TicketStore(open_database(sqlite_url(path))).allocate("B", "vi", now)
+    svc = make_service(path, Clock(now))
+    assert not svc.already_rated(ticket.id)
+    svc.record("satisfied", ticket_id=ticket.id, lang="vi")
+    assert svc.already_rated(ticket.id) and not svc.already_rated(other.id)
+    with pytest.raises(TicketAlreadyRated):
+        svc.record("unsatisfied", ["other"], ticket_id=ticket.id, lang="vi")
+    svc.record("very_satisfied", ticket_id=other.id, lang="vi")  # another ticket: counts
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT level, service, ticket_id FROM ratings ORDER BY id"
+                          ).fetchall() == [("satisfied", "B", None), ("very_satisfied", "B", None)]
+        # Nothing in the ticket's row says when it was rated or how.
+        rated = db.execute("SELECT rated FROM tickets ORDER BY seq").fetchall()
+        assert rated == [(1,), (1,)]

@@ -175,6 +175,26 @@ def test_rating_flow() -> None:
     assert s.screen is Screen.RATING
 
 
+def test_a_rating_from_home_after_a_ticket_is_for_that_ticket() -> None:
+    from kiosk.tickets import IssuedTicket
+
+    s, _ = make()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.TAKE_NUMBER)
+    assert s.choose_service("C")
+    s.ticket_issued(IssuedTicket("0a1b", "C007", "C", "", 2, None, printed=True), s.visit)
+    s.home()
+    s.open_feature(Feature.RATING)
+    assert (s.data.rating_service, s.data.rating_ticket) == ("C", "0a1b")
+    s.rating_done()
+    s.end()
+    s.start()
+    s.choose_language("vi")
+    s.open_feature(Feature.RATING)  # the next citizen, with no ticket: no service
+    assert (s.data.rating_service, s.data.rating_ticket) == (None, None)
+
+
 class FakeIdentity:
     def __init__(self) -> None:
         self.id_number = "001099006789"

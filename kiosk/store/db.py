@@ -64,6 +64,9 @@ tickets = Table(
     # kiosk/privacy.py: a salted hash of the ID number when the citizen identified, else
     # NULL. Never the number, name or birth date.
     Column("person_hash", String(64)),
+    # 1 once the ticket has been rated (one rating per ticket), else NULL. Only the flag:
+    # the rating itself is in `ratings`, with no ticket id and no time finer than the hour.
+    Column("rated", Integer),
     UniqueConstraint("day", "service", "seq", name="uq_ticket_number"),
 )
 

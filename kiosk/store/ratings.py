@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, select, update
 
 from kiosk.store.db import ratings, reading, tickets
 
@@ -46,6 +46,10 @@ def split_reasons(text: str) -> tuple[str, ...]:
     return tuple(r for r in text.split(",") if r)
 
 
+class TicketAlreadyRated(ValueError):
+    """One rating per ticket: this one has had its rating."""
+
+
 class RatingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -57,16 +61,24 @@ class RatingStore:
         date is the day the rating counts for.
 
         A rating linked to a ticket but given no service takes the ticket's service, so a
-        rating after scanning a ticket's QR still counts for the right service.
+        rating after scanning a ticket's QR still counts for the right service. A ticket
+        is rated once: a second rating raises TicketAlreadyRated and stores nothing.
         """
         if rated_at.tzinfo is None:
             raise ValueError("rated_at must carry the centre's time zone")
         day = rated_at.date().isoformat()
         with self.engine.begin() as conn:
-            if ticket_id is not None and service is None:
-                service = conn.execute(
-                    select(tickets.c.service).where(tickets.c.id == ticket_id)
-                ).scalar_one_or_none()
+            if ticket_id is not None:
+                ticket = conn.execute(
+                    select(tickets.c.service, tickets.c.rated).where(tickets.c.id == ticket_id)
+                ).first()
+                if ticket is not None:
+                    if ticket.rated:
+                        raise TicketAlreadyRated(f"ticket {ticket_id} has been rated already")
+                    # In the same transaction as the rating: a second one cannot slip in.
+                    conn.execute(update(tickets).where(tickets.c.id == ticket_id)
+                                 .values(rated=1))
+                    service = service or ticket.service
             # Anonymous: the ticket only tells which service was rated. Keeping its id would
             # join the rating to tickets.person_hash when the citizen identified.
             ticket_id = None
@@ -84,6 +96,12 @@ class RatingStore:
             ).inserted_primary_key[0]
         return RatingRecord(int(new_id), day, rated_at, level, reasons, ticket_id, service,
                             counter, lang)
+
+    def already_rated(self, ticket_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return bool(conn.execute(
+                select(tickets.c.rated).where(tickets.c.id == ticket_id)
+            ).scalar_one_or_none())
 
     def counts(self, day_from: date, day_to: date) -> list[RatingCount]:
         """Ratings of the local days `day_from`…`day_to` (both included), grouped."""

@@ -31,11 +31,11 @@ from kiosk.content import audio_dirs
 from kiosk.devices import ChipReaderService, ScannerService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import prompt_for
-from kiosk.ratings import RatingService
+from kiosk.ratings import ALREADY_RATED, RatingService
 from kiosk.scan_trigger import IdentifyStepTrigger
 from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
-from kiosk.store.ratings import RatingStore
+from kiosk.store.ratings import RatingStore, TicketAlreadyRated
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import theme, widgets
 from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
@@ -43,6 +43,7 @@ from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
+from kiosk.ui.touch_guard import TouchGuard
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class KioskApp(App):
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
                                     lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None
+        self.touch_guard = TouchGuard(self.session)  # no double tap falls through
 
     @property
     def last_ticket(self) -> IssuedTicket | None:
@@ -286,20 +288,21 @@ class KioskApp(App):
             self.take_number(proc.service)
 
     def rate_scanned_ticket(self) -> None:
-        record = self.session.data.scanned_ticket
-        self.session.start_rating(record.service if record is not None else None)
+        self.session.rate_scanned_ticket()
 
     def _record_rating(self, level: str, reasons: list[str]) -> None:
+        data = self.session.data
         try:
-            self.ratings.record(level, reasons, service=self.session.data.rating_service,
-                                lang=self.session.lang)
+            self.ratings.record(level, reasons, service=data.rating_service,
+                                ticket_id=data.rating_ticket, lang=self.session.lang)
+            said = self.tr("Thank you for your rating!")
+        except TicketAlreadyRated:
+            said = self.tr(ALREADY_RATED)
         except Exception:  # noqa: BLE001
             log.exception("rating not recorded")
-            self.session.rating_done()
-            self.say(self.tr("Sorry, your rating could not be saved. Please tell the staff."))
-            return
+            said = self.tr("Sorry, your rating could not be saved. Please tell the staff.")
         self.session.rating_done()
-        self.say(self.tr("Thank you for your rating!"))
+        self.say(said)
 
     def skip_identify(self) -> None:
         self.session.skip_identify()
@@ -363,6 +366,7 @@ class KioskApp(App):
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value
+            widgets.scroll_to_top(self.manager.current_screen)
             self.prompts.play(prompt_for(session))
         if session.screen is Screen.ATTRACT:
             self.banner = ""  # a greeting must not stay for the next citizen
@@ -382,12 +386,12 @@ class KioskApp(App):
             view.dismiss(animation=False)
 
     # -- input ---------------------------------------------------------------------------
-    def _on_any_touch(self, _window, _touch) -> bool:
+    def _on_any_touch(self, _window, touch) -> bool:
         # During "are you still there?" the touch only answers the question; otherwise it
-        # also goes on to the widget under it.
+        # also goes on to the widget under it, unless too soon (kiosk/ui/touch_guard.py).
         was_warning = self.session.idle_warning
         self.session.touch()
-        return was_warning
+        return was_warning or self.touch_guard.refuses(touch.time_start)
 
     def _on_request_close(self, *_args) -> bool:
         # Alt+F4 and the window's close button do nothing on a kiosk.

@@ -15,6 +15,7 @@ from kivy.uix.widget import Widget
 from kiosk.catalogue import Localized, pick
 from kiosk.i18n import FALLBACK_MARK
 from kiosk.ui import theme
+from kiosk.ui.widgets import scroll_to_top
 
 
 def marked(text: Localized[str]) -> str:
@@ -59,6 +60,7 @@ class CatalogueScreen(Screen):
         def rebuild_if_shown(*_args) -> None:  # type: ignore[no-untyped-def]
             if self.manager and self.manager.current == self.name:
                 self.rebuild()
+                scroll_to_top(self)  # new words, new lengths: read again from the top
 
         App.get_running_app().bind(lang=rebuild_if_shown, text_scale=rebuild_if_shown)
 

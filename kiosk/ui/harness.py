@@ -16,6 +16,7 @@ from kivy.input.motionevent import MotionEvent
 from kivy.uix.widget import Widget
 
 from kiosk.ui.app import KioskApp
+from kiosk.ui.journey import ManualClock
 
 MAX_FRAMES = 3000
 
@@ -47,6 +48,15 @@ class Finger(MotionEvent):
 
     def touch_up(self) -> None:
         EventLoop.post_dispatch_input("end", self)
+
+
+def visible(widget: Widget) -> bool:
+    """Drawn for a person to see: neither it nor a parent is hidden."""
+    while widget is not None and widget is not widget.parent:
+        if widget.opacity == 0:
+            return False
+        widget = widget.parent
+    return True
 
 
 class Harness:
@@ -94,8 +104,23 @@ class Harness:
             EventLoop.idle()
         raise TimeoutError(f"gave up waiting for {what} after {max_frames} loop turns")
 
+    def until_touches_count(self) -> None:
+        """A person touches a screen once it is drawn and seen: until then it takes no
+        touch (kiosk/ui/touch_guard.py). A hand-moved clock is moved on to that time;
+        with a real one the loop turns until it comes."""
+        guard = self.app.touch_guard
+        while guard.touches_from() is None:
+            self.next_frame()
+        # A little after: the touch's own age (its time_start to its dispatch) counts.
+        ready = guard.touches_from() + 0.1
+        if isinstance(guard.clock, ManualClock):
+            guard.clock.now = max(guard.clock.now, ready)
+        else:
+            self.wait_until(lambda: guard.clock() >= ready, "the screen to take touches")
+
     def tap(self, widget: Widget) -> None:
-        """A finger down and up on the middle of `widget`."""
+        """A finger down and up on the middle of `widget`, once the screen takes it."""
+        self.until_touches_count()
         x, y = widget.to_window(*widget.center)
         touch = Finger(x, y)
         touch.touch_down()

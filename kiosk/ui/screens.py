@@ -19,6 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.i18n import N_, falls_back, language_name, translate
+from kiosk.ratings import ALREADY_RATED
 from kiosk.session import Feature
 
 ATTRACT_CYCLE_SECONDS = 3.0
@@ -151,12 +152,15 @@ class TicketStatusScreen(Screen):
     service = StringProperty("")
     people_ahead = NumericProperty(0)
     today = BooleanProperty(True)
+    rated = BooleanProperty(False)  # it has had its one rating: thanks, no rating button
+    rated_text = StringProperty(ALREADY_RATED)
 
-    def show(self, record, people_ahead: int, today: bool) -> None:  # type: ignore[no-untyped-def]
+    def show(self, record, people_ahead: int, today: bool, rated: bool) -> None:  # type: ignore[no-untyped-def]
         self.number = record.number
         self.service = record.service
         self.people_ahead = people_ahead
         self.today = today
+        self.rated = rated
 
 
 class RatingScreen(Screen):

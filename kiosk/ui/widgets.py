@@ -14,6 +14,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
 from kiosk.paths import ICONS
 from kiosk.ui import theme
@@ -21,6 +23,14 @@ from kiosk.ui import theme
 
 def icon_path(name: str) -> str:
     return str(ICONS / f"{name}.png")
+
+
+def scroll_to_top(widget: Widget) -> None:
+    """Every scrolling list in `widget` back at its top: a screen opens where reading
+    starts (who a procedure is for), not where the last citizen left it."""
+    for child in widget.walk(restrict=True):
+        if isinstance(child, ScrollView):
+            child.scroll_y = 1
 
 
 class IconButton(ButtonBehavior, AnchorLayout):

@@ -12,6 +12,7 @@ from kivy.uix.label import Label
 from drivers.printer import decode_job
 from kiosk.i18n import translate
 from kiosk.ui import theme
+from kiosk.ui.harness import visible
 from kiosk.ui.journey import Choices, every_screen, service_button, take_number
 
 
@@ -165,15 +166,6 @@ def test_escape_and_window_close_do_nothing_in_kiosk_mode(k) -> None:
     from kivy.config import Config
 
     assert "disable_multitouch" in Config.get("input", "mouse")
-
-
-def visible(widget) -> bool:  # type: ignore[no-untyped-def]
-    """Drawn for a person to see: neither it nor a parent is hidden."""
-    while widget is not None and widget is not widget.parent:
-        if widget.opacity == 0:
-            return False
-        widget = widget.parent
-    return True
 
 
 def walk(widget):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.session import Screen
+from kiosk.session import Feature, Screen
 
 
 def shown(k) -> str:  # type: ignore[no-untyped-def]
@@ -151,3 +151,57 @@ def test_content_shown_in_vietnamese_for_kho_carries_the_staff_mark(k) -> None: 
     assert kho[0] == "Đăng ký khai sinh" + FALLBACK_MARK
     assert all(FALLBACK_MARK in text for text in kho), [t for t in kho if FALLBACK_MARK not in t]
     k.session.end()
+
+
+def scroll_window(scroll) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Window y of the bottom and top of what a scroll view shows."""
+    return scroll.to_window(scroll.x, scroll.y)[1], scroll.to_window(scroll.x, scroll.top)[1]
+
+
+def in_view(widget, scroll) -> bool:  # type: ignore[no-untyped-def]
+    bottom, top = scroll_window(scroll)
+    w_bottom = widget.to_window(widget.x, widget.y)[1]
+    w_top = widget.to_window(widget.x, widget.top)[1]
+    return w_bottom >= bottom - 1 and w_top <= top + 1
+
+
+def test_a_procedure_opens_at_its_top_at_every_text_size(k) -> None:  # type: ignore[no-untyped-def]
+    """Who it is for comes first on the screen, not the fee: at every text size, every
+    time the procedure is opened, and after the text size changes while it is open."""
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.session import TEXT_SIZES
+
+    h, app, session = k.harness, k.app, k.session
+    screen = app.screen("procedure")
+    [scroll] = [w for w in screen.walk() if isinstance(w, ScrollView)]
+
+    def check(where: str) -> None:
+        h.settle()
+        lines = list(reversed(screen.ids.details.children))
+        assert screen.ids.details.height > scroll.height, f"{where}: the checklist fits"
+        assert scroll.scroll_y == 1, f"{where}: opened at scroll_y={scroll.scroll_y}"
+        assert in_view(lines[0], scroll) and in_view(lines[1], scroll), (
+            f"{where}: who it is for is out of sight")
+
+    for steps in range(len(TEXT_SIZES)):
+        session.end()
+        session.start()
+        for _ in range(steps):
+            session.next_text_size()
+        session.choose_language("en")
+        session.skip_identify()
+        session.open_feature(Feature.PROCEDURES)
+        session.choose_category("civil_status")
+        session.choose_procedure("HT-02")
+        check(f"opened at x{app.text_scale}")
+        scroll.scroll_y = 0  # the citizen read to the end, went back, and came again
+        h.settle()
+        session.back()
+        h.settle()
+        session.choose_procedure("HT-02")
+        check(f"opened again at x{app.text_scale}")
+        scroll.scroll_y = 0
+        h.settle()
+        session.next_text_size()
+        check(f"text size changed to x{app.text_scale} while open")

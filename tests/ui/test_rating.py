@@ -102,3 +102,63 @@ def test_a_recorded_prompt_plays_in_its_own_language_only(k) -> None:  # type: i
         assert k.app.prompt_playing is None and not k.app.prompt_available
     finally:
         shutil.rmtree(content_dir(k.app.kiosk_config))
+
+
+def scan_ticket(k, ticket_id: str) -> None:  # type: ignore[no-untyped-def]
+    """The ticket's QR read (straight to the app: the scanner reports a paper held up
+    again within seconds only once, tests/drivers check that)."""
+    from kiosk.scans import classify
+
+    k.app.on_scan(classify(ticket_id.encode()))
+    k.harness.settle()
+    assert k.session.screen is Screen.TICKET_STATUS
+
+
+def rate_offered(k) -> bool:  # type: ignore[no-untyped-def]
+    rate = k.app.screen("ticket_status").ids.rate
+    return rate.opacity > 0 and not rate.disabled and rate.height > 0
+
+
+def test_a_scanned_ticket_is_rated_once(k) -> None:  # type: ignore[no-untyped-def]
+    before = len(rows(k))
+    ticket = k.app.tickets.issue_ticket("B", "en")
+    go_home(k, "English")
+    scan_ticket(k, ticket.id)
+    assert rate_offered(k)
+    k.harness.tap(k.app.screen("ticket_status").ids.rate)
+    k.harness.settle()
+    k.harness.tap(level_button(k, "satisfied"))
+    k.harness.settle()
+    assert shown(k) == "home"
+    scan_ticket(k, ticket.id)  # the same paper again, in the same visit or the next
+    screen = k.app.screen("ticket_status")
+    assert not rate_offered(k)
+    assert screen.ids.rated.text == "This ticket has been rated. Thank you!"
+    k.session.end()
+    k.harness.settle()
+    scan_ticket(k, ticket.id)
+    assert not rate_offered(k)
+    k.app.rate_scanned_ticket()  # even if a rating were started, it is not stored twice
+    k.harness.settle()
+    k.app.rate("very_satisfied")
+    k.harness.settle()
+    assert rows(k)[before:] == [("satisfied", "", "B", None)]
+
+
+def test_a_rating_from_home_after_a_ticket_counts_for_its_service(k) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.ui.journey import take_number
+
+    before = len(rows(k))
+    go_home(k, "English")
+    k.harness.tap(k.app.screen("home").ids.take_number)
+    take_number(k.harness, k.app, "C")
+    ticket = k.app.last_ticket
+    k.harness.tap(k.app.navbar.ids.home_button)
+    k.harness.settle()
+    k.harness.tap(k.app.screen("home").ids.rating)
+    k.harness.settle()
+    k.harness.tap(level_button(k, "very_satisfied"))
+    k.harness.settle()
+    assert rows(k)[before:] == [("very_satisfied", "", "C", None)]
+    scan_ticket(k, ticket.id)  # that ticket has had its rating
+    assert not rate_offered(k)
