@@ -390,7 +390,7 @@ def test_a_ticket_through_a_9600_baud_bridge_is_recorded_as_printed(config, stor
     sent = service.layout.compose(TicketContent(
         ticket_id=record.id, number=record.number, centre_name=cfg.centre_name("kpm"),
         service_name=cfg.service("B").name("kpm"), people_ahead=ticket.people_ahead,
-        issued_at=record.issued_at, lang="kpm"))
+        issued_at=record.issued_at, lang="kpm", counters=cfg.service("B").counters))
     assert len(sent) > 3000  # a job longer than the old 3 s budget at this speed
     assert bridge.jobs == [sent]
     assert decode_job(bridge.jobs[0]).qr_payloads == [record.id.encode()]
