@@ -25,7 +25,10 @@ class ConfigError(Exception):
 
     def __init__(self, path: Path | str, key: str, expected: str) -> None:
         self.path, self.key, self.expected = str(path), key, expected
-        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        # A key is the file's own text: one with a line break or other control character is
+        # quoted, so the message stays one line.
+        shown = key if key.isprintable() else repr(key)
+        where = f"{self.path}: {shown}: " if key else f"{self.path}: "
         super().__init__(where + expected)
 
 

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.cli import main
@@ -145,6 +145,7 @@ config_keys = st.sampled_from(["centre", "kiosk", "devices", "services", "name",
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(config_keys, toml_values | st.dictionaries(config_keys, toml_values),
                        max_size=5))
+@example({"centre": {"\n": None}})  # a key with a line break is quoted, the message one line
 def test_any_structure_gives_a_config_or_a_config_error(raw: dict) -> None:
     from kiosk.config import DEFAULT_CONFIG, _overlay, _read_toml, _validate
 
