@@ -1,6 +1,9 @@
-"""What the benchmark scripts share: how a p95 is computed, and how a visit ends."""
+"""What the benchmark scripts share: how a p95 is computed, how a visit ends, and how a
+touch to the next screen is timed."""
 
 from __future__ import annotations
+
+import time
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -18,3 +21,16 @@ def next_citizen(app, harness) -> None:  # type: ignore[no-untyped-def]
     app.session.end()
     harness.wait_until(lambda: app.garbage_settled > settled, "the garbage collection",
                        max_frames=100_000)
+
+
+def tap_to_screen(harness, widget, screen_shown) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(start, end) in time.perf_counter() seconds: a touch on `widget`, once its screen takes
+    touches (its first moment takes none), to the drawn frame for which `screen_shown()` is
+    true."""
+    harness.settle(2)
+    harness.until_touches_count()
+    start = time.perf_counter()
+    harness.tap(widget)
+    harness.wait_until(screen_shown, "the next screen")
+    harness.next_frame()  # the frame that shows it
+    return start, time.perf_counter()

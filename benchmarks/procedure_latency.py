@@ -20,7 +20,7 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
-from figures import next_citizen, percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
+from figures import next_citizen, percentile, tap_to_screen  # noqa: E402  (benchmarks/figures.py, run as a script)
 
 from drivers.sim import SimPrinter  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -62,14 +62,9 @@ def main() -> None:
         by_screen: dict[str, list[float]] = {}
 
         def timed_tap(widget, until: Screen) -> None:  # type: ignore[no-untyped-def]
-            h.settle(2)
-            h.until_touches_count()  # the screen's first moment, which takes no touch, is over
-            start = time.perf_counter()
-            h.tap(widget)
-            h.wait_until(lambda: session.screen is until, f"the {until} screen")
-            h.next_frame()
-            windows.append((start, time.perf_counter()))
-            times.append((time.perf_counter() - start) * 1000)
+            start, end = tap_to_screen(h, widget, lambda: session.screen is until)
+            windows.append((start, end))
+            times.append((end - start) * 1000)
             by_screen.setdefault(until.value, []).append(times[-1])
 
         categories = app.catalogue.categories()

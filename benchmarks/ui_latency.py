@@ -24,7 +24,7 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
-from figures import next_citizen, percentile  # noqa: E402  (benchmarks/figures.py, run as a script)
+from figures import next_citizen, percentile, tap_to_screen  # noqa: E402  (benchmarks/figures.py, run as a script)
 
 from drivers.sim import SimPrinter  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -67,13 +67,8 @@ def main() -> None:
         outcome: list[float] = []
 
         def timed_tap(widget, until: Screen) -> None:  # type: ignore[no-untyped-def]
-            h.settle(2)
-            h.until_touches_count()  # the screen's first moment, which takes no touch, is over
-            start = time.perf_counter()
-            h.tap(widget)
-            h.wait_until(lambda: session.screen is until, f"the {until} screen")
-            h.next_frame()  # the frame that shows it
-            switches.append(time.perf_counter() - start)
+            start, end = tap_to_screen(h, widget, lambda: session.screen is until)
+            switches.append(end - start)
 
         for _ in range(rounds):
             next_citizen(app, h)

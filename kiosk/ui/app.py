@@ -67,11 +67,9 @@ class KioskApp(App):
     # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's
     # font sizes in the .kv files are multiplied by it.
     text_scale = NumericProperty(1.0)
-    # The colours every screen draws with (theme.NORMAL or theme.HIGH_CONTRAST); the .kv
-    # files read roles from it (app.palette.button), so a switch recolours everything.
-    # rebind=True is what makes kv watch `palette` itself in a chain like app.palette.paper
-    # (without it kv only watches the chain's last link, which a dataclass cannot offer;
-    # the canvas colours then never changed).
+    # The colours every screen draws with (theme.NORMAL or theme.HIGH_CONTRAST), read by role
+    # (app.palette.button). rebind=True makes kv watch `palette` itself in app.palette.paper;
+    # without it kv watches only the chain's last link, and the canvas never recoloured.
     palette = ObjectProperty(theme.NORMAL, rebind=True)
     # Height, in the screens' own coordinates, of the line two thirds up the window: a
     # citizen in a wheelchair reaches what is below it (kv/common.kv TopThird).
