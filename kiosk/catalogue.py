@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from kiosk.catalogue_checks import REFERENCE_LANG, CatalogueError, Checker, kind
+from kiosk.catalogue_checks import CatalogueError, Checker, kind
+from kiosk.i18n import FALLBACK_LANG
 from kiosk.paths import ASSETS
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def pick(texts: Mapping[str, T], lang: str) -> Localized[T]:
     """The text in `lang`, else Vietnamese (always present: the loader requires it)."""
     if lang in texts:
         return Localized(texts[lang], lang, False)
-    return Localized(texts[REFERENCE_LANG], REFERENCE_LANG, True)
+    return Localized(texts[FALLBACK_LANG], FALLBACK_LANG, True)
 
 
 def fold(text: str) -> str:
@@ -158,7 +159,7 @@ class Catalogue:
         terms = words(query)
         if not terms:
             return []
-        langs = [lang] if lang == REFERENCE_LANG else [lang, REFERENCE_LANG]
+        langs = [lang] if lang == FALLBACK_LANG else [lang, FALLBACK_LANG]
         ranked: list[tuple[int, int, Procedure]] = []
         for order, proc in enumerate(self.procedures):
             name_words: list[str] = []

@@ -12,8 +12,6 @@ from typing import Any
 
 from kiosk.i18n import FALLBACK_LANG, LANG_TAG_PATTERN
 
-REFERENCE_LANG = FALLBACK_LANG  # every text needs this language: the others fall back to it
-
 # ISO 639-1/639-3 tags only (vi, en, kpm, rad): no region or script subtags, so a typo such as
 # "EN" or "en_US" is caught rather than silently never matching the chosen language.
 _LANG_RE = re.compile(rf"^{LANG_TAG_PATTERN}$")
@@ -73,7 +71,7 @@ class Checker:
             self.lang_tag(tag, where): self.string(text, f"{where}.{tag}")
             for tag, text in table.items()
         }
-        if REFERENCE_LANG not in out:
+        if FALLBACK_LANG not in out:
             raise self.fail(where, "missing the Vietnamese (vi) text every language falls back to")
         return out
 
@@ -83,7 +81,7 @@ class Checker:
         for tag, items in table.items():
             self.lang_tag(tag, where)
             out[tag] = tuple(self.strings(items, f"{where}.{tag}"))
-        if REFERENCE_LANG not in out:
+        if FALLBACK_LANG not in out:
             raise self.fail(where, "missing the Vietnamese (vi) list every language falls back to")
         return out
 

@@ -10,6 +10,8 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +64,10 @@ class Config:
     services: tuple[ServiceArea, ...]
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
     source: str = field(default=str(DEFAULT_CONFIG))
+
+    def now(self) -> datetime:
+        """The time at the centre, in its time zone (its date is the numbers' day)."""
+        return datetime.now(ZoneInfo(self.timezone))
 
     def centre_name(self, lang: str) -> str:
         return localized(self.centre_names, lang)
@@ -215,10 +221,16 @@ def _scanner_trigger(c: _Checker, devices: dict[str, Any], scanner: str) -> str:
     return value
 
 
+@cache
+def _icon_names() -> list[str]:
+    """The pictograms shipped in assets/icons, listed once per process."""
+    return sorted(p.stem for p in ICONS.glob("*.png"))
+
+
 def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
     """The service's pictogram: the name of an icon in assets/icons (without .png)."""
     icon = svc.get("icon", "ticket")
-    known = sorted(p.stem for p in ICONS.glob("*.png"))
+    known = _icon_names()
     if icon not in known:
         raise c.fail(f"{key}.icon", "expected one of the pictograms in assets/icons: "
                      + ", ".join(known), icon)

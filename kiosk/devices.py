@@ -189,13 +189,14 @@ class ScannerService:
         """Make a host-triggered scanner read (the identify step shows). Never raises: a
         scanner that does not answer is logged and left as it is. Without a trigger it does
         nothing. True if the scanner took the command."""
-        return self._trigger_command(start=True)
+        return self.set_decoding(True)
 
     def stop_decode(self) -> bool:
         """Stop a host-triggered scanner reading; as start_decode()."""
-        return self._trigger_command(start=False)
+        return self.set_decoding(False)
 
-    def _trigger_command(self, start: bool) -> bool:
+    def set_decoding(self, start: bool) -> bool:
+        """start_decode() if `start`, else stop_decode()."""
         from drivers.scanner import ScannerError
 
         scanner = self._scanner

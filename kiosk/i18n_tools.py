@@ -20,7 +20,6 @@ from kiosk.i18n import FALLBACK_LANG
 from kiosk.legacy_font import convert_legacy
 
 DOMAIN = "kiosk"
-REFERENCE_LANG = FALLBACK_LANG  # exports show its text beside each message
 PO_WIDTH = 100  # the width the catalogues in locales/ are written with (byte-exact round trip)
 VI_PREFIX = "vi: "
 
@@ -178,8 +177,8 @@ def export_po(lang: str, locales: Path, out: Path) -> int:
     template = _template(locales, lang)
     own_path = _po_path(locales, lang)
     own = _read_catalog(own_path) if own_path.exists() else None
-    vi_path = _po_path(locales, REFERENCE_LANG)
-    vi = _read_catalog(vi_path) if vi_path.exists() and lang != REFERENCE_LANG else None
+    vi_path = _po_path(locales, FALLBACK_LANG)
+    vi = _read_catalog(vi_path) if vi_path.exists() and lang != FALLBACK_LANG else None
     count = 0
     for msg in template:
         if not msg.id:

@@ -166,10 +166,6 @@ class RatingService:
         return self.store.add(level, checked, rated_at, lang, ticket_id=ticket_id,
                               service=service, counter=counter)
 
-    def already_rated(self, ticket_id: str) -> bool:
-        """The ticket has had its one rating (a re-scan is thanked, not asked again)."""
-        return self.store.already_rated(ticket_id)
-
     def summary(self, day_from: date, day_to: date) -> list[SummaryRow]:
         """One row per local day and service that has ratings, by day then service
         (ratings without a service last in each day)."""

@@ -38,8 +38,5 @@ class IdentifyStepTrigger:
     def _send(self) -> None:
         while (start := self._commands.get()) is not None:
             for scanner in self._scanners:
-                # Neither raises: a scanner that does not answer is logged and left as it is.
-                if start:
-                    scanner.start_decode()
-                else:
-                    scanner.stop_decode()
+                # Never raises: a scanner that does not answer is logged and left as it is.
+                scanner.set_decoding(start)

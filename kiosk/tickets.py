@@ -27,7 +27,7 @@ def open_ticket_store(config: Config) -> TicketStore:
     tickets a killed process left without an outcome are marked interrupted (they no
     longer count as people ahead) and named in the log."""
     store = TicketStore(open_database_file(config.database_path))
-    for record in store.resolve_interrupted(datetime.now(ZoneInfo(config.timezone))):
+    for record in store.resolve_interrupted(config.now()):
         log.warning("ticket %s of %s was interrupted before its outcome was recorded; "
                     "it may have printed", record.number, record.day)
     return store

@@ -295,9 +295,10 @@ def test_a_ticket_is_rated_once_and_the_rating_stays_anonymous(tmp_path: Path) -
     ticket = TicketStore(open_database(sqlite_url(path))).allocate("B", "vi", now)
     other = TicketStore(open_database(sqlite_url(path))).allocate("B", "vi", now)
     svc = make_service(path, Clock(now))
-    assert not svc.already_rated(ticket.id)
+    tickets = TicketStore(svc.store.engine)
+    assert not tickets.get(ticket.id).rated
     svc.record("satisfied", ticket_id=ticket.id, lang="vi")
-    assert svc.already_rated(ticket.id) and not svc.already_rated(other.id)
+    assert tickets.get(ticket.id).rated and not tickets.get(other.id).rated
     with pytest.raises(TicketAlreadyRated):
         svc.record("unsatisfied", ["other"], ticket_id=ticket.id, lang="vi")
     svc.record("very_satisfied", ticket_id=other.id, lang="vi")  # another ticket: counts

@@ -8,8 +8,6 @@ import json
 import re
 import signal
 import sys
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from drivers.printer import PrinterError, decode_job, render_job_png
 from drivers.sim import SimPrinter
@@ -63,7 +61,7 @@ def cmd_test_print(args: argparse.Namespace) -> int:
             if not status.can_print:
                 print(f"kiosk: printer {url} cannot print: {describe(status)}", file=sys.stderr)
                 return EXIT_FAILED
-            job = test_page(cfg, url, printer.new_job(), datetime.now(ZoneInfo(cfg.timezone)))
+            job = test_page(cfg, url, printer.new_job(), cfg.now())
             printer.print_job(job)
     except (PrinterError, ValueError) as exc:
         print(f"kiosk: test page not printed on {url}: {exc}", file=sys.stderr)

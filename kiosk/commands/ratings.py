@@ -14,14 +14,13 @@ from kiosk.store.ratings import RatingStore
 
 def cmd_ratings(args: argparse.Namespace) -> int:
     cfg = config_from(args)
+    day_to = args.day_to or cfg.now().date()
+    day_from = args.day_from or day_to
+    if day_from > day_to:  # before the database is opened: a typo costs nothing
+        raise UsageError(f"--from {day_from} is after --to {day_to}")
     with database_errors(cfg.database_path):
         service = RatingService(RatingStore(open_database_file(cfg.database_path)),
                                 cfg.timezone)
-    day_to = args.day_to or service.today()
-    day_from = args.day_from or day_to
-    if day_from > day_to:
-        raise UsageError(f"--from {day_from} is after --to {day_to}")
-    with database_errors(cfg.database_path):
         rows = service.summary(day_from, day_to)
     if args.json:
         print(json.dumps(summary_json(rows, day_from, day_to), ensure_ascii=False, indent=2))

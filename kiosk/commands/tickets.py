@@ -8,8 +8,6 @@ import json
 import sys
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from kiosk.commands import EXIT_FAILED, UsageError, check_printer_url, config_from, database_errors
 from kiosk.store import TicketStore, open_database_file
@@ -56,13 +54,13 @@ def cmd_tickets(args: argparse.Namespace) -> int:
     interrupted (the kiosk stopped before recording it; it may have printed) or allocated
     (being issued now, or left by a kiosk that has not started again since)."""
     cfg = config_from(args)
-    day = (args.day or datetime.now(ZoneInfo(cfg.timezone)).date()).isoformat()
+    day = args.day or cfg.now().date()
     with database_errors(cfg.database_path):
-        records = TicketStore(open_database_file(cfg.database_path)).day_records(day)
+        records = TicketStore(open_database_file(cfg.database_path)).tickets_of_day(day)
     counts = Counter(r.status for r in records)
     if args.json:
         print(json.dumps({
-            "day": day,
+            "day": day.isoformat(),
             "counts": dict(sorted(counts.items())),
             "tickets": [{"number": r.number, "service": r.service, "status": r.status,
                          "issued_at": r.issued_at.isoformat(), "problem": r.print_error}

@@ -6,6 +6,7 @@ only the engine set-up below differs per dialect.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,9 +136,9 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 def open_database(url: str, busy_timeout: float = 30.0) -> Engine:
     engine = make_engine(url, busy_timeout)
-    _check_columns(engine)
+    missing = _missing_columns(engine)
     metadata.create_all(engine)
-    _add_missing_columns(engine)
+    _add_columns(engine, missing)
     return engine
 
 
@@ -170,37 +171,36 @@ def prepare_database_file(path: Path) -> None:
 
 def _keep_private(file: Path) -> None:
     """Takes read and write away from group and others (files made by earlier versions)."""
-    try:
+    # Absent (no -wal yet), or not the kiosk user's file: left as its owner set it.
+    with contextlib.suppress(FileNotFoundError, PermissionError):
         mode = file.stat().st_mode
         if mode & 0o077:
             file.chmod(mode & 0o700)
-    except FileNotFoundError:
-        pass
-    except PermissionError:
-        pass  # not the kiosk user's file: leave it as its owner set it
 
 
-def _check_columns(engine: Engine) -> None:
-    """A table of ours lacking a required column is another program's database: refused
-    before anything is added to it."""
+def _missing_columns(engine: Engine) -> list[Column]:
+    """The columns our existing tables lack, read once. A missing required column means
+    another program's database: refused before anything is added to it. Missing nullable
+    ones were added by later versions: adding them keeps every existing row valid."""
     inspector = inspect(engine)
+    missing: list[Column] = []
     for table in metadata.sorted_tables:
         if not inspector.has_table(table.name):
-            continue
+            continue  # create_all makes it whole
         existing = {c["name"] for c in inspector.get_columns(table.name)}
-        missing = [c.name for c in table.columns if c.name not in existing and not c.nullable]
-        if missing:
+        lacking = [c for c in table.columns if c.name not in existing]
+        required = [c.name for c in lacking if not c.nullable]
+        if required:
             raise StoreUnavailable(
                 f"database {engine.url.database}: not a kiosk database: table {table.name} "
-                f"has no column {', '.join(missing)}")
+                f"has no column {', '.join(required)}")
+        missing += lacking
+    return missing
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Databases made by an earlier version lack columns added since (nullable ones only,
-    so adding them keeps every existing row valid)."""
-    existing = {c["name"] for c in inspect(engine).get_columns("tickets")}
-    for column in tickets.columns:
-        if column.name not in existing and column.nullable:
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"ALTER TABLE tickets ADD COLUMN {column.name} {kind}")
+def _add_columns(engine: Engine, columns: list[Column]) -> None:
+    for column in columns:
+        kind = column.type.compile(dialect=engine.dialect)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {column.table.name} ADD COLUMN {column.name} {kind}")

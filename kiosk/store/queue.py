@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine, and_, func, select, update
 
@@ -35,6 +35,7 @@ class TicketRecord:
     print_error: str | None = None
     served_at: str | None = None
     person_hash: str | None = None
+    rated: bool = False  # it has had its one rating
 
 
 def format_number(service: str, seq: int) -> str:
@@ -55,6 +56,7 @@ def _row_to_record(row) -> TicketRecord:  # type: ignore[no-untyped-def]
         print_error=row.print_error,
         served_at=row.served_at,
         person_hash=row.person_hash,
+        rated=bool(row.rated),
     )
 
 
@@ -144,10 +146,10 @@ class TicketStore:
                 )
         return [_row_to_record(r) for r in rows]
 
-    def day_records(self, day: str) -> list[TicketRecord]:
-        """Every ticket of a local day (YYYY-MM-DD), by service and number: for staff."""
+    def tickets_of_day(self, day: date) -> list[TicketRecord]:
+        """Every ticket of a local day, by service and number: for staff."""
         with reading(self.engine) as conn:
-            rows = conn.execute(select(tickets).where(tickets.c.day == day)
+            rows = conn.execute(select(tickets).where(tickets.c.day == day.isoformat())
                                 .order_by(tickets.c.service, tickets.c.seq)).all()
         return [_row_to_record(r) for r in rows]
 

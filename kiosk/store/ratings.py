@@ -97,12 +97,6 @@ class RatingStore:
         return RatingRecord(int(new_id), day, rated_at, level, reasons, ticket_id, service,
                             counter, lang)
 
-    def already_rated(self, ticket_id: str) -> bool:
-        with self.engine.connect() as conn:
-            return bool(conn.execute(
-                select(tickets.c.rated).where(tickets.c.id == ticket_id)
-            ).scalar_one_or_none())
-
     def counts(self, day_from: date, day_to: date) -> list[RatingCount]:
         """Ratings of the local days `day_from`…`day_to` (both included), grouped."""
         with reading(self.engine) as conn:

@@ -49,8 +49,7 @@ class ScanRouting:
                 return
             today = record.day == tickets.today().isoformat()
             ahead = tickets.store.people_ahead(record) if today else 0
-            app.screen("ticket_status").show(record, ahead, today,
-                                             app.ratings.already_rated(record.id))
+            app.screen("ticket_status").show(record, ahead, today)
             session.show_ticket_status(record)
         elif found.kind is ScanKind.DOSSIER:
             app.say(app.tr("Dossier status is not available at this kiosk yet. "

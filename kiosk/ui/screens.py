@@ -155,12 +155,12 @@ class TicketStatusScreen(Screen):
     rated = BooleanProperty(False)  # it has had its one rating: thanks, no rating button
     rated_text = StringProperty(ALREADY_RATED)
 
-    def show(self, record, people_ahead: int, today: bool, rated: bool) -> None:  # type: ignore[no-untyped-def]
+    def show(self, record, people_ahead: int, today: bool) -> None:  # type: ignore[no-untyped-def]
         self.number = record.number
         self.service = record.service
         self.people_ahead = people_ahead
         self.today = today
-        self.rated = rated
+        self.rated = record.rated
 
 
 class RatingScreen(Screen):

@@ -264,6 +264,19 @@ def test_text_size_button_cycles_and_a_new_visit_starts_normal(k) -> None:
     assert k.app.text_scale == 1.0
 
 
+def try_a_number_that_fails(k):  # type: ignore[no-untyped-def]
+    """From attract to a service, whose number cannot be issued: the services screen stays
+    and says so. Returns the label that says it."""
+    tap_through_to_services(k, "English")
+    k.harness.tap(service_button(k.app, "A"))
+    k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
+    k.harness.next_frame()
+    assert shown(k) == "services"
+    problem = k.app.screen("services").ids.problem
+    assert problem.opacity == 1
+    return problem
+
+
 def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
     import sqlite3
 
@@ -276,13 +289,7 @@ def test_a_database_that_cannot_take_a_number_says_so_and_recovers(k) -> None:
     blocker = sqlite3.connect(path, isolation_level=None)
     try:
         blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
-        tap_through_to_services(k, "English")
-        k.harness.tap(service_button(k.app, "A"))
-        k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
-        k.harness.next_frame()
-        assert shown(k) == "services"
-        problem = k.app.screen("services").ids.problem
-        assert problem.opacity == 1 and problem.text.startswith("Sorry, no number")
+        assert try_a_number_that_fails(k).text.startswith("Sorry, no number")
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 
-from test_journey import shown, take_ticket, tap_through_to_services
+from test_journey import take_ticket, try_a_number_that_fails
 
 from kiosk.ui import theme
-from kiosk.ui.journey import service_button
 
 
 def mark_colour(k) -> tuple:  # type: ignore[no-untyped-def]
@@ -30,13 +29,7 @@ def test_a_broken_database_sends_the_citizen_to_a_counter_and_marks_it(k, tmp_pa
     path.write_bytes(os.urandom(8192))  # ... and the file goes bad under the store
     tickets.store = broken
     try:
-        tap_through_to_services(k, "English")
-        k.harness.tap(service_button(k.app, "A"))
-        k.harness.wait_until(lambda: k.app.issue_problem, "the failure message")
-        k.harness.next_frame()
-        assert shown(k) == "services"
-        problem = k.app.screen("services").ids.problem
-        assert problem.opacity == 1 and "go to a counter" in problem.text
+        assert "go to a counter" in try_a_number_that_fails(k).text
         assert mark_colour(k) == theme.PRINTER_MARK["fault"]
     finally:
         tickets.store = real_store
