@@ -13,10 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.paths import DEFAULT_CONFIG, ICONS
+
+if TYPE_CHECKING:
+    from drivers.printer import PrinterUrl
 
 LANG_TAG = re.compile(r"^[a-z]{2,3}$")
 FALLBACK_LANG = "vi"
@@ -237,6 +240,16 @@ def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
     return icon
 
 
+def parse_kiosk_printer_url(url: str) -> PrinterUrl:
+    """drivers.printer.parse_printer_url, with the simulated printer's sim:// offered too:
+    drivers.sim registers it, and is imported only for such a URL."""
+    from drivers.printer import parse_printer_url
+
+    if url.strip().lower().startswith("sim:"):
+        import drivers.sim  # noqa: F401
+    return parse_printer_url(url)
+
+
 def _validate(raw: dict[str, Any], path: Path) -> Config:
     c = _Checker(path)
     _reject_unknown(c, raw, KNOWN_KEYS[""], "")
@@ -278,11 +291,10 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:
         raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
-    import drivers.sim  # noqa: F401  (registers sim://, a printer URL the kiosk accepts)
-    from drivers.printer import PrinterError, parse_printer_url
+    from drivers.printer import PrinterError
 
     try:
-        parse_printer_url(printer)
+        parse_kiosk_printer_url(printer)
     except (ValueError, PrinterError) as exc:
         raise c.fail("devices.printer", str(exc)) from None
     width = devices.get("paper_width", 576)
@@ -290,13 +302,13 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)
 
     profile = devices.get("printer_profile", "TM-T20II")
-    from drivers.printer.job import make_profile
+    from drivers.printer.job import profile_class
 
     try:
         if not isinstance(profile, str) or not profile:
             raise ValueError
-        make_profile(profile, int(width))
-    except (ValueError, KeyError):
+        profile_class(profile)
+    except ValueError:
         raise c.fail("devices.printer_profile",
                      "expected a python-escpos printer profile name such as TM-T20II",
                      profile) from None

@@ -29,16 +29,23 @@ from . import tcvn3
 from .states import Unsupported
 
 DEFAULT_PROFILE = "TM-T20II"
+DEFAULT_WIDTH_DOTS = 576  # 80 mm paper at 8 dots/mm (58 mm: 384)
+WIDTH_DOTS_RANGE = (8, 4096)
 ALIGNMENTS = ("left", "center", "right")
+
+
+def profile_class(name: str | None) -> type:
+    """python-escpos's profile class for ``name`` (None: the default); ValueError if none."""
+    name = name or DEFAULT_PROFILE
+    try:
+        return get_profile_class(name)
+    except KeyError:
+        raise ValueError(f"unknown python-escpos printer profile {name!r}") from None
 
 
 def make_profile(name: str | None, width_dots: int) -> object:
     """An escpos profile instance for ``name`` whose media width is ``width_dots``."""
-    name = name or DEFAULT_PROFILE
-    try:
-        base = get_profile_class(name)
-    except KeyError:
-        raise ValueError(f"unknown python-escpos printer profile {name!r}") from None
+    base = profile_class(name)
     data = copy.deepcopy(base.profile_data)
     media = data.setdefault("media", {})
     if not isinstance(media.get("width"), dict):
@@ -52,9 +59,10 @@ def make_profile(name: str | None, width_dots: int) -> object:
 class TicketJob:
     """Builder for one ticket. ``to_bytes()`` gives what to send with TicketPrinter.print_job."""
 
-    def __init__(self, profile: str | None = None, width_dots: int = 576) -> None:
-        if not 8 <= width_dots <= 4096:
-            raise ValueError(f"width_dots must be 8..4096, got {width_dots}")
+    def __init__(self, profile: str | None = None, width_dots: int = DEFAULT_WIDTH_DOTS) -> None:
+        lo, hi = WIDTH_DOTS_RANGE
+        if not lo <= width_dots <= hi:
+            raise ValueError(f"width_dots must be {lo}..{hi}, got {width_dots}")
         self.width_dots = width_dots
         self.profile_name = profile or DEFAULT_PROFILE
         self._profile = make_profile(profile, width_dots)

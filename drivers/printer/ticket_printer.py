@@ -16,7 +16,7 @@ from typing import Any
 
 from drivers.device import open_failure
 
-from .job import DEFAULT_PROFILE, TicketJob, make_profile
+from .job import DEFAULT_PROFILE, DEFAULT_WIDTH_DOTS, TicketJob, make_profile
 from .states import (
     CoverOpen,
     DeviceNotReady,
@@ -60,12 +60,14 @@ class TicketPrinter:
     """One ESC/POS ticket printer. Thread-safe: one lock serialises the connection."""
 
     def __init__(self, transport: Transport, url: str, timeout: float = 3.0,
-                 profile: str | None = None, width_dots: int = 576) -> None:
+                 profile: str | None = None, width_dots: int = DEFAULT_WIDTH_DOTS,
+                 escpos_profile: object | None = None) -> None:
         self.url = url
         self.timeout = timeout
         self.profile_name = profile or DEFAULT_PROFILE
         self.width_dots = width_dots
-        self._profile = make_profile(profile, width_dots)
+        # open_printer hands over the profile it made for the transport: made once.
+        self._profile = escpos_profile or make_profile(profile, width_dots)
         self._t = transport
         self._lock = threading.RLock()
 
@@ -273,5 +275,6 @@ def open_printer(url: str, timeout: float = 3.0) -> TicketPrinter:
     if not timeout > 0:
         raise ValueError(f"timeout must be > 0, got {timeout!r}")
     u = parse_printer_url(url)
-    transport = open_transport(u, make_profile(u.profile, u.width_dots))
-    return TicketPrinter(transport, url, timeout, u.profile, u.width_dots)
+    escpos_profile = make_profile(u.profile, u.width_dots)
+    return TicketPrinter(open_transport(u, escpos_profile), url, timeout, u.profile,
+                         u.width_dots, escpos_profile)

@@ -53,7 +53,6 @@ from types import TracebackType
 from urllib.parse import quote
 
 from drivers.printer.escpos_stream import Token
-from drivers.printer.render import save_job_png
 
 from .printer_replies import (
     CANNOT_PRINT,
@@ -400,6 +399,10 @@ class SimPrinter:
             os.replace(tmp, path)  # a watcher never sees half a job
             if self.render_png:
                 try:
+                    # Only here: drawing brings Pillow and qrcode, which registering
+                    # sim:// (drivers.sim imported by the kiosk's config) must not load.
+                    from drivers.printer.render import save_job_png
+
                     save_job_png(job, path.with_suffix(".png"), self.width_dots)
                 except Exception:  # a job the renderer chokes on still counts as printed
                     log.exception("simulated printer: cannot render %s", path.name)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.config import Config, load_config
+from kiosk.config import Config, load_config, parse_kiosk_printer_url
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -33,10 +33,10 @@ def setup_logging(level: int = logging.INFO) -> None:
 def check_printer_url(url: str) -> None:
     """A --printer URL that cannot name a printer is a usage error, found before anything
     is done with it (a ticket's number, a test page)."""
-    from drivers.printer import PrinterError, parse_printer_url
+    from drivers.printer import PrinterError
 
     try:
-        parse_printer_url(url)
+        parse_kiosk_printer_url(url)
     except (ValueError, PrinterError) as exc:
         raise UsageError(f"--printer {url!r}: {exc}") from None
 

@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from importlib import import_module
-from urllib.parse import urlsplit
 
-from drivers.serial_url import parse_int, url_params
+from drivers.serial_url import parse_int, split_device_url, url_params
 
-from ..job import make_profile
-from .base import DEFAULT_WIDTH_DOTS, WHAT, WIDTH_DOTS_RANGE, PrinterUrl, Scheme, Transport
+from ..job import DEFAULT_WIDTH_DOTS, WIDTH_DOTS_RANGE, profile_class
+from .base import WHAT, PrinterUrl, Scheme, Transport
 
 URL_PARAMS = ("profile", "width_dots")  # every scheme
 
@@ -56,11 +55,9 @@ def parse_printer_url(url: str) -> PrinterUrl:
     """Parse and validate a printer URL. ValueError for bad URLs, Unsupported where the URL
     is valid but cannot be served (IPv6 on tcp://). Syntax only: nothing is opened (a usb://
     URL parses without pyusb; open_printer() reports that)."""
-    if not isinstance(url, str) or not url.strip():
-        raise ValueError("printer URL is empty")
-    if "://" not in url:
+    url, parts = split_device_url(url, WHAT)
+    if parts is None:
         raise ValueError(f"printer URL {url!r} has no scheme; expected e.g. tcp://HOST:9100")
-    parts = urlsplit(url.strip())
     scheme = SCHEMES.get(parts.scheme.lower())
     if scheme is None:
         raise ValueError(f"unknown printer URL scheme {parts.scheme.lower()!r} in {url!r}; "
@@ -71,7 +68,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
         width_dots = parse_int(params["width_dots"], "width_dots", url, WHAT, *WIDTH_DOTS_RANGE)
     profile = params.get("profile") or None
     try:
-        make_profile(profile, width_dots)
+        profile_class(profile)  # the name only: the instance is made when the printer opens
     except ValueError as e:
         raise ValueError(f"profile={profile!r} in {WHAT} {url!r}: {e}") from None
     return replace(scheme.parse(parts, params, url), profile=profile, width_dots=width_dots)
@@ -82,5 +79,5 @@ def open_transport(u: PrinterUrl, profile: object) -> Transport:
     return SCHEMES[u.scheme].open(u, profile)
 
 
-__all__ = ["SCHEMES", "URL_PARAMS", "PrinterUrl", "Scheme", "Transport", "open_transport",
+__all__ = ["SCHEMES", "PrinterUrl", "Scheme", "Transport", "open_transport",
            "parse_printer_url", "register"]

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import SplitResult
 
+from ..job import DEFAULT_WIDTH_DOTS
+
 # Values, the query and pyserial's options are parsed by drivers.serial_url; this names the
 # printer in its messages.
 WHAT = "printer URL"
-DEFAULT_WIDTH_DOTS = 576
-WIDTH_DOTS_RANGE = (8, 4096)
 WRITE_ONLY_DETAIL = "write-only link: paper and cover cannot be read"
 
 
