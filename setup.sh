@@ -19,6 +19,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # screen), EGL, mtdev for touch screens, FriBiDi (Pillow's wheel needs it to enable its
 # HarfBuzz text layout, which places stacked Vietnamese and K'Ho marks), Python's venv.
 packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1 libfribidi0)
+# The test suite also runs its own throwaway PostgreSQL cluster (initdb + pg_ctl) unless
+# KIOSK_TEST_PG_URL names one, and drives Debian's chromium for the centre's web pages.
+if [ "$action" = test ]; then
+  packages+=(chromium)
+  [ -n "${KIOSK_TEST_PG_URL:-}" ] || packages+=(postgresql)
+fi
 command -v python3 >/dev/null || packages+=(python3)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 missing=()
