@@ -40,6 +40,7 @@ COMMANDS = {
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
+    "db": "db:cmd_db",
 }
 
 
@@ -181,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+
+    p = sub.add_parser("db", help="the database's schema: its revision, and upgrading it")
+    _common(p)
+    db = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    for action, text in (("upgrade", "bring the schema to the newest revision (from → to)"),
+                         ("current", "the schema's revision")):
+        dp = db.add_parser(action, help=text)
+        _common(dp)
+        dp.add_argument("--url", help="the database: sqlite:///PATH or "
+                                      "postgresql+psycopg://USER@HOST:PORT/DB "
+                                      "(default: the configured SQLite file)")
+        dp.add_argument("--json", action="store_true", help="report as JSON")
     return parser
 
 

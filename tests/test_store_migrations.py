@@ -196,3 +196,72 @@ def test_alembic_is_loaded_only_to_upgrade(tmp_path: Path) -> None:
     with sqlite3.connect(old) as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
             (SCHEMA_HEAD,)]
+
+
+# -- `kiosk db upgrade` / `kiosk db current` ------------------------------------------------
+
+def kiosk_db(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from kiosk.cli import main
+
+    code = main(["db", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_db_upgrade_of_the_configured_kiosk_database(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "kiosk.sqlite3"
+    make_old_kiosk(sqlite_url(path), "person links")
+    code, out, err = kiosk_db(capsys, "current", "--data-dir", str(data))
+    assert (code, err) == (0, "")
+    assert out.startswith("none: made before migrations")
+    assert kiosk_db(capsys, "upgrade", "--data-dir", str(data)) == (
+        0, f"database {path}: none → {SCHEMA_HEAD}\n", "")
+    assert kiosk_db(capsys, "upgrade", "--data-dir", str(data)) == (
+        0, f"database {path}: at {SCHEMA_HEAD}, the newest; nothing to do\n", "")
+    assert kiosk_db(capsys, "current", "--data-dir", str(data)) == (
+        0, f"{SCHEMA_HEAD} (newest)\n", "")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT number FROM tickets ORDER BY seq").fetchall() == [
+            ("A001",), ("A002",)]
+
+
+def test_db_upgrade_of_a_postgresql_database_by_url(db_url: str, capsys) -> None:
+    import json
+
+    plain = db_url.replace("+psycopg", "")  # the driver is filled in
+    code, out, _ = kiosk_db(capsys, "upgrade", "--url", plain, "--json")
+    assert code == 0
+    assert json.loads(out) == {"database": db_url, "from": None, "to": SCHEMA_HEAD,
+                               "upgraded": True}
+    code, out, _ = kiosk_db(capsys, "current", "--url", db_url, "--json")
+    assert json.loads(out) == {"database": db_url, "revision": SCHEMA_HEAD,
+                               "newest": SCHEMA_HEAD, "current": True}
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["upgrade", "--url", "nonsense"], ["--url: not a database URL"]),
+    (["upgrade", "--url", "mysql://root@localhost/kiosk"], ["'mysql' is not a database"]),
+    (["upgrade", "--url", "sqlite://"], ["names no file"]),
+    (["current", "--url", "sqlite:////nowhere/kiosk.sqlite3"], ["there is none"]),
+    (["upgrade", "--url", "postgresql://kiosk:s3cret@127.0.0.1:1/kiosk"],
+     ["database postgresql+psycopg://kiosk:***@127.0.0.1:1/kiosk:"]),
+])
+def test_db_commands_refuse_in_one_line(capsys, args: list[str], words: list[str]) -> None:
+    code, out, err = kiosk_db(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("kiosk: error: ") and err.count("\n") == 1, err
+    assert "s3cret" not in err
+    for word in words:
+        assert word in err, err
+
+
+def test_db_upgrade_refuses_another_programs_database(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE tickets (id TEXT PRIMARY KEY, colour TEXT)")
+    code, _, err = kiosk_db(capsys, "upgrade", "--url", sqlite_url(path))
+    assert code == 2 and "not a kiosk database: table tickets" in err and err.count("\n") == 1
+    code, _, err = kiosk_db(capsys, "current", "--data-dir", str(tmp_path / "none"))
+    assert code == 2 and "there is none yet" in err
