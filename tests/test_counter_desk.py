@@ -350,6 +350,27 @@ def test_a_call_retried_across_a_database_restart_completes_once(pg_cluster,
     engine.dispose()
 
 
+def test_every_queue_change_notifies_listeners_on_postgresql(pg_engine) -> None:
+    """The lobby display listens on `kiosk_queue`: one notification per changing
+    transaction, carrying the day, sent at commit (none for a refused call)."""
+    import psycopg
+
+    store, desk = TicketStore(pg_engine), CounterDesk(pg_engine)
+    url = pg_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute("LISTEN kiosk_queue")
+        ticket = store.allocate("A", "vi", NINE)
+        store.mark_printed(ticket.id, NINE)
+        desk.call_next(1, ["A"], NINE, rid())
+        with pytest.raises(QueueEmpty):
+            desk.call_next(2, ["A"], NINE, rid())
+        desk.pause(2, NINE + timedelta(days=1), rid())  # another day: told apart below
+        got = [(n.channel, n.payload) for n in listener.notifies(timeout=30, stop_after=4)]
+    # Notifications arrive in commit order: had the refused call sent one, it would come
+    # before the pause's.
+    assert got == [("kiosk_queue", "2026-11-28")] * 3 + [("kiosk_queue", "2026-11-29")]
+
+
 def test_bad_requests_are_refused_before_the_database(desk) -> None:
     with pytest.raises(InvalidRequest, match="request_id must be 8 to 64"):
         desk.call_next(1, ["A"], NINE, "short")

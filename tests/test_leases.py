@@ -138,6 +138,16 @@ def test_imported_tickets_join_the_queue_in_issue_time_order(leases, store) -> N
     assert early.number == "A001"
 
 
+def test_an_imported_issue_time_is_kept_in_the_centres_zone(leases, store) -> None:
+    from datetime import UTC
+
+    leases.lease_block(DAY, "A", "kiosk-1", 5, NINE)
+    utc = NINE.astimezone(UTC)  # 02:00 UTC, as a kiosk might send it
+    record, _ = leases.import_ticket(offline(500, utc), "kiosk-1", NINE)
+    assert record.issued_at == NINE and record.issued_at.utcoffset() == timedelta(hours=7)
+    assert store.get(record.id).issued_at.isoformat() == "2026-11-28T09:00:00+07:00"
+
+
 def test_an_import_replayed_is_stored_once(leases, store) -> None:
     leases.lease_block(DAY, "A", "kiosk-1", 20, NINE)
     ticket = offline(503, status="shown_not_printed", print_error="paper out")
@@ -221,3 +231,17 @@ def test_malformed_imports_are_refused_naming_the_field(field_value) -> None:
         assert str(exc).startswith(field)
     else:  # the value drawn happens to be a valid one
         assert getattr(ticket, field) == value
+
+
+@given(st.one_of(st.text(max_size=70), st.integers(), st.none()))
+def test_terminal_names_are_checked(value: object) -> None:
+    import re
+
+    from kiosk.store.leases import check_terminal
+
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value,
+                                               re.ASCII):
+        assert check_terminal(value) == value
+    else:
+        with pytest.raises(InvalidRequest, match="terminal must be a name of 1 to 64"):
+            check_terminal(value)

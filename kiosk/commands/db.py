@@ -71,6 +71,9 @@ def _open(args: argparse.Namespace) -> tuple[Engine, str]:
             raise UsageError(f"--url: names no file; expected {URL_FORMS}")
         if args.action == "current" and not Path(url.database).is_file():
             raise UsageError(f"database {url.database}: there is none")
+        if args.action == "upgrade":
+            with _database_errors(url.database):
+                prepare_database_file(Path(url.database))  # private, as the kiosk's own
         name = url.database
     else:
         name = url.render_as_string(hide_password=True)

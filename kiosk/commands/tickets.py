@@ -63,7 +63,10 @@ def cmd_tickets(args: argparse.Namespace) -> int:
             "day": day.isoformat(),
             "counts": dict(sorted(counts.items())),
             "tickets": [{"number": r.number, "service": r.service, "status": r.status,
-                         "issued_at": r.issued_at.isoformat(), "problem": r.print_error}
+                         "issued_at": r.issued_at.isoformat(), "problem": r.print_error,
+                         # Where it is in the queue (docs/architecture.md, Tickets) and
+                         # which terminal issued it (None: this kiosk itself).
+                         "queue_state": r.queue_state, "origin": r.origin}
                         for r in records],
         }, ensure_ascii=False, indent=2))
         return 0

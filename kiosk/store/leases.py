@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, select, update
@@ -209,6 +209,8 @@ class LeaseStore:
         check_import(ticket)
         check_terminal(terminal)
         require_aware(at)
+        # Queue order compares issue times as text: all in the centre's zone, as `at` is.
+        ticket = replace(ticket, issued_at=ticket.issued_at.astimezone(at.tzinfo))
         try:
             with self.engine.begin() as conn:
                 return self._import(conn, ticket, terminal, at)
