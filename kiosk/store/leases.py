@@ -227,6 +227,9 @@ class LeaseStore:
     def _import(self, conn: Connection, ticket: ImportedTicket, terminal: str,
                 at: datetime) -> tuple[TicketRecord, bool]:
         number = format_number(ticket.service, ticket.seq)
+        # The day's counter row of the service, locked: void_unused (which takes it too)
+        # cannot void this number while it is being imported.
+        lock_counter(conn, ticket.day, ticket.service)
         stored = load_ticket(conn, ticket.id)
         if stored is not None:
             if not _same(stored, ticket, terminal):
@@ -272,6 +275,7 @@ class LeaseStore:
             for lease in conn.execute(select(number_leases)
                                       .where(number_leases.c.day == day_text)
                                       .order_by(number_leases.c.id)).all():
+                lock_counter(conn, day_text, lease.service)  # no import meanwhile
                 used = set(conn.execute(select(tickets.c.seq).where(
                     tickets.c.day == day_text, tickets.c.service == lease.service,
                     tickets.c.seq.between(lease.first_seq, lease.last_seq))).scalars())
