@@ -215,6 +215,17 @@ def test_the_same_request_twice_changes_once(store, desk, any_engine,
                             .where(applied_requests.c.request_id == request)).scalar() == 1
 
 
+def test_a_counter_never_gets_nor_stores_the_person_link(store, desk, any_engine) -> None:
+    linked = store.allocate("A", "vi", NINE, person_hash="ab" * 32)
+    request = rid()
+    assert desk.call_next(1, ["A"], NINE, request).ticket.person_hash is None
+    assert desk.call_next(1, ["A"], NINE, request).ticket.person_hash is None
+    with any_engine.connect() as conn:
+        stored = conn.execute(select(applied_requests.c.result)).scalar_one()
+    assert "ab" * 32 not in stored and linked.id in stored
+    assert store.get(linked.id).person_hash == "ab" * 32  # the ticket keeps it
+
+
 def test_a_request_id_used_for_another_action_is_refused(store, desk) -> None:
     issue(store, "A")
     request = rid()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from kiosk.store.queue import (
     WAITING,
     TicketRecord,
     add_event,
+    day_text,
     insert_if_absent,
     load_ticket,
     people_ahead_in,
@@ -121,6 +122,12 @@ def check_service(value: object, known: frozenset[str] | None = None) -> str:
     return value
 
 
+def _without_person(record: TicketRecord | None) -> TicketRecord | None:
+    """A counter has no use for the person link, and the stored result (applied_requests)
+    must not copy it elsewhere in the database."""
+    return None if record is None else replace(record, person_hash=None)
+
+
 def _record_json(record: TicketRecord | None) -> str | None:
     if record is None:
         return None
@@ -136,10 +143,6 @@ def _record_from_json(text_value: str | None) -> TicketRecord | None:
         if data.get(key):
             data[key] = datetime.fromisoformat(data[key])
     return TicketRecord(**data)
-
-
-def _day(day: date | str) -> str:
-    return day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
 
 
 # A step of an operation: given the transaction and the locked counter row, makes the
@@ -262,7 +265,7 @@ class CounterDesk:
     def current(self, counter: int, day: date | str) -> TicketRecord | None:
         """The ticket the counter has called or is serving on `day`, if any."""
         with reading(self.engine) as conn:
-            return self._current(conn, counter, _day(day))
+            return self._current(conn, counter, day_text(day))
 
     def is_paused(self, counter: int) -> bool:
         with reading(self.engine) as conn:
@@ -275,7 +278,7 @@ class CounterDesk:
         with reading(self.engine) as conn:
             rows = conn.execute(
                 select(queue_of.label("queue"), func.count().label("n"))
-                .where(tickets.c.day == _day(day), tickets.c.queue_state == WAITING)
+                .where(tickets.c.day == day_text(day), tickets.c.queue_state == WAITING)
                 .group_by(queue_of)
             ).all()
         return {r.queue: int(r.n) for r in sorted(rows)}
@@ -285,7 +288,7 @@ class CounterDesk:
         with reading(self.engine) as conn:
             rows = conn.execute(
                 select(tickets)
-                .where(tickets.c.day == _day(day), tickets.c.called_at.is_not(None))
+                .where(tickets.c.day == day_text(day), tickets.c.called_at.is_not(None))
                 .order_by(tickets.c.called_at.desc(), tickets.c.id).limit(limit)
             ).all()
         return [row_to_record(r) for r in rows]
@@ -301,7 +304,7 @@ class CounterDesk:
         with reading(self.engine) as conn:
             rows = conn.execute(
                 select(tickets.c.called_at, tickets.c.served_at)
-                .where(tickets.c.day == _day(day), tickets.c.queue_state == SERVED,
+                .where(tickets.c.day == day_text(day), tickets.c.queue_state == SERVED,
                        queue_of == service, tickets.c.called_at.is_not(None))
                 .order_by(tickets.c.served_at)
             ).all()
@@ -320,7 +323,7 @@ class CounterDesk:
             raise InvalidRequest(str(exc)) from None
         ticket, replayed = apply_once(
             self.engine, request_id, action, counter, at,
-            lambda conn: step(conn, self._lock_counter(conn, counter)),
+            lambda conn: _without_person(step(conn, self._lock_counter(conn, counter))),
             _record_json, _record_from_json, RequestReused)
         return CallResult(action, ticket, counter, replayed)
 

@@ -31,6 +31,7 @@ from kiosk.store.queue import (
     VOID,
     WAITING,
     TicketRecord,
+    day_text,
     format_number,
     load_ticket,
     lock_counter,
@@ -125,10 +126,6 @@ def check_import(ticket: ImportedTicket) -> ImportedTicket:
     return ticket
 
 
-def _day(day: date | str) -> str:
-    return day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
-
-
 def _lease_json(lease: NumberLease) -> str:
     return json.dumps(asdict(lease))
 
@@ -154,7 +151,7 @@ class LeaseStore:
         last block (the first from LEASE_BASE), past every live number.
 
         With `request_id`, a repeated request returns the block it got the first time."""
-        day_text = _day(day)
+        the_day = day_text(day)
         _check_service(service)
         check_terminal(terminal)
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LEASE:
@@ -163,15 +160,15 @@ class LeaseStore:
         require_aware(when)
 
         def take(conn: Connection) -> NumberLease:
-            counter = lock_counter(conn, day_text, service)
+            counter = lock_counter(conn, the_day, service)
             first = max(counter.next_lease or LEASE_BASE, counter.last_seq + 1)
-            lease = NumberLease(day_text, service, terminal, first, first + size - 1)
+            lease = NumberLease(the_day, service, terminal, first, first + size - 1)
             conn.execute(update(daily_counters)
-                         .where(daily_counters.c.day == day_text,
+                         .where(daily_counters.c.day == the_day,
                                 daily_counters.c.service == service)
                          .values(next_lease=lease.last + 1))
             conn.execute(number_leases.insert().values(
-                day=day_text, service=service, terminal=terminal, first_seq=lease.first,
+                day=the_day, service=service, terminal=terminal, first_seq=lease.first,
                 last_seq=lease.last, leased_at=when.isoformat()))
             return lease
 
@@ -181,14 +178,14 @@ class LeaseStore:
         lease, _replayed = apply_once(self.engine, check_request_id(request_id), LEASE,
                                       None, when, take, _lease_json, _lease_from_json,
                                       LeaseReused)
-        if (lease.day, lease.service, lease.terminal) != (day_text, service, terminal):
+        if (lease.day, lease.service, lease.terminal) != (the_day, service, terminal):
             raise LeaseReused(f"a lease of {lease.service} on {lease.day} for "
                               f"{lease.terminal}", None)
         return lease
 
     def leases_of(self, day: date | str, terminal: str | None = None) -> list[NumberLease]:
         """The day's blocks (of one terminal, when given), by service and first number."""
-        query = select(number_leases).where(number_leases.c.day == _day(day))
+        query = select(number_leases).where(number_leases.c.day == day_text(day))
         if terminal is not None:
             query = query.where(number_leases.c.terminal == terminal)
         with reading(self.engine) as conn:
@@ -269,25 +266,25 @@ class LeaseStore:
         ticket (with its event), so statistics show what the leases left unused; how many
         were voided. Run again, it finds them done (0)."""
         require_aware(at)
-        day_text = _day(day)
+        the_day = day_text(day)
         voided = 0
         with self.engine.begin() as conn:
             for lease in conn.execute(select(number_leases)
-                                      .where(number_leases.c.day == day_text)
+                                      .where(number_leases.c.day == the_day)
                                       .order_by(number_leases.c.id)).all():
-                lock_counter(conn, day_text, lease.service)  # no import meanwhile
+                lock_counter(conn, the_day, lease.service)  # no import meanwhile
                 used = set(conn.execute(select(tickets.c.seq).where(
-                    tickets.c.day == day_text, tickets.c.service == lease.service,
+                    tickets.c.day == the_day, tickets.c.service == lease.service,
                     tickets.c.seq.between(lease.first_seq, lease.last_seq))).scalars())
                 for seq in range(lease.first_seq, lease.last_seq + 1):
                     if seq in used:
                         continue
                     record = TicketRecord(
-                        secrets.token_hex(8), day_text, lease.service, seq,
+                        secrets.token_hex(8), the_day, lease.service, seq,
                         format_number(lease.service, seq), "", at, VOID,
                         queue_state=VOID, origin=lease.terminal)
                     conn.execute(tickets.insert().values(
-                        id=record.id, day=day_text, service=lease.service, seq=seq,
+                        id=record.id, day=the_day, service=lease.service, seq=seq,
                         number=record.number, lang="", issued_at=at.isoformat(),
                         status=VOID, queue_state=VOID, calls=0, origin=lease.terminal))
                     ticket_event(conn, "void", at, record, terminal=lease.terminal)

@@ -97,6 +97,11 @@ def format_number(service: str, seq: int) -> str:
     return f"{service}{seq:03d}"
 
 
+def day_text(day: date | str) -> str:
+    """A local day as stored: YYYY-MM-DD (a `date`, or text checked to be one)."""
+    return day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
+
+
 def _when(text_value: str | None) -> datetime | None:
     return datetime.fromisoformat(text_value) if text_value else None
 
