@@ -144,6 +144,22 @@ def test_the_migrations_make_what_metadata_describes(any_db_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("made", ["new", "migrated"])
+def test_the_database_refuses_to_change_an_event(any_db_url: str, made: str) -> None:
+    from sqlalchemy.exc import DatabaseError
+
+    if made == "migrated":
+        make_old_kiosk(any_db_url, "ratings")
+    engine = open_database(any_db_url)
+    TicketStore(engine).allocate("A", "vi", datetime(2026, 11, 28, 9, tzinfo=HCM))
+    for statement in ("UPDATE ticket_events SET kind = 'served'", "DELETE FROM ticket_events"):
+        with pytest.raises(DatabaseError, match="ticket_events is append-only"), \
+                engine.begin() as conn:
+            conn.execute(text(statement))
+    assert [e.kind for e in TicketStore(engine).events_after(0, 10)] == ["issued"]
+    engine.dispose()
+
+
 def test_down_to_nothing_and_up_again(any_db_url: str) -> None:
     from kiosk.store.migrations import run_downgrade
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import (
+    DDL,
     Column,
     Connection,
     Engine,
@@ -137,6 +138,26 @@ ticket_events = Table(
     Column("detail", Text),
     Index("ix_ticket_events_day", "day"),
 )
+
+# The database itself refuses to change or remove an event, whatever code runs on it.
+APPEND_ONLY = {
+    "sqlite": [
+        f"CREATE TRIGGER ticket_events_no_{verb} BEFORE {verb.upper()} ON ticket_events "
+        "BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END"
+        for verb in ("update", "delete")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION kiosk_append_only() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+        "CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events "
+        "FOR EACH ROW EXECUTE FUNCTION kiosk_append_only()",
+    ],
+}
+for _dialect, _statements in APPEND_ONLY.items():
+    for _statement in _statements:
+        # DDL formats its text with % (table names): a literal % is doubled.
+        event.listen(ticket_events, "after_create",
+                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
 
 # Counter operations already applied, by the request id the caller made up: a retried
 # request returns the stored result instead of acting twice (kiosk/store/calls.py).

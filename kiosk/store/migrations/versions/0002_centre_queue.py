@@ -5,12 +5,15 @@ Revises: 0001_baseline
 
 Every new ticket column is nullable or has a server default, so tickets issued before
 this revision become waiting tickets of their own service (docs/architecture.md, Tickets).
+ticket_events gets triggers refusing UPDATE and DELETE (kiosk.store.db.APPEND_ONLY).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from kiosk.store.db import APPEND_ONLY
 
 revision = "0002_centre_queue"
 down_revision = "0001_baseline"
@@ -49,6 +52,8 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text()),
     )
     op.create_index("ix_ticket_events_day", "ticket_events", ["day"])
+    for statement in APPEND_ONLY.get(op.get_bind().dialect.name, ()):
+        op.execute(statement)
     op.create_table(
         "applied_requests",
         sa.Column("request_id", sa.String(64), primary_key=True),
@@ -82,7 +87,9 @@ def downgrade() -> None:
     op.drop_table("counter_state")
     op.drop_table("applied_requests")
     op.drop_index("ix_ticket_events_day", table_name="ticket_events")
-    op.drop_table("ticket_events")
+    op.drop_table("ticket_events")  # and its triggers
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS kiosk_append_only()")
     op.drop_index("ix_tickets_queue", table_name="tickets")
     # SQLite drops columns by copying the table: batch mode does that where needed.
     with op.batch_alter_table("daily_counters") as batch:
