@@ -182,12 +182,16 @@ def test_a_ticket_killed_before_its_outcome_is_resolved_at_the_next_start(
             [sys.executable, "-m", "kiosk", "--data-dir", str(data), "ticket", "--service",
              "A", "--printer", f"tcp://127.0.0.1:{silent.getsockname()[1]}"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        connection = None
         try:
             connection, _ = silent.accept()
-            connection.close()
         finally:
+            # Killed while the connection is still open: closing it first would let the
+            # process see the printer go and record "shown_not_printed" before the kill.
             stuck.send_signal(signal.SIGKILL)
             stuck.wait(30)
+            if connection is not None:
+                connection.close()
     with sqlite3.connect(data / "kiosk.sqlite3") as db:
         assert db.execute("SELECT number, status FROM tickets").fetchall() == [
             ("A001", "allocated")]
