@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from kiosk.centre import terminals as kinds
 from kiosk.centre.context import CentreContext
 from kiosk.centre.estimate import wait_minutes
+from kiosk.centre.issuing import RequestTaken, TicketIssuer
 from kiosk.centre.requests import ApiError, bearer_token, json_body, moment, request_id, text
 from kiosk.centre.terminals import (
     EnrolmentRefused,
@@ -144,8 +145,6 @@ def _day(ticket: Any) -> Any:
 
 
 async def issue(request: Request) -> Response:
-    from kiosk.centre.issuing import issue_once
-
     kiosk = await terminal(request, kinds.KIOSK)
     ctx = ctx_of(request)
     body = await json_body(request)
@@ -157,8 +156,13 @@ async def issue(request: Request) -> Response:
                             f"{', '.join(ctx.config.languages)}")
     at = issued_time(ctx, moment(body, "issued_at"))
 
+    issuer: TicketIssuer = request.app.state.issuer
+
     def work() -> dict[str, Any]:
-        ticket, replayed = issue_once(ctx, kiosk.name, rid, service, lang, at)
+        try:
+            ticket, replayed = issuer.issue(kiosk.name, rid, service, lang, at)
+        except RequestTaken as exc:
+            raise ApiError(409, str(exc)) from None
         return {**ticket_view(ctx, ticket), "replayed": replayed}
 
     return _answer(await run_in_threadpool(work))
@@ -189,7 +193,7 @@ def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str
                    ) -> dict[str, Any]:
     """Applies one counter action (blocking: run it in a thread). Shared by the API and
     the counter page, so both refuse and answer alike."""
-    from kiosk.store.calls import CounterRefused
+    from kiosk.store.calls import CounterRefused, InvalidRequest
 
     method = COUNTER_ACTIONS.get(action)
     if method is None:
@@ -211,6 +215,8 @@ def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str
             result = getattr(desk, method)(counter, at=at, request_id=rid)
     except CounterRefused as exc:
         raise ApiError(409, str(exc)) from None
+    except InvalidRequest as exc:  # checked above already; the store checks again
+        raise ApiError(400, str(exc)) from None
     ticket = result.ticket
     return {"action": result.action, "counter": result.counter, "replayed": result.replayed,
             "number": ticket.number if ticket else None,

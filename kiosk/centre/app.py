@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from kiosk.centre.api import api_routes
 from kiosk.centre.context import CentreContext
+from kiosk.centre.issuing import TicketIssuer
 from kiosk.centre.requests import ApiError
 from kiosk.centre.terminals import Terminals
 
@@ -91,6 +92,7 @@ def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     )
     app.state.ctx = ctx
     app.state.terminals = Terminals(ctx.engine)
+    app.state.issuer = TicketIssuer(ctx.engine, ctx.store)
     app.state.ca_pem = ca_pem
     app.state.staff_check = getattr(staff_auth, "staff_for_request", None)
     return app

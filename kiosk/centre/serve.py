@@ -40,7 +40,8 @@ def open_centre(config: Config) -> CentreContext:
     from kiosk.store.calls import CounterDesk
 
     engine = open_centre_database(config)
-    return CentreContext(config, engine, CounterDesk(engine), TicketStore(engine))
+    desk = CounterDesk(engine, [s.letter for s in config.services])
+    return CentreContext(config, engine, desk, TicketStore(engine))
 
 
 class CentreServer(uvicorn.Server):
