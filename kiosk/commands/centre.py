@@ -33,8 +33,12 @@ def shown_url(url: str) -> str:
 @contextmanager
 def centre_database(cfg: Config) -> Iterator[None]:
     """A centre database that cannot be reached or used: one line naming it, exit 2."""
-    with database_errors(shown_url(cfg.centre_database_url)):  # type: ignore[arg-type]
-        yield
+    try:
+        with database_errors(shown_url(cfg.centre_database_url)):  # type: ignore[arg-type]
+            yield
+    except UsageError as exc:
+        # PostgreSQL's messages run over several lines (a hint after the reason).
+        raise UsageError(" ".join(str(exc).split())) from None
 
 
 def _engine(cfg: Config) -> Engine:
