@@ -162,3 +162,26 @@ def test_serve_answers_over_tls_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     reader.join(10)
     text = "".join(log)
     assert "Traceback" not in text and "shutdown" in text.lower()
+
+
+def test_counter_commands_call_and_refuse_like_the_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], any_db_url: str) -> None:
+    from kiosk.centre.serve import open_centre
+    from kiosk.config import load_config
+
+    path = write_config(tmp_path, db_url=any_db_url)
+    cfg = str(path)
+    code, out, err = run(capsys, "counter", "call", "--config", cfg, "--counter", "1")
+    assert code == 1 and err.strip() == "kiosk: counter 1: no one waiting"
+    code, out, _ = run(capsys, "counter", "call", "--config", cfg, "--counter", "1", "--json")
+    assert code == 1 and json.loads(out)["error"] == "no one waiting"
+    centre = open_centre(load_config(path))
+    centre.store.allocate("A", "vi", centre.config.now())
+    centre.engine.dispose()
+    code, out, _ = run(capsys, "counter", "call", "--config", cfg, "--counter", "2", "--json")
+    called = json.loads(out)
+    assert code == 0 and (called["number"], called["counter"]) == ("A001", 2)
+    code, out, _ = run(capsys, "counter", "served", "--config", cfg, "--counter", "2")
+    assert code == 0 and out.strip() == "Counter 2: served A001 (served)"
+    code, _, err = run(capsys, "counter", "call", "--config", cfg, "--counter", "99")
+    assert code == 2 and "counter 99 is not one of this centre's counters" in one_line_error(err)

@@ -269,3 +269,21 @@ def test_the_client_retries_only_what_is_safe_to_repeat(tmp_path: Path) -> None:
         with pytest.raises(CentreUnreachable, match="HTTP 503"):
             client.post("/x", {"no": "request id"})
         assert seen == ["POST"]
+
+
+def test_one_code_raced_by_several_terminals_enrols_exactly_one(
+        tmp_path: Path, any_db_url: str, together) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.centre.terminals import EnrolmentRefused
+
+    with running_centre(centre_config(tmp_path, db_url=any_db_url)) as centre:
+        code, _ = centre.terminals.new_code("kiosk", "kiosk-1")
+
+        def attempt(i: int) -> str | None:
+            try:
+                return centre.terminals.enrol(code, "kiosk", request_id=f"racer-{i:04d}").token
+            except EnrolmentRefused:
+                return None
+
+        tokens = [t for t in together(4, attempt) if t is not None]
+        assert len(tokens) == 1
+        assert centre.terminals.authenticate(tokens[0]).name == "kiosk-1"
