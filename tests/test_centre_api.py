@@ -220,3 +220,30 @@ def test_any_request_body_gets_an_answer_or_a_one_sentence_refusal(
     answer = reply.json()
     if reply.status_code != 200:
         assert isinstance(answer["error"], str) and answer["error"].isprintable()
+
+
+def test_a_counter_click_during_a_database_restart_completes_once(
+        tmp_path: Path, db_url: str, pg_cluster) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL goes down mid-day: the click is answered 503 (retry), not applied; sent
+    again with its request id once the database is back, it calls one ticket, once."""
+    if not pg_cluster.restartable:
+        pytest.skip("KIOSK_TEST_PG_URL names a server the tests cannot stop")
+    with running_centre(centre_config(tmp_path, db_url=db_url)) as centre, \
+            centre.enrolled("kiosk", "kiosk-1") as kiosk, \
+            centre.enrolled("counter", "counter-pc-1") as desk:
+        issue(kiosk), issue(kiosk)
+        click = {"request_id": "click-during-restart-1"}
+        pg_cluster.stop_server()
+        try:
+            reply = desk._client().post("/api/counters/1/call", json=click, headers={
+                "authorization": f"Bearer {desk.token}"})
+        finally:
+            pg_cluster.start_server()
+        assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
+        assert "try again" in reply.json()["error"]
+        first = desk.post("/api/counters/1/call", click)
+        assert (first["number"], first["replayed"]) == ("A001", False)
+        assert desk.post("/api/counters/1/call", click)["replayed"]
+        day = centre.ctx.config.now().date()
+        assert [(t.number, t.queue_state) for t in centre.ctx.store.tickets_of_day(day)] == [
+            ("A001", "called"), ("A002", "waiting")]

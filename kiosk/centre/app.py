@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from http import HTTPStatus
 from types import ModuleType
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -57,6 +58,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _refusal(request, exc.status_code, _SENTENCES.get(exc.status_code, default))
 
 
+async def _database_down(request: Request, exc: Exception) -> Response:
+    # The database restarting, unreachable or locked: nothing was applied (the transaction
+    # did not commit), so the terminal may send the same request again, and should.
+    log.warning("%s %s: the database failed (%s)", request.method, request.url.path,
+                type(getattr(exc, "orig", None) or exc).__name__)
+    response = _refusal(request, 503, "the centre's database cannot be reached just now; "
+                                      "try again in a moment")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _failure(request: Request, exc: Exception) -> Response:
     # The traceback goes to the service's log for the maintainer; the terminal gets one
     # sentence. Request bodies are never logged: they may name a service a citizen chose.
@@ -87,6 +99,7 @@ def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            OperationalError: _database_down, InterfaceError: _database_down,
                             Exception: _failure},
         lifespan=lifespan,
     )
