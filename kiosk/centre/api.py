@@ -104,7 +104,7 @@ async def enrol(request: Request) -> Response:
 
 # --- tickets (kiosk tokens) -----------------------------------------------------------------
 
-def _service(ctx: CentreContext, body: dict[str, Any], key: str) -> str:
+def service_letter(ctx: CentreContext, body: dict[str, Any], key: str) -> str:
     letter = text(body, key, max_len=8)
     letters = [s.letter for s in ctx.config.services]
     if letter not in letters:
@@ -149,7 +149,7 @@ async def issue(request: Request) -> Response:
     ctx = ctx_of(request)
     body = await json_body(request)
     rid = request_id(body)
-    service = _service(ctx, body, "service")
+    service = service_letter(ctx, body, "service")
     lang = text(body, "lang", max_len=8)
     if lang not in ctx.config.languages:
         raise ApiError(400, f"lang: {lang!r} is not offered; expected one of "
@@ -209,7 +209,7 @@ def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str
         if action == "call":
             result = desk.call_next(counter, services, at=at, request_id=rid)
         elif action == "transfer":
-            to = _service(ctx, body, "to_service")
+            to = service_letter(ctx, body, "to_service")
             result = desk.transfer(counter, to, at=at, request_id=rid)
         else:
             result = getattr(desk, method)(counter, at=at, request_id=rid)
