@@ -143,7 +143,7 @@ def test_serve_answers_over_tls_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         assert proc.stdout is not None
         for line in proc.stdout:
             log.append(line)
-            if "running on" in line.lower():
+            if "ready on https://" in line:
                 listening.set()
         listening.set()
 
@@ -185,3 +185,17 @@ def test_counter_commands_call_and_refuse_like_the_page(
     assert code == 0 and out.strip() == "Counter 2: served A001 (served)"
     code, _, err = run(capsys, "counter", "call", "--config", cfg, "--counter", "99")
     assert code == 2 and "counter 99 is not one of this centre's counters" in one_line_error(err)
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(write_config(tmp_path))
+    assert main(["centre", "init", "--config", cfg]) == 0
+    capsys.readouterr()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "centre", "serve", "--config", cfg,
+                           "--listen", f"127.0.0.1:{port}")
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in one_line_error(err)

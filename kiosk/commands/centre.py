@@ -140,7 +140,7 @@ def _terminals(args: argparse.Namespace, cfg: Config) -> int:
 def _serve(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.centre.app import make_app
     from kiosk.centre.pki import server_files
-    from kiosk.centre.serve import make_server, open_centre
+    from kiosk.centre.serve import listening_socket, make_server, open_centre
     from kiosk.commands import setup_logging
 
     host, port = args.listen or cfg.centre_service.listen
@@ -155,12 +155,14 @@ def _serve(args: argparse.Namespace, cfg: Config) -> int:
         ctx = open_centre(cfg)
     setup_logging()
     app = make_app(ctx, ca_pem=files.ca_cert.read_text() if files else None)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     server = make_server(app, host, port, files)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again once its own
     # handler is gone: this one takes it, so that a stop asked for exits 0.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
-    server.run()
-    if not server.started:
-        print(f"kiosk: the centre service could not listen on {host}:{port}", file=sys.stderr)
-        return 1
-    return 0
+    with sock:
+        server.run(sockets=[sock])
+    return 0 if server.started else 1
