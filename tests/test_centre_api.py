@@ -183,11 +183,12 @@ def test_wait_estimates_need_enough_served_tickets_today() -> None:
 # --- fuzzing the request bodies ------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12)
 fields = st.sampled_from(["request_id", "service", "lang", "issued_at", "code", "kind",
-                          "name", "to_service"])
+                          "name", "to_service", "day", "size", "tickets"])
 bodies = st.dictionaries(fields, json_values, max_size=6) | json_values
 
 
@@ -206,13 +207,14 @@ def in_process(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(["/api/enrol", "/api/tickets", "/api/counters/1/call",
-                             "/api/counters/3/transfer", "/api/counters/2/no-show"]),
+                             "/api/counters/3/transfer", "/api/counters/2/no-show",
+                             "/api/leases", "/api/tickets/import"]),
        body=bodies, raw=st.none() | st.binary(max_size=200))
 def test_any_request_body_gets_an_answer_or_a_one_sentence_refusal(
         in_process: tuple[TestClient, dict[str, str]], path: str, body: object,
         raw: bytes | None) -> None:
     client, tokens = in_process
-    kind = "kiosk" if path == "/api/tickets" else "counter"
+    kind = "counter" if path.startswith("/api/counters/") else "kiosk"
     content = raw if raw is not None else json.dumps(body).encode()
     reply = client.post(path, content=content, headers={
         "content-type": "application/json", "authorization": f"Bearer {tokens[kind]}"})
@@ -247,3 +249,105 @@ def test_a_counter_click_during_a_database_restart_completes_once(
         day = centre.ctx.config.now().date()
         assert [(t.number, t.queue_state) for t in centre.ctx.store.tickets_of_day(day)] == [
             ("A001", "called"), ("A002", "waiting")]
+
+
+# --- leases and imports: a kiosk issuing while the centre is unreachable -----------------
+
+def lease(kiosk: CentreClient, centre: RunningCentre, service: str = "A", size: int = 10,
+          **extra: Any) -> dict[str, Any]:
+    day = centre.ctx.config.now().date().isoformat()
+    return kiosk.post("/api/leases", {"request_id": new_request_id(), "service": service,
+                                      "day": day, "size": size, **extra})
+
+
+def offline_ticket(centre: RunningCentre, seq: int, minutes_ago: float,
+                   service: str = "A") -> dict[str, Any]:
+    import secrets
+
+    at = centre.ctx.config.now() - timedelta(minutes=minutes_ago)
+    return {"id": secrets.token_hex(8), "service": service, "seq": seq, "lang": "vi",
+            "issued_at": at.isoformat(), "status": "printed"}
+
+
+def test_a_lease_is_a_block_apart_from_live_numbers_and_a_retry_gets_the_same(
+        centre: RunningCentre, kiosk: CentreClient) -> None:
+    issue(kiosk)
+    body = {"request_id": "lease-A-000001", "service": "A", "size": 50,
+            "day": centre.ctx.config.now().date().isoformat()}
+    block = kiosk.post("/api/leases", body)
+    assert (block["first"], block["last"]) == (500, 549)
+    assert kiosk.post("/api/leases", body) == block  # the answer was lost: the same block
+    assert (lease(kiosk, centre)["first"], issue(kiosk)["number"]) == (550, "A002")
+    with centre.enrolled("kiosk", "kiosk-2") as other:
+        assert lease(other, centre)["first"] == 560
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"size": 0}, "size: expected a whole number from 1 to 1000"),
+    ({"size": "10"}, "size: expected"),
+    ({"service": "Q"}, "not a service of this centre"),
+    ({"day": "2020-01-01"}, "today"),
+    ({"day": "soon"}, "day: expected a day"),
+])
+def test_a_bad_lease_request_is_refused(centre: RunningCentre, kiosk: CentreClient,
+                                        body: dict[str, Any], expected: str) -> None:
+    with pytest.raises(CentreRefused, match=expected) as refused:
+        lease(kiosk, centre, **body)
+    assert refused.value.status == 400
+
+
+def test_offline_tickets_join_the_queue_by_issue_time_once(
+        centre: RunningCentre, kiosk: CentreClient, desk: CentreClient) -> None:
+    block = lease(kiosk, centre)
+    early = offline_ticket(centre, block["first"], minutes_ago=8)
+    later = offline_ticket(centre, block["first"] + 1, minutes_ago=1)
+    live = issue(kiosk, issued_at=(centre.ctx.config.now()
+                                   - timedelta(minutes=4)).isoformat())
+    answer = kiosk.post("/api/tickets/import", {"tickets": [early, later]})
+    assert answer == {"imported": [early["id"], later["id"]], "replayed": [], "refused": []}
+    again = kiosk.post("/api/tickets/import", {"tickets": [early, later]})
+    assert again["replayed"] == [early["id"], later["id"]] and not again["imported"]
+    # The counter calls them in the order the citizens came, whichever way they got in.
+    assert act(desk, 1, "call")["number"] == "A500"
+    act(desk, 1, "served")
+    assert act(desk, 1, "call")["number"] == live["number"]
+    act(desk, 1, "served")
+    assert act(desk, 1, "call")["number"] == "A501"
+
+
+def test_an_import_outside_the_kiosks_own_blocks_is_refused_alone(
+        centre: RunningCentre, kiosk: CentreClient) -> None:
+    mine = lease(kiosk, centre)
+    with centre.enrolled("kiosk", "kiosk-2") as other:
+        theirs = lease(other, centre)
+    good = offline_ticket(centre, mine["first"], 2)
+    stolen = offline_ticket(centre, theirs["first"], 2)
+    answer = kiosk.post("/api/tickets/import", {"tickets": [
+        good, stolen, {"id": "nope"}, "not a ticket",
+        {**offline_ticket(centre, mine["first"] + 1, 2), "issued_at": "noon"}]})
+    assert answer["imported"] == [good["id"]]
+    errors = [r["error"] for r in answer["refused"]]
+    assert len(errors) == 4 and "not in a block leased to kiosk-1" in errors[0]
+    assert all(isinstance(e, str) and "\n" not in e for e in errors)
+    with pytest.raises(CentreRefused, match="1 to 500 tickets"):
+        kiosk.post("/api/tickets/import", {"tickets": []})
+
+
+ticket_fields = st.sampled_from(["id", "service", "seq", "lang", "issued_at", "status",
+                                 "print_error"])
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(st.dictionaries(ticket_fields, json_values | st.sampled_from(
+    ["A", "vi", "printed", "2026-11-30T08:00:00+07:00", "0123456789abcdef", 500])),
+    min_size=1, max_size=5))
+def test_any_import_batch_is_answered_ticket_by_ticket(
+        in_process: tuple[TestClient, dict[str, str]], items: list[dict[str, Any]]) -> None:
+    client, tokens = in_process
+    reply = client.post("/api/tickets/import", json={"tickets": items},
+                        headers={"authorization": f"Bearer {tokens['kiosk']}"})
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert len(answer["imported"]) + len(answer["replayed"]) + len(answer["refused"]) \
+        == len(items)

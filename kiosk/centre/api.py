@@ -129,7 +129,7 @@ def ticket_view(ctx: CentreContext, ticket: Any) -> dict[str, Any]:
     ahead = ctx.desk.people_ahead(ticket)
     queue = ticket.queue
     counters = len(ctx.config.service(queue).counters) if _configured(ctx, queue) else 0
-    minutes = (wait_minutes(ctx.desk.service_minutes(_day(ticket), queue), ahead, counters)
+    minutes = (wait_minutes(ctx.desk.service_minutes(ticket.day, queue), ahead, counters)
                if ticket.queue_state == "waiting" else None)
     return {"id": ticket.id, "number": ticket.number, "service": queue, "seq": ticket.seq,
             "issued_at": ticket.issued_at.isoformat(), "queue_state": ticket.queue_state,
@@ -138,10 +138,6 @@ def ticket_view(ctx: CentreContext, ticket: Any) -> dict[str, Any]:
 
 def _configured(ctx: CentreContext, letter: str) -> bool:
     return any(s.letter == letter for s in ctx.config.services)
-
-
-def _day(ticket: Any) -> Any:
-    return datetime.fromisoformat(ticket.day).date()
 
 
 async def issue(request: Request) -> Response:

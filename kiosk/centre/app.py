@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from kiosk.centre.api import api_routes
 from kiosk.centre.context import CentreContext
 from kiosk.centre.issuing import TicketIssuer
+from kiosk.centre.offline import offline_routes
 from kiosk.centre.requests import ApiError
 from kiosk.centre.terminals import Terminals
 
@@ -80,7 +81,7 @@ async def _failure(request: Request, exc: Exception) -> Response:
 def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     """The app over `ctx`. `ca_pem`: the CA handed out at /api/ca (None when serving
     without TLS, for development)."""
-    routes = api_routes()
+    routes = api_routes() + offline_routes()
     web = _optional("kiosk.centre.web")
     if web is not None:
         routes += web.page_routes(ctx)
