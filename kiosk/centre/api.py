@@ -29,6 +29,9 @@ from kiosk.centre.terminals import (
     TokenRefused,
     check_kind,
 )
+from kiosk.store import WAITING, TicketRecord
+from kiosk.store.calls import CounterRefused
+from kiosk.store.requests import InvalidRequest
 
 # A kiosk may say when the citizen asked (its request may have been retried meanwhile);
 # the centre's clock decides beyond this, so a kiosk's wrong clock cannot jump the queue.
@@ -124,20 +127,21 @@ def issued_time(ctx: CentreContext, asked: datetime | None) -> datetime:
     return now
 
 
-def ticket_view(ctx: CentreContext, ticket: Any) -> dict[str, Any]:
-    """What a terminal may know of a ticket: never its person link."""
+def ticket_view(ctx: CentreContext, ticket: TicketRecord) -> dict[str, Any]:
+    """What a terminal may know of a ticket (blocking: run it in a thread). Never its
+    person link."""
     ahead = ctx.desk.people_ahead(ticket)
     queue = ticket.queue
-    counters = len(ctx.config.service(queue).counters) if _configured(ctx, queue) else 0
-    minutes = (wait_minutes(ctx.desk.service_minutes(ticket.day, queue), ahead, counters)
-               if ticket.queue_state == "waiting" else None)
+    minutes = None
+    if ticket.queue_state == WAITING:
+        try:
+            counters = len(ctx.config.service(queue).counters)
+        except KeyError:  # a service taken out of the config since
+            counters = 0
+        minutes = wait_minutes(ctx.desk.service_minutes(ticket.day, queue), ahead, counters)
     return {"id": ticket.id, "number": ticket.number, "service": queue, "seq": ticket.seq,
             "issued_at": ticket.issued_at.isoformat(), "queue_state": ticket.queue_state,
             "counter": ticket.counter, "people_ahead": ahead, "wait_minutes": minutes}
-
-
-def _configured(ctx: CentreContext, letter: str) -> bool:
-    return any(s.letter == letter for s in ctx.config.services)
 
 
 async def issue(request: Request) -> Response:
@@ -188,9 +192,7 @@ def counter_services(ctx: CentreContext, counter: int) -> list[str]:
 def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str, Any],
                    ) -> dict[str, Any]:
     """Applies one counter action (blocking: run it in a thread). Shared by the API and
-    the counter page, so both refuse and answer alike."""
-    from kiosk.store.calls import CounterRefused, InvalidRequest
-
+    `kiosk counter`, so both refuse and answer alike."""
     method = COUNTER_ACTIONS.get(action)
     if method is None:
         raise ApiError(404, f"unknown counter action {action!r}; expected one of "
@@ -243,7 +245,7 @@ def display_state(ctx: CentreContext) -> dict[str, Any]:
     waiting = {s.letter: 0 for s in ctx.config.services}
     waiting.update(ctx.desk.waiting_counts(day))
 
-    def shown(t: Any) -> dict[str, Any]:
+    def shown(t: TicketRecord) -> dict[str, Any]:
         return {"number": t.number, "counter": t.counter, "calls": t.calls,
                 "called_at": t.called_at.isoformat() if t.called_at else None}
 
