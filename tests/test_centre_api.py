@@ -98,6 +98,26 @@ def test_the_kiosks_time_counts_only_when_recent(centre: RunningCentre,
     assert now.isoformat() <= future < (now + timedelta(minutes=5)).isoformat()
 
 
+def test_the_issuing_kiosk_reports_the_printing_once(centre: RunningCentre,
+                                                     kiosk: CentreClient) -> None:
+    printed, jammed = issue(kiosk), issue(kiosk)
+    report = {"request_id": new_request_id(), "printed": True}
+    first = kiosk.post(f"/api/tickets/{printed['id']}/outcome", report)
+    again = kiosk.post(f"/api/tickets/{printed['id']}/outcome", report)
+    assert (first["status"], first["replayed"], again["replayed"]) == ("printed", False, True)
+    failed = kiosk.post(f"/api/tickets/{jammed['id']}/outcome", {
+        "request_id": new_request_id(), "printed": False, "problem": "paper out"})
+    assert failed["status"] == "shown_not_printed"
+    assert centre.ctx.store.get(jammed["id"]).print_error == "paper out"  # type: ignore[union-attr]
+    kinds = [e.kind for e in centre.ctx.store.events_after(0, 100)]
+    assert kinds.count("printed") == 1 and kinds.count("not_printed") == 1
+    with centre.enrolled("kiosk", "kiosk-2") as other, \
+            pytest.raises(CentreRefused, match="was issued for this kiosk"):
+        other.post(f"/api/tickets/{printed['id']}/outcome", report)
+    with pytest.raises(CentreRefused, match="printed: expected true or false"):
+        kiosk.post(f"/api/tickets/{printed['id']}/outcome", {**report, "printed": "yes"})
+
+
 @pytest.mark.parametrize(("body", "expected"), [
     ({"service": "Z", "lang": "vi"}, "not a service of this centre"),
     ({"service": "A", "lang": "fr"}, "not offered"),
@@ -188,7 +208,8 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12)
 fields = st.sampled_from(["request_id", "service", "lang", "issued_at", "code", "kind",
-                          "name", "to_service", "day", "size", "tickets"])
+                          "name", "to_service", "day", "size", "tickets", "printed",
+                          "problem"])
 bodies = st.dictionaries(fields, json_values, max_size=6) | json_values
 
 
@@ -208,7 +229,8 @@ def in_process(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(["/api/enrol", "/api/tickets", "/api/counters/1/call",
                              "/api/counters/3/transfer", "/api/counters/2/no-show",
-                             "/api/leases", "/api/tickets/import"]),
+                             "/api/leases", "/api/tickets/import",
+                             "/api/tickets/0123456789abcdef/outcome"]),
        body=bodies, raw=st.none() | st.binary(max_size=200))
 def test_any_request_body_gets_an_answer_or_a_one_sentence_refusal(
         in_process: tuple[TestClient, dict[str, str]], path: str, body: object,

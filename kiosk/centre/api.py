@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from kiosk.centre import terminals as kinds
 from kiosk.centre.context import CentreContext
 from kiosk.centre.estimate import wait_minutes
-from kiosk.centre.issuing import RequestTaken, TicketIssuer
+from kiosk.centre.issuing import NotYours, RequestTaken, TicketIssuer
 from kiosk.centre.requests import ApiError, bearer_token, json_body, moment, request_id, text
 from kiosk.centre.terminals import (
     EnrolmentRefused,
@@ -183,6 +183,33 @@ async def ticket_status(request: Request) -> Response:
     return _answer(found)
 
 
+async def ticket_outcome(request: Request) -> Response:
+    """The issuing kiosk says whether the ticket printed: {printed: true} or {printed:
+    false, problem: "paper out"}. Applied once (kiosk/centre/issuing.py)."""
+    kiosk = await terminal(request, kinds.KIOSK)
+    ctx = ctx_of(request)
+    body = await json_body(request)
+    request_id(body)  # required like every mutating request's, though the state decides
+    printed = body.get("printed")
+    if not isinstance(printed, bool):
+        raise ApiError(400, "printed: expected true or false")
+    problem = None if printed else (text(body, "problem", required=False, max_len=200)
+                                    or "not printed")
+    issuer: TicketIssuer = request.app.state.issuer
+    ticket_id = request.path_params["ticket_id"]
+
+    def work() -> dict[str, Any]:
+        try:
+            ticket, replayed = issuer.record_outcome(kiosk.name, ticket_id, problem,
+                                                     ctx.config.now())
+        except NotYours as exc:
+            raise ApiError(404, str(exc)) from None
+        return {"id": ticket.id, "number": ticket.number, "status": ticket.status,
+                "replayed": replayed}
+
+    return _answer(await run_in_threadpool(work))
+
+
 # --- counters (counter tokens or a staff session) ---------------------------------------
 
 def counter_services(ctx: CentreContext, counter: int) -> list[str]:
@@ -265,6 +292,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/enrol", enrol, methods=["POST"]),
         Route("/api/tickets", issue, methods=["POST"]),
         Route("/api/tickets/{ticket_id}", ticket_status, methods=["GET"]),
+        Route("/api/tickets/{ticket_id}/outcome", ticket_outcome, methods=["POST"]),
         Route("/api/counters/{counter:int}/{action}", counter, methods=["POST"]),
         Route("/api/display/state", display, methods=["GET"]),
     ]

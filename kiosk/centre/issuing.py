@@ -19,13 +19,17 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.store import TicketRecord, TicketStore
+from kiosk.store import ALLOCATED, TicketRecord, TicketStore
 from kiosk.store.db import reading
 from kiosk.store.terminals import ticket_requests
 
 
 class RequestTaken(Exception):
     """The request id was used by another terminal; str() is one sentence."""
+
+
+class NotYours(Exception):
+    """A ticket another kiosk issued, or none; str() is one sentence."""
 
 
 class _OneAtATime:
@@ -76,6 +80,25 @@ class TicketIssuer:
                     raise
                 return earlier, True
             return ticket, False
+
+    def record_outcome(self, terminal: str, ticket_id: str, problem: str | None,
+                       at: datetime) -> tuple[TicketRecord, bool]:
+        """What became of a ticket `terminal` was issued: printed (`problem` None) or shown
+        but not printed, and why. Once only: a ticket no longer `allocated` is answered
+        as it is (a retry, or a second report) and gets no second event."""
+        with self._requests.hold(f"outcome:{ticket_id}"):
+            ticket = self.store.get(ticket_id)
+            if ticket is None or ticket.origin != terminal:
+                raise NotYours("no ticket with this id was issued for this kiosk")
+            if ticket.status != ALLOCATED:
+                return ticket, True
+            if problem is None:
+                self.store.mark_printed(ticket_id, at)
+            else:
+                self.store.mark_shown_not_printed(ticket_id, problem, at)
+            updated = self.store.get(ticket_id)
+            assert updated is not None
+            return updated, False
 
     def _earlier(self, terminal: str, request_id: str) -> TicketRecord | None:
         with reading(self.engine) as conn:
