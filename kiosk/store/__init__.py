@@ -1,5 +1,7 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
+# The centre's terminal tables are part of the one schema (migration 0003), made with it.
+from kiosk.store import terminals as _terminals  # noqa: F401
 from kiosk.store.db import (
     StoreUnavailable,
     open_database,
