@@ -373,3 +373,26 @@ def test_any_import_batch_is_answered_ticket_by_ticket(
     answer = reply.json()
     assert len(answer["imported"]) + len(answer["replayed"]) + len(answer["refused"]) \
         == len(items)
+
+
+def test_two_centre_processes_answering_one_request_issue_one_number(
+        any_engine, together) -> None:  # type: ignore[no-untyped-def]
+    """Two issuers on one database (two service processes) get the same request id at
+    once: one number is committed with the request, the other attempt's number is rolled
+    back with its refused request id, and both answer with the one ticket."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.centre.issuing import TicketIssuer
+    from kiosk.store import TicketStore
+
+    store = TicketStore(any_engine)
+    issuers = [TicketIssuer(any_engine, store) for _ in range(2)]
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    answers = together(2, lambda i: issuers[i].issue("kiosk-1", "request-0001", "A", "vi",
+                                                     at))
+    assert {ticket.number for ticket, _ in answers} == {"A001"}
+    assert sorted(replayed for _, replayed in answers) == [False, True]
+    assert [t.number for t in store.tickets_of_day(at.date())] == ["A001"]
+    # The next request gets the next number: nothing was left behind by the loser.
+    assert issuers[0].issue("kiosk-1", "request-0002", "A", "vi", at)[0].number == "A002"

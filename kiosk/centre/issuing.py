@@ -2,11 +2,10 @@
 Centre).
 
 A kiosk whose answer was lost resends the same request id; it gets the ticket it was
-given, not a second number. Requests with one id are handled one at a time in this
-process (a retry can arrive while the first attempt still waits for the database), and
-the id is recorded right after the number is committed. Should the service be killed in
-between, a retry gets a new number and the first stays as a ticket nobody holds, called
-and marked a no-show like any other: never a number issued twice.
+given, not a second number. The id is recorded in the transaction that commits the
+number, so a service killed at any moment leaves both or neither. Requests with one id are
+handled one at a time in this process (a retry can arrive while the first attempt still
+waits for the database); across processes the id's primary key decides.
 """
 
 from __future__ import annotations
@@ -66,15 +65,17 @@ class TicketIssuer:
             earlier = self._earlier(terminal, request_id)
             if earlier is not None:
                 return earlier, True
-            ticket = self.store.allocate(service, lang, issued_at, origin=terminal)
             try:
                 with self.engine.begin() as conn:
+                    ticket = self.store.allocate_in(conn, service, lang, issued_at,
+                                                    origin=terminal)
                     conn.execute(ticket_requests.insert().values(
                         request_id=request_id, terminal=terminal, ticket_id=ticket.id,
                         at=issued_at.isoformat()))
             except IntegrityError:
-                # Another centre process on this database took the id meanwhile: its ticket
-                # is the answer; this one stays unheld (see the module's docstring).
+                # Another centre process on this database took the id meanwhile: this
+                # attempt's number was rolled back with it, and that one's ticket is the
+                # answer.
                 earlier = self._earlier(terminal, request_id)
                 if earlier is None:
                     raise

@@ -246,33 +246,39 @@ class TicketStore:
         the day the sequence belongs to. `origin`: the terminal it is issued for (the
         centre issuing for an enrolled kiosk); None for this database's own kiosk.
         """
+        with self.engine.begin() as conn:
+            return self.allocate_in(conn, service, lang, issued_at, person_hash, origin)
+
+    def allocate_in(self, conn: Connection, service: str, lang: str, issued_at: datetime,
+                    person_hash: str | None = None, origin: str | None = None) -> TicketRecord:
+        """`allocate` inside the caller's write transaction, so that what the caller
+        records with the number (the request it answers) commits with it or not at all."""
         require_aware(issued_at, "issued_at")
         day = issued_at.date().isoformat()
         ticket_id = secrets.token_hex(8)
-        with self.engine.begin() as conn:
-            # The counter row is locked (PostgreSQL) / under the write lock (SQLite,
-            # BEGIN IMMEDIATE), so concurrent allocations queue here.
-            seq = next_live_seq(conn, day, service)
-            record = TicketRecord(ticket_id, day, service, seq, format_number(service, seq),
-                                  lang, issued_at, ALLOCATED, person_hash=person_hash,
-                                  origin=origin)
-            conn.execute(
-                tickets.insert().values(
-                    id=ticket_id,
-                    day=day,
-                    service=service,
-                    seq=seq,
-                    number=record.number,
-                    lang=lang,
-                    issued_at=issued_at.isoformat(),
-                    status=ALLOCATED,
-                    person_hash=person_hash,
-                    queue_state=WAITING,
-                    calls=0,
-                    origin=origin,
-                )
+        # The counter row is locked (PostgreSQL) / under the write lock (SQLite,
+        # BEGIN IMMEDIATE), so concurrent allocations queue here.
+        seq = next_live_seq(conn, day, service)
+        record = TicketRecord(ticket_id, day, service, seq, format_number(service, seq),
+                              lang, issued_at, ALLOCATED, person_hash=person_hash,
+                              origin=origin)
+        conn.execute(
+            tickets.insert().values(
+                id=ticket_id,
+                day=day,
+                service=service,
+                seq=seq,
+                number=record.number,
+                lang=lang,
+                issued_at=issued_at.isoformat(),
+                status=ALLOCATED,
+                person_hash=person_hash,
+                queue_state=WAITING,
+                calls=0,
+                origin=origin,
             )
-            ticket_event(conn, "issued", issued_at, record, terminal=origin)
+        )
+        ticket_event(conn, "issued", issued_at, record, terminal=origin)
         return record
 
     def _set_status(self, ticket_id: str, status: str, error: str | None,
