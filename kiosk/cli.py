@@ -40,6 +40,8 @@ COMMANDS = {
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
+    # `kiosk centre …`: each subcommand names its own function (`run`, see main).
+    "centre": "centre_staff:cmd_centre_staff",
 }
 
 
@@ -181,7 +183,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+
+    p = sub.add_parser("centre", help="the centre service: counters, lobby display, terminals")
+    _common(p)
+    centre = p.add_subparsers(dest="centre_command", required=True, parser_class=OneLineParser)
+    add_centre_staff_parser(centre)
     return parser
+
+
+# `kiosk centre staff …`: the staff who sign in at the counter pages. A block of its own
+# under `kiosk centre`; its `run` names the command's function (see main).
+def add_centre_staff_parser(centre: argparse._SubParsersAction) -> None:
+    p = centre.add_parser("staff", help="staff who sign in at the counter pages (name + PIN)")
+    _common(p)
+    p.set_defaults(run="centre_staff:cmd_centre_staff")
+    staff = p.add_subparsers(dest="staff_action", required=True, parser_class=OneLineParser)
+    sp = staff.add_parser("add", help="add a staff member; the PIN is asked (or read from "
+                                      "standard input)")
+    sp.add_argument("name", help="the name they sign in with, e.g. \"Nguyễn Thị Lan\"")
+    sp.add_argument("--counters", help="only these counters, e.g. 1,2 (default: any)")
+    sp = staff.add_parser("remove", help="remove a staff member and end their sessions")
+    sp.add_argument("name")
+    sp = staff.add_parser("list", help="staff and their counters")
+    sp.add_argument("--json", action="store_true", help="as JSON")
+    for sp in staff.choices.values():
+        _common(sp)
+        sp.add_argument("--url", help="database URL (default: the centre's, from the config)")
 
 
 def _day(text: str) -> date:
@@ -192,14 +219,21 @@ def _day(text: str) -> date:
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    module, function = COMMANDS[name].split(":")
+    return _function(COMMANDS[name])
+
+
+def _function(target: str) -> Callable[[argparse.Namespace], int]:
+    """"module in kiosk.commands:function" imported now."""
+    module, function = target.split(":")
     return getattr(importlib.import_module(f"kiosk.commands.{module}"), function)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return _command(args.command)(args)
+        # A nested command names its function itself (`run`); the others are in COMMANDS.
+        run = getattr(args, "run", None)
+        return (_function(run) if run else _command(args.command))(args)
     except (UsageError, ConfigError) as exc:
         print(f"kiosk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
