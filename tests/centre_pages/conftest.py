@@ -1,0 +1,75 @@
+"""Fixtures for the centre's pages: a real uvicorn server over TLS (a self-signed
+certificate made here with `cryptography`) in a process of its own, and one chromium
+(Debian's, through Playwright) for the whole session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pages_helpers import CentreServer, prepare_database
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk centre test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture
+def centre(tmp_path, tls_files) -> Iterator[CentreServer]:  # type: ignore[no-untyped-def]
+    """A centre on a fresh SQLite database holding one staff member, not yet started."""
+    url = f"sqlite:///{tmp_path / 'centre.sqlite3'}"
+    prepare_database(url)
+    server = CentreServer(url, tls_files, tmp_path / "server.log")
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--autoplay-policy=no-user-gesture-required"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser) -> Iterator:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(ignore_https_errors=True, viewport={"width": 1366, "height": 768})
+    ctx.set_default_timeout(15_000)  # a bound for every wait; none is expected to elapse
+    yield ctx
+    ctx.close()
+
+

@@ -1,0 +1,87 @@
+"""What the page tests share: a real uvicorn server over TLS in a process of its own
+(serve_pages.py), which a test can kill and start again on the same port, and signing in."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+START_BOUND = 30.0  # seconds a server may take to answer; never expected to elapse
+# Shortened in the test server (serve_pages.py) so tests wait seconds, not minutes.
+HEARTBEAT = 0.5
+STALE_AFTER = 2.0
+PIN = "4817"
+STAFF = "Nguyễn Thị Lan"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class CentreServer:
+    """`serve_pages.py` on a port of its own: start(), kill() (as a crash would), start()."""
+
+    db_url: str
+    tls: tuple[Path, Path]
+    log: Path
+    options: list[str] = field(default_factory=list)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self) -> CentreServer:
+        cert, key = self.tls
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(HERE / "serve_pages.py"), "--db", self.db_url,
+                 "--port", str(self.port), "--cert", str(cert), "--key", str(key),
+                 "--heartbeat", str(HEARTBEAT), "--stale-after", str(STALE_AFTER),
+                 *self.options],
+                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + START_BOUND
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                httpx.get(f"{self.url}/static/live.js", verify=False, timeout=2)
+                return self
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the centre server did not start"
+                time.sleep(0.05)  # polling for the port to open, bounded above
+
+    def kill(self) -> None:
+        """Stops it at once (SIGKILL): open connections drop as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+
+def prepare_database(url: str) -> None:
+    from kiosk.config import load_config
+    from kiosk.pins import hash_pin
+    from kiosk.store import open_database
+    from kiosk.store.staff import StaffStore
+
+    StaffStore(open_database(url)).add(STAFF, hash_pin(PIN), None, load_config().now())
+
+
+def sign_in(page, server: CentreServer, next_page: str = "/counter/1",  # type: ignore[no-untyped-def]
+            name: str = STAFF, pin: str = PIN) -> None:
+    page.goto(f"{server.url}/staff/sign-in?next={next_page}")
+    page.fill("#name", name)
+    page.fill("#pin", pin)
+    page.click("#submit")
