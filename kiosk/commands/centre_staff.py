@@ -51,11 +51,12 @@ def cmd_centre_staff(args: argparse.Namespace) -> int:
 def _open(args: argparse.Namespace, cfg: Config) -> StaffStore:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from kiosk.centre.serve import open_centre_database
     from kiosk.store import StoreUnavailable, open_database
 
     url = args.url or cfg.centre_database_url
     try:
-        return StaffStore(open_database(url))
+        return StaffStore(open_database(url) if args.url else open_centre_database(cfg))
     except StoreUnavailable as exc:
         raise UsageError(str(exc)) from None
     except SQLAlchemyError as exc:

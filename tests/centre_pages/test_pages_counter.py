@@ -3,12 +3,12 @@ clear line, and a click survives the centre going away and coming back."""
 
 from __future__ import annotations
 
+from kiosk.store.calls import CounterDesk
 from pages_helpers import CentreServer, sign_in
 from sqlalchemy import func, select
 
 from kiosk.config import load_config
 from kiosk.store import TicketStore, open_database
-from kiosk.store.calls import CounterDesk
 from kiosk.store.db import ticket_events
 
 
@@ -81,7 +81,8 @@ def test_refusals_name_what_to_do(context, centre: CentreServer) -> None:  # typ
     assert events(centre, "called") == 1
 
 
-def test_a_click_during_an_outage_is_retried_and_applied_once(context, centre: CentreServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_click_during_an_outage_is_retried_and_applied_once(context,  # type: ignore[no-untyped-def]
+                                                             centre: CentreServer) -> None:
     (number,) = issue(centre, "A")
     centre.start()
     page = open_counter(context, centre)
@@ -99,7 +100,8 @@ def test_a_click_during_an_outage_is_retried_and_applied_once(context, centre: C
     assert current(centre).calls == 1
 
 
-def test_an_answer_lost_after_the_change_is_not_applied_twice(context, centre: CentreServer) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_lost_after_the_change_is_not_applied_twice(context,  # type: ignore[no-untyped-def]
+                                                              centre: CentreServer) -> None:
     issue(centre, "A", "A")
     centre.options = ["--lose-first-answer"]
     centre.start()
