@@ -8,8 +8,8 @@
   double-submit token: a cookie and a form field that must agree.
 - Wrong PINs lock sign-in for the name as kiosk/pins.py decides.
 
-`check_staff` / `staff_for_request` are what the JSON API (kiosk/centre/api.py) calls for
-the counter actions; they are synchronous (database work): call them in a thread.
+The JSON API (kiosk/centre/api.py) takes a staff session for the counter actions through
+`staff_for_request` (kiosk/centre/app.py sets it as app.state.staff_check).
 """
 
 from __future__ import annotations
@@ -85,12 +85,26 @@ def check_staff(ctx: CentreContext, request: Request, csrf: str | None = None) -
     return session
 
 
-def staff_for_request(ctx: CentreContext, request: Request) -> StaffMember | None:
-    """The signed-in staff member (session cookie, and X-CSRF-Token on a POST), or None."""
+def staff_member(ctx: CentreContext, request: Request) -> StaffMember | None:
+    """The signed-in staff member (session cookie, and X-CSRF-Token on a POST), or None.
+    Blocking (database): call it in a thread."""
     try:
         return check_staff(ctx, request).member
     except StaffRefused:
         return None
+
+
+async def staff_for_request(request: Request) -> str | None:
+    """kiosk/centre/api.py's staff check: the name of the signed-in staff member when the
+    request carries a live session and, on a POST, its CSRF token, and the member may use
+    the counter in the path; else None (the API then asks for a counter token)."""
+    member = await run_in_threadpool(staff_member, request.app.state.ctx, request)
+    if member is None:
+        return None
+    counter = request.path_params.get("counter")
+    if isinstance(counter, int) and not member.may_use(counter):
+        return None
+    return member.name
 
 
 def safe_next(text: str | None) -> str:

@@ -8,10 +8,13 @@ server-sent events (kiosk/centre/live.py).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +42,6 @@ if TYPE_CHECKING:
     from kiosk.config import Config
 
 STALE_AFTER_SECONDS = 10.0  # the pages say "not updated since" after this long unheard
-RECENT_CALLS = 6
 DISPLAY_COOKIE = "kiosk_display"
 CHIME = ASSETS / "audio" / "chime.wav"
 # The recorded pieces a call is announced with (display.js): "mời số", the number's
@@ -47,6 +49,19 @@ CHIME = ASSETS / "audio" / "chime.wav"
 SEGMENT_NAMES = ("invite", "to_counter", *"abcdefghijklmnopqrstuvwxyz", *"0123456789")
 AUDIO_TYPES = {".wav": "audio/wav", ".ogg": "audio/ogg"}
 SEGMENT = re.compile(r"[a-z0-9_]{1,20}")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(ctx: CentreContext) -> AsyncIterator[None]:
+    """Beside the app (kiosk/centre/app.py): the notifier's thread watches the database
+    from start-up, so the first display to connect is not the one that starts it."""
+    if ctx.notifier is None:
+        ctx.notifier = Notifier(ctx.engine)
+    ctx.notifier.start()
+    try:
+        yield
+    finally:
+        ctx.notifier.stop()
 
 
 def page_routes(ctx: CentreContext, heartbeat: float | None = None,
@@ -89,22 +104,16 @@ def services_json(config: Config) -> str:
 
 def _call(ticket) -> dict:  # type: ignore[no-untyped-def]
     return {"number": ticket.number, "counter": ticket.counter, "calls": ticket.calls,
-            "service": ticket.queue_service or ticket.service}
+            "service": ticket.queue}
 
 
 def display_state(ctx: CentreContext) -> dict:
-    """The lobby display's state: the call now (the latest), the ones before, the waiting
-    count per service. Also the body of GET /api/display/state (kiosk/centre/api.py)."""
-    now = ctx.config.now()
-    day = now.date()
-    calls = ctx.desk.recent_calls(day, RECENT_CALLS + 1)
-    return {
-        "now": _call(calls[0]) if calls else None,
-        "recent": [_call(t) for t in calls[1:]],
-        "waiting": ctx.desk.waiting_counts(day),
-        "at": now.isoformat(timespec="seconds"),
-        "clock": f"{now:%H:%M}",
-    }
+    """What GET /api/display/state answers (kiosk/centre/api.py), with the centre's clock
+    (HH:MM) that the page shows and uses for "not updated since"."""
+    from kiosk.centre.api import display_state as api_state
+
+    state = api_state(ctx)
+    return {**state, "clock": f"{datetime.fromisoformat(state['at']):%H:%M}"}
 
 
 def counter_state(ctx: CentreContext, counter: int) -> dict:

@@ -1,8 +1,7 @@
-"""The centre's pages on a real uvicorn server over TLS, for the browser tests
-(tests/centre_pages/conftest.py starts it in a process of its own and kills it at will).
-
-The counter actions' API is the test's own small one calling CounterDesk directly, until
-the centre's app (kiosk/centre/app.py) is in this branch.
+"""The centre's app (kiosk/centre/app.py: the API and the pages) on a real uvicorn server
+over TLS, for the browser tests (tests/centre_pages/pages_helpers.py starts it in a process
+of its own and kills it at will). The heartbeat and the "not updated since" delay are
+shortened so that tests wait seconds, not minutes.
 --lose-first-answer: the first answer to each counter action is lost after the action was
 applied (the client sees a 502, as from a proxy whose upstream dropped): the page must
 send it again with the same request id, and the action must still happen once.
@@ -12,65 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 import uvicorn
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from kiosk.store.calls import CounterDesk
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from kiosk.store.calls import CounterDesk, CounterRefused, InvalidRequest  # noqa: E402
-
-from kiosk.centre import web  # noqa: E402
-from kiosk.centre.context import CentreContext  # noqa: E402
-from kiosk.centre.staff_auth import StaffRefused, check_staff  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
-from kiosk.store import TicketStore, open_database  # noqa: E402
-
-
-def counter_api(ctx: CentreContext):  # type: ignore[no-untyped-def]
-    async def act(request: Request) -> JSONResponse:
-        counter, action = request.path_params["counter"], request.path_params["action"]
-        try:
-            session = await run_in_threadpool(check_staff, ctx, request)
-        except StaffRefused as exc:
-            return JSONResponse({"error": str(exc)}, 401)
-        if not session.member.may_use(counter):
-            return JSONResponse({"error": f"you may not use counter {counter}"}, 403)
-        body = await request.json()
-        at, request_id = ctx.config.now(), body.get("request_id")
-        desk = ctx.desk
-        calls = {
-            "call": lambda: desk.call_next(counter, web.services_of(ctx.config, counter),
-                                           at, request_id),
-            "recall": lambda: desk.recall(counter, at, request_id),
-            "start": lambda: desk.start(counter, at, request_id),
-            "served": lambda: desk.served(counter, at, request_id),
-            "no-show": lambda: desk.no_show(counter, at, request_id),
-            "transfer": lambda: desk.transfer(counter, body.get("to_service"), at, request_id),
-            "pause": lambda: desk.pause(counter, at, request_id),
-            "resume": lambda: desk.resume(counter, at, request_id),
-        }
-        if action not in calls:
-            return JSONResponse({"error": f"no action {action!r}"}, 404)
-        try:
-            result = await run_in_threadpool(calls[action])
-        except CounterRefused as exc:
-            return JSONResponse({"error": str(exc)}, 409)
-        except InvalidRequest as exc:
-            return JSONResponse({"error": str(exc)}, 400)
-        ticket = result.ticket
-        return JSONResponse({"action": action, "counter": result.counter,
-                             "number": ticket.number if ticket else None,
-                             "service": ticket.service if ticket else None,
-                             "replayed": result.replayed})
-
-    return Route("/api/counters/{counter:int}/{action}", act, methods=["POST"])
+from kiosk.centre import live, web
+from kiosk.centre.app import make_app
+from kiosk.centre.context import CentreContext
+from kiosk.config import load_config
+from kiosk.store import TicketStore, open_database
 
 
 class LoseFirstAnswer:
@@ -117,12 +66,14 @@ def main() -> None:
     parser.add_argument("--heartbeat", type=float, required=True)
     parser.add_argument("--stale-after", type=float, required=True)
     parser.add_argument("--lose-first-answer", action="store_true")
+    parser.add_argument("--data-dir", help="the config's data folder (content updates)")
     args = parser.parse_args()
-    config = load_config()
+    live.HEARTBEAT_SECONDS = args.heartbeat
+    web.STALE_AFTER_SECONDS = args.stale_after
+    config = load_config(data_dir=args.data_dir)
     engine = open_database(args.db)
     ctx = CentreContext(config, engine, CounterDesk(engine), TicketStore(engine))
-    routes = web.page_routes(ctx, heartbeat=args.heartbeat, stale_after=args.stale_after)
-    app = Starlette(routes=[counter_api(ctx), *routes])
+    app = make_app(ctx)
     if args.lose_first_answer:
         app = LoseFirstAnswer(app)
     uvicorn.run(app, host="127.0.0.1", port=args.port, ssl_certfile=args.cert,

@@ -29,8 +29,8 @@ def _template(name: str) -> Template:
     return Template((PAGES_DIR / name).read_text(encoding="utf-8"))
 
 
-def render(name: str, **values: object) -> str:
-    return _template(name).substitute({
+def render(template: str, /, **values: object) -> str:
+    return _template(template).substitute({
         key: value if key.startswith("raw_") else html.escape(str(value), quote=True)
         for key, value in values.items()})
 
@@ -44,5 +44,6 @@ def with_page_headers(response: Response) -> Response:
     return response
 
 
-def page(name: str, status: int = 200, **values: object) -> Response:
-    return with_page_headers(Response(render(name, **values), status, media_type="text/html"))
+def page(template: str, status: int = 200, /, **values: object) -> Response:
+    return with_page_headers(Response(render(template, **values), status,
+                                      media_type="text/html"))
