@@ -45,3 +45,7 @@ __all__ = [
     "reading",
     "sqlite_url",
 ]
+
+# Tables declared in modules of their own belong to `metadata` too: a new database is made
+# from it whole (kiosk.store.db.upgrade_database), so they must be declared by then.
+from kiosk.store import staff as _staff  # noqa: E402, F401

@@ -71,6 +71,9 @@ class CentreServer:
 
 
 def prepare_database(url: str) -> None:
+    """The centre's schema (as kiosk.centre.serve.open_centre_database makes it: the
+    terminals' tables too) with one staff member."""
+    import kiosk.store.terminals  # noqa: F401
     from kiosk.config import load_config
     from kiosk.pins import hash_pin
     from kiosk.store import open_database

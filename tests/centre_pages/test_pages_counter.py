@@ -3,12 +3,12 @@ clear line, and a click survives the centre going away and coming back."""
 
 from __future__ import annotations
 
-from kiosk.store.calls import CounterDesk
 from pages_helpers import CentreServer, sign_in
 from sqlalchemy import func, select
 
 from kiosk.config import load_config
 from kiosk.store import TicketStore, open_database
+from kiosk.store.calls import CounterDesk
 from kiosk.store.db import ticket_events
 
 
@@ -36,7 +36,7 @@ def open_counter(context, server: CentreServer, counter: int = 1):  # type: igno
 
 def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
     """Until no click is in flight (the buttons are enabled again)."""
-    page.wait_for_function("!document.body.classList.contains('busy')")
+    page.wait_for_function("() => !document.body.classList.contains('busy')")
 
 
 def test_call_next_then_served_change_the_database_once(context, centre: CentreServer) -> None:  # type: ignore[no-untyped-def]

@@ -60,13 +60,13 @@ def test_a_call_at_the_counter_shows_on_the_display_with_its_chime(context, any_
     display.locator("#now-number").get_by_text(first).wait_for()
     assert display.locator("#now-counter").inner_text() == "1"
     display.locator("#waiting li[data-service=A] b").get_by_text("1").wait_for()
-    display.wait_for_function(f"{CHIMES} === 1 && {PLAYED} > 0")
+    display.wait_for_function(f"() => {CHIMES} === 1 && {PLAYED} > 0")
     # No recordings for any language today: the number flashes instead.
     assert "flash" in display.locator("#now-number").get_attribute("class")
     # A recall is announced again; it is the same number, called twice.
     counter.locator("body:not(.busy)").wait_for()
     counter.click("button[data-action=recall]")
-    display.wait_for_function(f"{CHIMES} === 2")
+    display.wait_for_function(f"() => {CHIMES} === 2")
     assert display.locator("#now-number").inner_text() == first
 
 
@@ -88,7 +88,7 @@ def test_not_updated_since_then_back_by_itself(context, centre: CentreServer) ->
     counter = open_counter(context, centre)
     counter.click("button[data-action=call]")
     display.locator("#now-number").get_by_text("A001").wait_for()
-    display.wait_for_function(f"{CHIMES} === 1")
+    display.wait_for_function(f"() => {CHIMES} === 1")
 
 
 def test_a_call_made_while_the_display_was_cut_off_is_announced(context,  # type: ignore[no-untyped-def]
@@ -104,7 +104,7 @@ def test_a_call_made_while_the_display_was_cut_off_is_announced(context,  # type
                                                         "outage-call-1")
     centre.start()
     display.locator("#now-number").get_by_text("A001").wait_for()
-    display.wait_for_function(f"{CHIMES} === 1")
+    display.wait_for_function(f"() => {CHIMES} === 1")
 
 
 def test_the_display_needs_enrolment_or_staff(centre: CentreServer) -> None:

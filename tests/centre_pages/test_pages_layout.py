@@ -9,36 +9,41 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from kiosk.store.calls import CounterDesk
 from pages_helpers import CentreServer, sign_in
 
 from kiosk.config import load_config
 from kiosk.store import TicketStore, open_database
+from kiosk.store.calls import CounterDesk
 
 # Every element that must be whole on screen, per page.
 DISPLAY_PARTS = ("header h1", "#clock", ".now .label", "#now-number", "#now-counter-line",
-                 ".recent", ".waiting")
-COUNTER_PARTS = ("header h1", "#current-number", "#current-detail", ".waiting",
+                 ".recent", ".recent li:last-child", ".waiting", ".waiting li:last-child")
+COUNTER_PARTS = ("header h1", "header .who", "#current-number", "#current-detail", ".waiting",
                  *(f"button[data-action={a}]" for a in ("call", "recall", "start", "served",
                                                          "no-show", "transfer", "pause")))
 
-# Measured in the page: parts outside the window, parts whose text overflows its box,
-# and pairs of parts that overlap.
+# Measured in the page: parts outside the window, parts cut by a container that hides
+# overflow (or wider than their own box), and pairs of parts that overlap.
 CHECK = """(selectors) => {
   const out = [];
-  const boxes = selectors.map((s) => [s, document.querySelector(s).getBoundingClientRect()]);
-  for (const [s, r] of boxes) {
-    if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5)
+  const parts = selectors.map((s) => [s, document.querySelector(s)]);
+  const inside = (r, c) => r.left >= c.left - 0.5 && r.top >= c.top - 0.5
+    && r.right <= c.right + 0.5 && r.bottom <= c.bottom + 0.5;
+  for (const [s, e] of parts) {
+    const r = e.getBoundingClientRect();
+    if (!inside(r, {left: 0, top: 0, right: innerWidth, bottom: innerHeight}))
       out.push(s + " outside the window");
-    const e = document.querySelector(s);
-    if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
-      out.push(s + " clips its content");
+    if (e.scrollWidth > e.clientWidth + 1) out.push(s + " is wider than its box");
+    for (let a = e.parentElement; a; a = a.parentElement) {
+      if (getComputedStyle(a).overflow !== "visible" && !inside(r, a.getBoundingClientRect()))
+        out.push(s + " is cut by its container");
+    }
   }
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, p] = boxes[i], [b, q] = boxes[j];
-    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1
-        && !document.querySelector(a).contains(document.querySelector(b))
-        && !document.querySelector(b).contains(document.querySelector(a)))
+  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+    const [a, e] = parts[i], [b, f] = parts[j];
+    const p = e.getBoundingClientRect(), q = f.getBoundingClientRect();
+    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1
+        && q.top < p.bottom - 1 && !e.contains(f) && !f.contains(e))
       out.push(a + " overlaps " + b);
   }
   if (document.documentElement.scrollHeight > innerHeight + 1) out.push("the page scrolls");
@@ -88,8 +93,8 @@ def test_display_fits_the_screen(browser, centre: CentreServer, width: int, heig
         page.locator("#now-number").get_by_text("A").wait_for()
         page.evaluate("document.fonts.ready")
         assert page.evaluate("document.fonts.check('700 40px \"Noto Sans\"', 'Mời số')")
-        assert page.evaluate(CHECK, list(DISPLAY_PARTS)) == []
         shoot(page, f"display-{width}x{height}")
+        assert page.evaluate(CHECK, list(DISPLAY_PARTS)) == []
 
 
 @pytest.mark.parametrize("width, height", [(1366, 768), (1920, 1080)])
@@ -98,8 +103,8 @@ def test_counter_page_fits_the_screen(browser, centre: CentreServer, width: int,
     with screen(browser, centre, width, height, "/counter/2") as page:
         page.locator("#current-number").get_by_text("A").wait_for()
         page.evaluate("document.fonts.ready")
-        assert page.evaluate(CHECK, list(COUNTER_PARTS)) == []
         shoot(page, f"counter-{width}x{height}")
+        assert page.evaluate(CHECK, list(COUNTER_PARTS)) == []
         page.keyboard.press("t")
         shoot(page, f"counter-transfer-{width}x{height}")
         page.keyboard.press("Escape")

@@ -51,19 +51,18 @@
       ? names.map((n) => "/audio/" + lang + "/segments/" + n) : null;
   }
 
+  function flash() {
+    number.classList.remove("flash");
+    void number.offsetWidth; // restart the animation
+    number.classList.add("flash");
+  }
+
   async function announce(call) {
+    const spoken = Object.keys(voices).map((lang) => segmentsFor(lang, call)).filter(Boolean);
+    if (!spoken.length) flash(); // with the chime: nothing will say the number
     await play(chime);
-    let spoken = false;
-    for (const lang of Object.keys(voices)) {
-      const files = segmentsFor(lang, call);
-      if (!files) continue;
-      spoken = true;
+    for (const files of spoken) {
       for (const file of files) await play(voice, file);
-    }
-    if (!spoken) {
-      number.classList.remove("flash");
-      void number.offsetWidth; // restart the animation
-      number.classList.add("flash");
     }
   }
 
