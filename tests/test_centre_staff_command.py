@@ -99,3 +99,14 @@ def test_fuzzed_names_and_counters_never_trace(monkeypatch, capsys, url: str, na
     assert "Traceback" not in err
     if code == 2:
         assert err.count("\n") == 1
+
+
+def test_the_default_database_is_the_centres(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without --url: the centre's database named by the config (beside --data-dir)."""
+    from kiosk.config import load_config
+
+    code, out, err = run(monkeypatch, capsys, ["centre", "staff", "add", "Lan", "--data-dir",
+                                               str(tmp_path)], "4817\n")
+    assert code == 0, err
+    url = load_config(data_dir=tmp_path).centre_database_url
+    assert StaffStore(make_engine(url)).get("Lan") is not None

@@ -3,7 +3,8 @@ clear line, and a click survives the centre going away and coming back."""
 
 from __future__ import annotations
 
-from pages_helpers import CentreServer, sign_in
+import pytest
+from pages_helpers import CentreServer, prepare_database, sign_in
 from sqlalchemy import func, select
 
 from kiosk.config import load_config
@@ -132,3 +133,29 @@ def test_transfer_to_another_service_and_pause(context, centre: CentreServer) ->
     wait_idle(page)
     page.keyboard.press("n")
     page.locator("#status").get_by_text("Quầy đang tạm dừng").wait_for()
+
+
+def test_a_click_while_postgresql_restarts_completes_once(context, pg_cluster, db_url,  # type: ignore[no-untyped-def]
+                                                          tls_files, tmp_path) -> None:
+    """The centre's database goes down under a click: the page says it is retrying, and
+    once the database is back the ticket is called once."""
+    if not pg_cluster.restartable:
+        pytest.skip("KIOSK_TEST_PG_URL names a server these tests cannot stop")
+    prepare_database(db_url)
+    server = CentreServer(db_url, tls_files, tmp_path / "server.log")
+    (number,) = issue(server, "A")
+    server.start()
+    try:
+        page = open_counter(context, server)
+        pg_cluster.stop_server()
+        try:
+            page.click("button[data-action=call]")
+            page.locator("#status").get_by_text("Đang thử lại").wait_for()
+            assert page.locator("button[data-action=call]").is_disabled()
+        finally:
+            pg_cluster.start_server()
+        page.locator("#status").get_by_text(f"Đã gọi {number}").wait_for()
+        wait_idle(page)
+        assert events(server, "called") == 1 and current(server).calls == 1
+    finally:
+        server.kill()

@@ -142,3 +142,27 @@ def test_the_chime_is_a_short_wav() -> None:
     with wave.open(str(CHIME)) as chime:
         seconds = chime.getnframes() / chime.getframerate()
         assert chime.getnchannels() == 1 and 0.5 < seconds < 3
+
+
+def test_recorded_segments_follow_the_chime(context, centre: CentreServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With a language's segments in a content update, the call is announced from them
+    after the chime (here short silences stand in for the recordings), and the number
+    does not flash."""
+    folder = tmp_path / "data" / "content" / "audio" / "vi" / "segments"
+    folder.mkdir(parents=True)
+    for name in ("invite", "to_counter", "a", "0", "1"):
+        with wave.open(str(folder / f"{name}.wav"), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(b"\0\0" * 400)
+    centre.options = ["--data-dir", str(tmp_path / "data")]
+    issue(centre, "A")
+    centre.start()
+    display = open_display(context, centre)
+    open_counter(context, centre).click("button[data-action=call]")
+    display.wait_for_function("() => window.segmentsPlayed.length === 7")
+    assert display.evaluate("window.segmentsPlayed") == [
+        f"/audio/vi/segments/{n}" for n in ("invite", "a", "0", "0", "1", "to_counter", "1")]
+    assert display.evaluate(CHIMES) == 1
+    assert "flash" not in display.locator("#now-number").get_attribute("class")

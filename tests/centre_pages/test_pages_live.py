@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,13 @@ from kiosk.store import TicketStore, open_database
 from kiosk.store.calls import CounterDesk
 
 BOUND = 10.0  # seconds; a wake-up is expected within about one poll (0.5 s)
+
+
+def run_async(coroutine):  # type: ignore[no-untyped-def]
+    """asyncio.run on a thread of its own: Playwright's sync API (the session's browser)
+    keeps an event loop running on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=3 * BOUND)
 
 
 def test_a_change_by_another_connection_wakes_the_waiter(any_db_url) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +47,7 @@ def test_a_change_by_another_connection_wakes_the_waiter(any_db_url) -> None:  #
         return before, after
 
     try:
-        before, after = asyncio.run(scenario())
+        before, after = run_async(scenario())
     finally:
         notifier.stop()
     assert after > before
@@ -70,7 +78,7 @@ def test_stream_sends_state_then_heartbeats_and_nothing_while_unreadable(tmp_pat
         return [s if isinstance(s, str) else s.decode() for s in seen]
 
     try:
-        retry, state, heartbeat, quiet, back = asyncio.run(scenario())
+        retry, state, heartbeat, quiet, back = run_async(scenario())
     finally:
         notifier.stop()
     assert retry.startswith("retry: ")

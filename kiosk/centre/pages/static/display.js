@@ -14,8 +14,9 @@
   let lastCall = undefined; // undefined until the first state: that one is not announced
   const announcements = [];
   let announcing = false;
-  // How many times the chime started playing: read by the browser tests.
+  // What started playing, read by the browser tests: the chime's count, the segments.
   window.chimesPlayed = 0;
+  window.segmentsPlayed = [];
 
   function callKey(now) {
     return now ? now.number + "|" + now.counter + "|" + now.calls : null;
@@ -34,6 +35,7 @@
       audio.addEventListener("error", done);
       audio.play().then(() => {
         if (audio === chime) window.chimesPlayed += 1;
+        else window.segmentsPlayed.push(new URL(audio.src).pathname);
         document.getElementById("sound").hidden = true;
       }).catch(() => {
         // Autoplay refused (no touch yet on this browser): ask for one, go on silently.
