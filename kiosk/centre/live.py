@@ -34,6 +34,7 @@ LISTEN_WAKE_SECONDS = 1.0  # PostgreSQL: how often the listening thread checks f
 RECONNECT_LONGEST = 5.0  # seconds between attempts to reach a database that went away
 HEARTBEAT_SECONDS = 3.0
 RETRY_MS = 2000  # what EventSource waits before reconnecting after a drop
+RECHECK_SECONDS = 60.0  # how often an open stream asks whether it may go on
 
 
 class Notifier:
@@ -145,12 +146,12 @@ def sse(event: str, data: object) -> bytes:
 async def event_stream(notifier: Notifier, read_state: Callable[[], Awaitable[dict]],
                        clock: Callable[[], datetime], heartbeat: float = HEARTBEAT_SECONDS,
                        still_allowed: Callable[[], Awaitable[bool]] | None = None,
-                       ) -> AsyncIterator[bytes]:
+                       recheck: float = RECHECK_SECONDS) -> AsyncIterator[bytes]:
     """State at once, then again after every change, and a heartbeat whenever `heartbeat`
     seconds passed without a message. While the state cannot be read (the database is
     down) nothing is sent, heartbeats included: the page then says it is not up to date
-    rather than showing old numbers as current. `still_allowed` is asked every minute
-    (a revoked display stops getting updates)."""
+    rather than showing old numbers as current. `still_allowed` is asked every `recheck`
+    seconds: a revoked display or an ended session stops getting updates."""
     notifier.start()
     yield f"retry: {RETRY_MS}\n\n".encode()
     seen = notifier.version
@@ -181,7 +182,7 @@ async def event_stream(notifier: Notifier, read_state: Callable[[], Awaitable[di
     while True:
         wait = max(0.05, heartbeat - (time.monotonic() - last_sent))
         version = await notifier.wait_change(seen, wait)
-        if still_allowed and time.monotonic() - last_check > 60:
+        if still_allowed and time.monotonic() - last_check > recheck:
             last_check = time.monotonic()
             if not await still_allowed():
                 return

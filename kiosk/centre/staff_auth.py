@@ -61,10 +61,12 @@ BAD_CSRF = ("missing or wrong CSRF token: reload the page",
             "thiếu hoặc sai mã chống giả mạo: tải lại trang")
 
 
-def check_staff(ctx: CentreContext, request: Request, csrf: str | None = None) -> StaffSession:
+def check_staff(ctx: CentreContext, request: Request, csrf: str | None = None,
+                touch: bool = True) -> StaffSession:
     """The signed-in staff session of this request, or StaffRefused. A POST (or any unsafe
     method) must carry the session's CSRF token: `csrf` when the caller read it from a
-    form, else the X-CSRF-Token header."""
+    form, else the X-CSRF-Token header. `touch=False` checks without counting it as
+    activity (an open event stream re-checking its session must not keep it alive)."""
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if not session_id or len(session_id) > 100:
         raise StaffRefused(*NOT_SIGNED_IN)
@@ -80,7 +82,7 @@ def check_staff(ctx: CentreContext, request: Request, csrf: str | None = None) -
         sent = csrf if csrf is not None else request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
             raise StaffRefused(*BAD_CSRF)
-    if now - session.last_seen_at > TOUCH_EVERY:
+    if touch and now - session.last_seen_at > TOUCH_EVERY:
         store.touch_session(session_id, now)
     return session
 
@@ -166,8 +168,7 @@ class SignInPages:
             return self._form(request, next_page, ("Sai tên hoặc mã PIN",
                                                    "Wrong name or PIN"), 401, name)
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        await run_in_threadpool(StaffStore(self.ctx.engine).open_session, member, session_id,
-                                csrf, self.ctx.config.now())
+        await run_in_threadpool(self._open_session, member, session_id, csrf)
         if next_page == "/counter" and member.counters and len(member.counters) == 1:
             next_page = f"/counter/{member.counters[0]}"
         response = RedirectResponse(next_page, status_code=303)
@@ -176,15 +177,20 @@ class SignInPages:
         response.delete_cookie(SIGN_IN_COOKIE, path="/")
         return response
 
+    def _open_session(self, member: StaffMember, session_id: str, csrf: str) -> None:
+        store, now = StaffStore(self.ctx.engine), self.ctx.config.now()
+        # Sessions past their life are of no use to anyone: cleared as others begin.
+        store.close_sessions_before(now - LIFE_LIMIT, now - IDLE_LIMIT)
+        store.open_session(member, session_id, csrf, now)
+
     async def sign_out(self, request: Request) -> Response:
         form = await request.form()
+        response = RedirectResponse("/staff/sign-in", status_code=303)
         try:
             await run_in_threadpool(check_staff, self.ctx, request, str(form.get("csrf", "")))
         except StaffRefused:
-            pass  # nothing to end: the page below is where they were going anyway
-        else:
-            session_id = request.cookies.get(SESSION_COOKIE, "")
-            await run_in_threadpool(StaffStore(self.ctx.engine).close_session, session_id)
-        response = RedirectResponse("/staff/sign-in", status_code=303)
+            return response  # a forged or stale sign-out ends nothing
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        await run_in_threadpool(StaffStore(self.ctx.engine).close_session, session_id)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -12,7 +12,7 @@ import contextlib
 import html
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -40,6 +40,7 @@ from kiosk.paths import ASSETS, FONTS
 if TYPE_CHECKING:
     from kiosk.centre.context import CentreContext
     from kiosk.config import Config
+    from kiosk.store.staff import StaffMember, StaffSession
 
 STALE_AFTER_SECONDS = 10.0  # the pages say "not updated since" after this long unheard
 DISPLAY_COOKIE = "kiosk_display"
@@ -164,7 +165,7 @@ class Pages:
     heartbeat: float
     stale_after: float
 
-    async def _staff(self, request: Request) -> Response | object:
+    async def _staff(self, request: Request) -> StaffSession | Response:
         """The session, or the response that sends the browser to sign in."""
         try:
             return await run_in_threadpool(check_staff, self.ctx, request)
@@ -172,7 +173,7 @@ class Pages:
             where = f"/staff/sign-in?next={request.url.path}"
             return RedirectResponse(where + ("&expired=1" if exc.expired else ""), 303)
 
-    def _counter_refused(self, counter: int, member) -> Response | None:  # type: ignore[no-untyped-def]
+    def _counter_refused(self, counter: int, member: StaffMember) -> Response | None:
         if counter not in all_counters(self.ctx.config):
             return refusal(404, f"Không có quầy {counter}", f"There is no counter {counter}")
         if not member.may_use(counter):
@@ -220,10 +221,19 @@ class Pages:
             return Response(str(exc), 401)
         if self._counter_refused(counter, session.member):
             return Response("no such counter for you", 404)
-        read = partial(run_in_threadpool, counter_state, self.ctx, counter)
-        return self._stream(read)
+        async def still_allowed() -> bool:
+            try:
+                await run_in_threadpool(check_staff, self.ctx, request, None, False)
+            except StaffRefused:
+                return False
+            return True
 
-    def _stream(self, read_state, still_allowed=None) -> StreamingResponse:  # type: ignore[no-untyped-def]
+        read = partial(run_in_threadpool, counter_state, self.ctx, counter)
+        return self._stream(read, still_allowed)
+
+    def _stream(self, read_state: Callable[[], Awaitable[dict]],
+                still_allowed: Callable[[], Awaitable[bool]] | None = None,
+                ) -> StreamingResponse:
         body = event_stream(self.ctx.notifier, read_state, self.ctx.config.now,
                             self.heartbeat, still_allowed)
         return StreamingResponse(body, media_type="text/event-stream", headers={
@@ -242,7 +252,7 @@ class Pages:
             except TokenRefused:
                 return False
         try:
-            check_staff(self.ctx, request)
+            check_staff(self.ctx, request, touch=False)
         except StaffRefused:
             return False
         return True

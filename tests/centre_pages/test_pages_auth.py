@@ -172,6 +172,14 @@ def test_counter_limits_and_unknown_counters(centre: CentreServer) -> None:
     assert signed.headers["location"] == "/counter/2"  # the one counter they may use
     refused = limited.get("/counter/1")
     assert refused.status_code == 403 and "You may not use counter 1" in refused.text
+    token = re.search(r'name="csrf-token" content="([^"]+)"',
+                      limited.get("/counter/2").text).group(1)
+    elsewhere = limited.post("/api/counters/1/pause", json={"request_id": "p" * 16},
+                             headers={"X-CSRF-Token": token})
+    assert elsewhere.status_code == 401
+    from kiosk.store.calls import CounterDesk
+
+    assert not CounterDesk(open_database(centre.db_url)).is_paused(1)
 
 
 def test_sign_out_ends_the_session(centre: CentreServer) -> None:

@@ -88,6 +88,33 @@ def test_stream_sends_state_then_heartbeats_and_nothing_while_unreadable(tmp_pat
     assert back.startswith("event: state")
 
 
+def test_stream_ends_when_no_longer_allowed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A display revoked (or a session ended) while its stream is open stops getting
+    updates at the next check."""
+    notifier = Notifier(open_database(f"sqlite:///{tmp_path / 'c.sqlite3'}"))
+    allowed = [True]
+
+    async def read_state() -> dict:
+        return {"waiting": {}}
+
+    async def still_allowed() -> bool:
+        return allowed[0]
+
+    async def scenario() -> list[bytes]:
+        stream = event_stream(notifier, read_state, load_config().now, heartbeat=0.05,
+                              still_allowed=still_allowed, recheck=0.1)
+        first = [await anext(stream) for _ in range(3)]
+        allowed[0] = False
+        return first + [m async for m in stream]  # ends by itself
+
+    try:
+        messages = run_async(scenario())
+    finally:
+        notifier.stop()
+    assert messages[1].startswith(b"event: state")
+    assert len(messages) < 20  # a few heartbeats until the check, then the end
+
+
 def test_display_events_over_http(centre: CentreServer) -> None:
     """The SSE response as a browser gets it: content type, a state, then heartbeats."""
     centre.start()
