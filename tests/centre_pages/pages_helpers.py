@@ -23,6 +23,34 @@ PIN = "4817"
 STAFF = "Nguyễn Thị Lan"
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key (PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk centre test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,6 +65,8 @@ class CentreServer:
     tls: tuple[Path, Path]
     log: Path
     options: list[str] = field(default_factory=list)
+    heartbeat: float = HEARTBEAT
+    stale_after: float = STALE_AFTER
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -50,7 +80,7 @@ class CentreServer:
             self.process = subprocess.Popen(
                 [sys.executable, str(HERE / "serve_pages.py"), "--db", self.db_url,
                  "--port", str(self.port), "--cert", str(cert), "--key", str(key),
-                 "--heartbeat", str(HEARTBEAT), "--stale-after", str(STALE_AFTER),
+                 "--heartbeat", str(self.heartbeat), "--stale-after", str(self.stale_after),
                  *self.options],
                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + START_BOUND
