@@ -107,7 +107,6 @@
       li.append(name, count);
       return li;
     }));
-    document.getElementById("clock").textContent = state.clock;
     const key = callKey(now);
     if (lastCall !== undefined && key !== null && key !== lastCall) {
       announcements.push(now);
@@ -127,5 +126,7 @@
     stale.hidden = since === null;
     body.classList.toggle("is-stale", since !== null);
     if (since !== null) stale.textContent = window.staleText(since);
-  }, Number(body.dataset.staleAfter) * 1000);
+  }, Number(body.dataset.staleAfter) * 1000, (clock) => {
+    document.getElementById("clock").textContent = clock;
+  });
 })();

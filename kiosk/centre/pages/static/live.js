@@ -3,8 +3,9 @@
 // itself (EventSource does after a drop; a refused or half-open connection is reopened
 // here), and `onStale(since)` is told when nothing was heard for `staleAfterMs`, with the
 // centre's clock time (HH:MM) of the last thing heard; `onStale(null)` when it is back.
+// `onClock(HH:MM)`, if given, hears the centre's clock from every message.
 "use strict";
-window.liveStream = function (url, onState, onStale, staleAfterMs) {
+window.liveStream = function (url, onState, onStale, staleAfterMs, onClock) {
   let source = null;
   let lastHeard = Date.now();
   let lastClock = null;
@@ -14,7 +15,10 @@ window.liveStream = function (url, onState, onStale, staleAfterMs) {
   function heard(event) {
     lastHeard = Date.now();
     const data = JSON.parse(event.data);
-    if (data.clock) lastClock = data.clock;
+    if (data.clock) {
+      lastClock = data.clock;
+      if (onClock) onClock(data.clock);
+    }
     if (stale) {
       stale = false;
       onStale(null);
