@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk.centre.pages import render, with_page_headers
+from kiosk.centre.pages import page_route, render, with_page_headers
 from kiosk.pins import LockedOut, PinChecker, SignInRefused
 from kiosk.store.staff import StaffMember, StaffSession, StaffStore
 
@@ -127,9 +127,9 @@ class SignInPages:
     ctx: CentreContext
 
     def routes(self) -> list[Route]:
-        return [Route("/staff/sign-in", self.form, methods=["GET"]),
-                Route("/staff/sign-in", self.submit, methods=["POST"]),
-                Route("/staff/sign-out", self.sign_out, methods=["POST"])]
+        return [page_route("/staff/sign-in", self.form),
+                page_route("/staff/sign-in", self.submit, "POST"),
+                page_route("/staff/sign-out", self.sign_out, "POST")]
 
     def _form(self, request: Request, next_page: str, message: tuple[str, str] | None,
               status: int = 200, name: str = "") -> Response:

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from kiosk.centre import live
 from kiosk.centre.live import Notifier, event_stream
-from kiosk.centre.pages import STATIC_DIR, page
+from kiosk.centre.pages import STATIC_DIR, page, page_route
 from kiosk.centre.staff_auth import (
     SignInPages,
     StaffRefused,
@@ -74,14 +74,14 @@ def page_routes(ctx: CentreContext, heartbeat: float | None = None,
     pages = Pages(ctx, heartbeat or live.HEARTBEAT_SECONDS, stale_after or STALE_AFTER_SECONDS)
     return [
         *SignInPages(ctx).routes(),
-        Route("/counter", pages.counters, methods=["GET"]),
-        Route("/counter/{counter:int}", pages.counter, methods=["GET"]),
-        Route("/counter/{counter:int}/events", pages.counter_events, methods=["GET"]),
-        Route("/display", pages.display, methods=["GET"]),
-        Route("/display/events", pages.display_events, methods=["GET"]),
-        Route("/display/enrol", pages.display_enrol, methods=["GET"]),
-        Route("/audio/chime.wav", pages.chime, methods=["GET"]),
-        Route("/audio/{lang}/segments/{name}", pages.segment, methods=["GET"]),
+        page_route("/counter", pages.counters),
+        page_route("/counter/{counter:int}", pages.counter),
+        page_route("/counter/{counter:int}/events", pages.counter_events),
+        page_route("/display", pages.display),
+        page_route("/display/events", pages.display_events),
+        page_route("/display/enrol", pages.display_enrol),
+        page_route("/audio/chime.wav", pages.chime),
+        page_route("/audio/{lang}/segments/{name}", pages.segment),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/fonts", StaticFiles(directory=FONTS), name="fonts"),
     ]

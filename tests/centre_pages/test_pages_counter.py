@@ -152,6 +152,12 @@ def test_a_click_while_postgresql_restarts_completes_once(context, pg_cluster, d
             page.click("button[data-action=call]")
             page.locator("#status").get_by_text("Đang thử lại").wait_for()
             assert page.locator("button[data-action=call]").is_disabled()
+            # A page opened meanwhile says so calmly.
+            other = context.new_page()
+            answer = other.goto(f"{server.url}/counter/1")
+            assert answer.status == 503
+            assert "cannot reach its database" in other.content()
+            other.close()
         finally:
             pg_cluster.start_server()
         page.locator("#status").get_by_text(f"Đã gọi {number}").wait_for()
