@@ -153,3 +153,19 @@ def test_fuzzed_sign_in_forms_get_a_page_never_a_failure(fuzz_centre, name: str,
     if answer.status_code == 303:
         assert name.strip() and NEXT_PAGE.fullmatch(answer.headers["location"])
     assert STAFF not in answer.text or name
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(lang=st.text(max_size=12), name=st.text(max_size=24),
+       counter=st.integers(min_value=0, max_value=10**6))
+def test_fuzzed_page_addresses_get_an_answer_never_a_failure(fuzz_centre, lang: str,  # type: ignore[no-untyped-def]
+                                                             name: str, counter: int) -> None:
+    from urllib.parse import quote
+
+    with httpx.Client(base_url=fuzz_centre.url, verify=False, timeout=10) as client:
+        sound = client.get(f"/audio/{quote(lang, safe='')}/segments/{quote(name, safe='')}")
+        desk = client.get(f"/counter/{counter}")
+        code = client.get("/display/enrol", params={"code": name})
+    assert sound.status_code == 404
+    assert desk.status_code == 303  # not signed in: to the sign-in page
+    assert code.status_code == 400 and "Mã đăng ký không dùng được" in code.text
