@@ -192,7 +192,7 @@ def test_migration_makes_the_tables_of_the_metadata(tmp_path) -> None:  # type: 
     spec = importlib.util.spec_from_file_location("m0004", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.down_revision == "0002_centre_queue"
+    assert module.down_revision == "0003_centre_terminals"
     ours = {staff_table.name, staff_sessions.name, login_failures.name}
     engine = make_engine(sqlite_url(tmp_path / "m.sqlite3"))
     with engine.begin() as conn:

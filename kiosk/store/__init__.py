@@ -1,5 +1,9 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
+# The centre's terminal tables are part of the one schema (migration 0003), made with it;
+# so are its staff tables (migration 0004).
+from kiosk.store import staff as _staff  # noqa: F401
+from kiosk.store import terminals as _terminals  # noqa: F401
 from kiosk.store.db import (
     StoreUnavailable,
     open_database,
@@ -45,7 +49,3 @@ __all__ = [
     "reading",
     "sqlite_url",
 ]
-
-# Tables declared in modules of their own belong to `metadata` too: a new database is made
-# from it whole (kiosk.store.db.upgrade_database), so they must be declared by then.
-from kiosk.store import staff as _staff  # noqa: E402, F401

@@ -2,7 +2,7 @@
 (kiosk/store/staff.py).
 
 Revision ID: 0004_centre_staff
-Revises: 0002_centre_queue (chained after 0003_centre_terminals when the parts are merged)
+Revises: 0003_centre_terminals
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_centre_staff"
-down_revision = "0002_centre_queue"
+down_revision = "0003_centre_terminals"
 branch_labels = None
 depends_on = None
 
