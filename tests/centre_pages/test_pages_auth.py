@@ -83,9 +83,23 @@ def test_expired_session_is_sent_to_sign_in(context, centre: CentreServer) -> No
     page.keyboard.press("n")
     status = page.locator("#status")
     status.get_by_text("đăng nhập lại").wait_for()
-    page.goto(f"{centre.url}/counter/1")
+    # Opened again, the page sends the browser to sign in, saying why.
+    page.reload()
     assert "/staff/sign-in" in page.url
     assert "Phiên đã hết hạn" in page.locator("#message").inner_text()
+
+
+def test_a_session_ended_elsewhere_is_told_on_the_open_page(context,  # type: ignore[no-untyped-def]
+                                                            centre: CentreServer) -> None:
+    centre.start()
+    page = context.new_page()
+    sign_in(page, centre)
+    page.wait_for_url(f"{centre.url}/counter/1")
+    StaffStore(open_database(centre.db_url)).remove(STAFF)  # signed out everywhere
+    centre.kill()
+    centre.start()  # the page's event stream reconnects and is refused
+    page.locator("#status").get_by_text("đăng nhập lại").wait_for()
+    assert page.locator("#status a").get_attribute("href").startswith("/staff/sign-in")
 
 
 def test_twelve_hours_end_a_session_however_busy(centre: CentreServer) -> None:

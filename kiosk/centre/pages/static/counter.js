@@ -121,15 +121,19 @@
     }
     const message = data.error || "HTTP " + response.status;
     if (response.status === 401 || response.status === 403) {
-      say("refused", "Phiên đã hết hạn hoặc không hợp lệ: đăng nhập lại",
-          message + " — sign in again");
-      const link = document.createElement("a");
-      link.href = "/staff/sign-in?expired=1&next=/counter/" + counter;
-      link.textContent = " → Đăng nhập / Sign in";
-      status.append(link);
+      signInAgain(message);
       return;
     }
     say("refused", refusal(message), message);
+  }
+
+  function signInAgain(message) {
+    say("refused", "Phiên đã hết hạn hoặc không hợp lệ: đăng nhập lại",
+        message + " — sign in again");
+    const link = document.createElement("a");
+    link.href = "/staff/sign-in?expired=1&next=/counter/" + counter;
+    link.textContent = " → Đăng nhập / Sign in";
+    status.append(link);
   }
 
   function showPaused(isPaused) {
@@ -214,5 +218,5 @@
   window.liveStream("/counter/" + counter + "/events", render, (since) => {
     stale.hidden = since === null;
     if (since !== null) stale.textContent = window.staleText(since);
-  }, Number(body.dataset.staleAfter) * 1000);
+  }, Number(body.dataset.staleAfter) * 1000, null, () => signInAgain("the session has ended"));
 })();

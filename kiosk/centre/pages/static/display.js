@@ -128,5 +128,5 @@
     if (since !== null) stale.textContent = window.staleText(since);
   }, Number(body.dataset.staleAfter) * 1000, (clock) => {
     document.getElementById("clock").textContent = clock;
-  });
+  }, () => { window.location.reload(); }); // says why: not enrolled (any more)
 })();

@@ -3,9 +3,11 @@
 // itself (EventSource does after a drop; a refused or half-open connection is reopened
 // here), and `onStale(since)` is told when nothing was heard for `staleAfterMs`, with the
 // centre's clock time (HH:MM) of the last thing heard; `onStale(null)` when it is back.
-// `onClock(HH:MM)`, if given, hears the centre's clock from every message.
+// `onClock(HH:MM)`, if given, hears the centre's clock from every message;
+// `onRefused()`, if given, is told when the centre refuses the stream (401: the session
+// ended, the display was revoked), which EventSource itself does not say.
 "use strict";
-window.liveStream = function (url, onState, onStale, staleAfterMs, onClock) {
+window.liveStream = function (url, onState, onStale, staleAfterMs, onClock, onRefused) {
   let source = null;
   let lastHeard = Date.now();
   let lastClock = null;
@@ -33,8 +35,19 @@ window.liveStream = function (url, onState, onStale, staleAfterMs, onClock) {
     source.addEventListener("heartbeat", heard);
     source.addEventListener("error", () => {
       // CLOSED: the browser gave up (an HTTP error, a proxy's page): try again later.
-      if (source.readyState === EventSource.CLOSED) reopenLater();
+      if (source.readyState !== EventSource.CLOSED) return;
+      reopenLater();
+      if (onRefused) askWhy();
     });
+  }
+
+  // The status of the stream's address, read from its headers and then dropped.
+  function askWhy() {
+    const controller = new AbortController();
+    fetch(url, { signal: controller.signal, cache: "no-store" }).then((response) => {
+      controller.abort();
+      if (response.status === 401) onRefused();
+    }).catch(() => {}); // unreachable: the stale notice already says so
   }
 
   function reopenLater() {
