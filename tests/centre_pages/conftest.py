@@ -51,9 +51,9 @@ def context(browser) -> Iterator:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def fuzz_centre(tmp_path_factory, tls_files) -> Iterator[CentreServer]:  # type: ignore[no-untyped-def]
-    """One centre for a module's many generated requests."""
-    folder = tmp_path_factory.mktemp("fuzz")
+def shared_centre(tmp_path_factory, tls_files) -> Iterator[CentreServer]:  # type: ignore[no-untyped-def]
+    """One centre for a module's tests that change nothing another test looks at."""
+    folder = tmp_path_factory.mktemp("shared")
     url = f"sqlite:///{folder / 'centre.sqlite3'}"
     prepare_database(url)
     server = CentreServer(url, tls_files, folder / "server.log").start()

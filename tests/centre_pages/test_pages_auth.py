@@ -152,9 +152,8 @@ def test_the_sessions_csrf_token_lets_the_post_through(centre: CentreServer) -> 
     assert answer.status_code == 409 and answer.json()["error"] == "no one waiting"
 
 
-def test_sign_in_form_needs_its_own_token(centre: CentreServer) -> None:
-    centre.start()
-    client = httpx.Client(base_url=centre.url, verify=False, timeout=10)
+def test_sign_in_form_needs_its_own_token(shared_centre: CentreServer) -> None:
+    client = httpx.Client(base_url=shared_centre.url, verify=False, timeout=10)
     answer = client.post("/staff/sign-in", data={"name": STAFF, "pin": PIN, "csrf": "x"})
     assert answer.status_code == 403 and "kiosk_staff" not in answer.headers.get(
         "set-cookie", "")
@@ -162,9 +161,9 @@ def test_sign_in_form_needs_its_own_token(centre: CentreServer) -> None:
 
 @pytest.mark.parametrize("next_page", ["//evil.example/", "https://evil.example/",
                                        "/counter/1/../../x", "/\\evil.example"])
-def test_sign_in_never_sends_the_browser_elsewhere(centre: CentreServer, next_page: str) -> None:
-    centre.start()
-    client = httpx.Client(base_url=centre.url, verify=False, timeout=10)
+def test_sign_in_never_sends_the_browser_elsewhere(shared_centre: CentreServer,
+                                                   next_page: str) -> None:
+    client = httpx.Client(base_url=shared_centre.url, verify=False, timeout=10)
     form = client.get("/staff/sign-in")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     answer = client.post("/staff/sign-in", data={"name": STAFF, "pin": PIN, "csrf": csrf,

@@ -142,9 +142,9 @@ def test_sign_in_goes_only_to_our_pages(text: str) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(name=st.text(max_size=80), pin=st.text(max_size=12), next_page=st.text(max_size=30),
        csrf=st.text(max_size=40))
-def test_fuzzed_sign_in_forms_get_a_page_never_a_failure(fuzz_centre, name: str, pin: str,  # type: ignore[no-untyped-def]
+def test_fuzzed_sign_in_forms_get_a_page_never_a_failure(shared_centre, name: str, pin: str,  # type: ignore[no-untyped-def]
                                                          next_page: str, csrf: str) -> None:
-    with httpx.Client(base_url=fuzz_centre.url, verify=False, timeout=10) as client:
+    with httpx.Client(base_url=shared_centre.url, verify=False, timeout=10) as client:
         form = client.get("/staff/sign-in")
         token = form.cookies.get("kiosk_sign_in") if csrf == "" else csrf
         answer = client.post("/staff/sign-in", data={"name": name, "pin": pin,
@@ -158,11 +158,11 @@ def test_fuzzed_sign_in_forms_get_a_page_never_a_failure(fuzz_centre, name: str,
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(lang=st.text(max_size=12), name=st.text(max_size=24),
        counter=st.integers(min_value=0, max_value=10**6))
-def test_fuzzed_page_addresses_get_an_answer_never_a_failure(fuzz_centre, lang: str,  # type: ignore[no-untyped-def]
+def test_fuzzed_page_addresses_get_an_answer_never_a_failure(shared_centre, lang: str,  # type: ignore[no-untyped-def]
                                                              name: str, counter: int) -> None:
     from urllib.parse import quote
 
-    with httpx.Client(base_url=fuzz_centre.url, verify=False, timeout=10) as client:
+    with httpx.Client(base_url=shared_centre.url, verify=False, timeout=10) as client:
         sound = client.get(f"/audio/{quote(lang, safe='')}/segments/{quote(name, safe='')}")
         desk = client.get(f"/counter/{counter}")
         code = client.get("/display/enrol", params={"code": name})
