@@ -184,7 +184,11 @@ async def event_stream(notifier: Notifier, read_state: Callable[[], Awaitable[di
         version = await notifier.wait_change(seen, wait)
         if still_allowed and time.monotonic() - last_check > recheck:
             last_check = time.monotonic()
-            if not await still_allowed():
+            try:
+                allowed = await still_allowed()
+            except SQLAlchemyError:
+                allowed = True  # cannot tell now; nothing is sent while unreadable anyway
+            if not allowed:
                 return
         message = None
         if version != seen or not readable:

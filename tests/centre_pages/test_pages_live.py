@@ -92,18 +92,22 @@ def test_stream_ends_when_no_longer_allowed(tmp_path) -> None:  # type: ignore[n
     """A display revoked (or a session ended) while its stream is open stops getting
     updates at the next check."""
     notifier = Notifier(open_database(f"sqlite:///{tmp_path / 'c.sqlite3'}"))
-    allowed = [True]
+    allowed: list[bool | None] = [True]
 
     async def read_state() -> dict:
         return {"waiting": {}}
 
     async def still_allowed() -> bool:
+        if allowed[0] is None:
+            raise OperationalError("SELECT 1", {}, Exception("database is down"))
         return allowed[0]
 
     async def scenario() -> list[bytes]:
         stream = event_stream(notifier, read_state, load_config().now, heartbeat=0.05,
                               still_allowed=still_allowed, recheck=0.1)
         first = [await anext(stream) for _ in range(3)]
+        allowed[0] = None  # cannot be told for a while: the stream goes on
+        first += [await anext(stream) for _ in range(4)]
         allowed[0] = False
         return first + [m async for m in stream]  # ends by itself
 
@@ -112,7 +116,7 @@ def test_stream_ends_when_no_longer_allowed(tmp_path) -> None:  # type: ignore[n
     finally:
         notifier.stop()
     assert messages[1].startswith(b"event: state")
-    assert len(messages) < 20  # a few heartbeats until the check, then the end
+    assert len(messages) < 30  # a few heartbeats until the check, then the end
 
 
 def test_display_events_over_http(centre: CentreServer) -> None:
