@@ -110,3 +110,48 @@ def test_the_default_database_is_the_centres(monkeypatch, capsys, tmp_path) -> N
     assert code == 0, err
     url = load_config(data_dir=tmp_path).centre_database_url
     assert StaffStore(make_engine(url)).get("Lan") is not None
+
+
+@pytest.mark.parametrize("again, code, says", [(b"5821", 0, b"added Lan"),
+                                               (b"5812", 2, b"the two PINs differ")])
+def test_pin_asked_twice_at_a_terminal(url: str, again: bytes, code: int, says: bytes) -> None:
+    """At a terminal the PIN is asked twice without echo (getpass on a real pty)."""
+    import fcntl
+    import os
+    import pty
+    import termios
+
+    def read_until(fd: int, text: bytes) -> bytes:
+        seen = b""
+        while text not in seen:
+            chunk = os.read(fd, 1024)  # blocks until the prompt arrives
+            assert chunk, seen
+            seen += chunk
+        return seen
+
+    leader, follower = pty.openpty()
+
+    def own_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(follower, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "centre", "staff", "add", "Lan",
+                             "--url", url], stdin=follower, stdout=follower, stderr=follower,
+                            preexec_fn=own_terminal, close_fds=True)
+    os.close(follower)
+    try:
+        read_until(leader, b"PIN (4-8 digits): ")
+        os.write(leader, b"5821\n")
+        read_until(leader, b"PIN again: ")
+        os.write(leader, again + b"\n")
+        output = read_until(leader, says)
+        assert proc.wait(timeout=60) == code
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+    assert b"5821" not in output  # never echoed
+    from kiosk.store import open_database
+
+    member = StaffStore(open_database(url)).get("Lan")
+    assert (member is not None and verify_pin("5821", member.pin_hash)) == (code == 0)
