@@ -232,6 +232,8 @@ def _centre_commands(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--plain", action="store_true",
                     help="plain HTTP, for development on this machine only")
 
+    add_centre_staff_parser(centre)
+
     p = sub.add_parser("counter", help="act at a counter: call the next number, recall, ...")
     _common(p)
     p.add_argument("action", choices=COUNTER_ACTIONS)
@@ -249,6 +251,26 @@ def _listen(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
+# `kiosk centre staff …`: the staff who sign in at the counter pages. A block of its own
+# under `kiosk centre`; its `run` names the command's function (see main).
+def add_centre_staff_parser(centre: argparse._SubParsersAction) -> None:
+    p = centre.add_parser("staff", help="staff who sign in at the counter pages (name + PIN)")
+    _common(p)
+    p.set_defaults(run="centre_staff:cmd_centre_staff")
+    staff = p.add_subparsers(dest="staff_action", required=True, parser_class=OneLineParser)
+    sp = staff.add_parser("add", help="add a staff member; the PIN is asked (or read from "
+                                      "standard input)")
+    sp.add_argument("name", help="the name they sign in with, e.g. \"Nguyễn Thị Lan\"")
+    sp.add_argument("--counters", help="only these counters, e.g. 1,2 (default: any)")
+    sp = staff.add_parser("remove", help="remove a staff member and end their sessions")
+    sp.add_argument("name")
+    sp = staff.add_parser("list", help="staff and their counters")
+    sp.add_argument("--json", action="store_true", help="as JSON")
+    for sp in staff.choices.values():
+        _common(sp)
+        sp.add_argument("--url", help="database URL (default: the centre's, from the config)")
+
+
 def _counter_number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 0 < int(text) < 10_000:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a counter number like 3")
@@ -263,14 +285,21 @@ def _day(text: str) -> date:
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
-    module, function = COMMANDS[name].split(":")
+    return _function(COMMANDS[name])
+
+
+def _function(target: str) -> Callable[[argparse.Namespace], int]:
+    """"module in kiosk.commands:function" imported now."""
+    module, function = target.split(":")
     return getattr(importlib.import_module(f"kiosk.commands.{module}"), function)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return _command(args.command)(args)
+        # A nested command names its function itself (`run`); the others are in COMMANDS.
+        run = getattr(args, "run", None)
+        return (_function(run) if run else _command(args.command))(args)
     except (UsageError, ConfigError) as exc:
         print(f"kiosk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,6 +1,8 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
-# The centre's terminal tables are part of the one schema (migration 0003), made with it.
+# The centre's terminal tables are part of the one schema (migration 0003), made with it;
+# so are its staff tables (migration 0004).
+from kiosk.store import staff as _staff  # noqa: F401
 from kiosk.store import terminals as _terminals  # noqa: F401
 from kiosk.store.db import (
     StoreUnavailable,

@@ -1,0 +1,120 @@
+"""What the page tests share: a real uvicorn server over TLS in a process of its own
+(serve_pages.py), which a test can kill and start again on the same port, and signing in."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+START_BOUND = 30.0  # seconds a server may take to answer; never expected to elapse
+# Shortened in the test server (serve_pages.py) so tests wait seconds, not minutes.
+HEARTBEAT = 0.5
+STALE_AFTER = 2.0
+PIN = "4817"
+STAFF = "Nguyễn Thị Lan"
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key (PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk centre test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class CentreServer:
+    """`serve_pages.py` on a port of its own: start(), kill() (as a crash would), start()."""
+
+    db_url: str
+    tls: tuple[Path, Path]
+    log: Path
+    options: list[str] = field(default_factory=list)
+    heartbeat: float = HEARTBEAT
+    stale_after: float = STALE_AFTER
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self) -> CentreServer:
+        cert, key = self.tls
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(HERE / "serve_pages.py"), "--db", self.db_url,
+                 "--port", str(self.port), "--cert", str(cert), "--key", str(key),
+                 "--heartbeat", str(self.heartbeat), "--stale-after", str(self.stale_after),
+                 *self.options],
+                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + START_BOUND
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                httpx.get(f"{self.url}/static/live.js", verify=False, timeout=2)
+                return self
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the centre server did not start"
+                time.sleep(0.05)  # polling for the port to open, bounded above
+
+    def kill(self) -> None:
+        """Stops it at once (SIGKILL): open connections drop as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+
+def prepare_database(url: str) -> None:
+    """The centre's schema (as kiosk.centre.serve.open_centre_database makes it: the
+    terminals' tables too) with one staff member."""
+    import kiosk.store.terminals  # noqa: F401
+    from kiosk.config import load_config
+    from kiosk.pins import hash_pin
+    from kiosk.store import open_database
+    from kiosk.store.staff import StaffStore
+
+    StaffStore(open_database(url)).add(STAFF, hash_pin(PIN), None, load_config().now())
+
+
+def sign_in(page, server: CentreServer, next_page: str = "/counter/1",  # type: ignore[no-untyped-def]
+            name: str = STAFF, pin: str = PIN) -> None:
+    page.goto(f"{server.url}/staff/sign-in?next={next_page}")
+    page.fill("#name", name)
+    page.fill("#pin", pin)
+    page.click("#submit")

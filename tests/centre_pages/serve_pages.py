@@ -1,0 +1,84 @@
+"""The centre's app (kiosk/centre/app.py: the API and the pages) on a real uvicorn server
+over TLS, for the browser tests (tests/centre_pages/pages_helpers.py starts it in a process
+of its own and kills it at will). The heartbeat and the "not updated since" delay are
+shortened so that tests wait seconds, not minutes.
+--lose-first-answer: the first answer to each counter action is lost after the action was
+applied (the client sees a 502, as from a proxy whose upstream dropped): the page must
+send it again with the same request id, and the action must still happen once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import uvicorn
+from kiosk.store.calls import CounterDesk
+
+from kiosk.centre import live, web
+from kiosk.centre.app import make_app
+from kiosk.centre.context import CentreContext
+from kiosk.config import load_config
+from kiosk.store import TicketStore, open_database
+
+
+class LoseFirstAnswer:
+    """ASGI middleware: the first answer to each counter action never reaches the client."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.seen: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http" or not scope["path"].startswith("/api/counters/"):
+            return await self.app(scope, receive, send)
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        request_id = json.loads(body or b"{}").get("request_id", "")
+
+        async def replay():  # type: ignore[no-untyped-def]
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        if request_id in self.seen:
+            return await self.app(scope, replay, send)
+        self.seen.add(request_id)
+
+        async def swallow(message) -> None:  # type: ignore[no-untyped-def]
+            pass  # the action was applied; its answer is lost on the way
+
+        await self.app(scope, replay, swallow)
+        await send({"type": "http.response.start", "status": 502,
+                    "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"upstream connection lost"})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cert", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--heartbeat", type=float, required=True)
+    parser.add_argument("--stale-after", type=float, required=True)
+    parser.add_argument("--lose-first-answer", action="store_true")
+    parser.add_argument("--data-dir", help="the config's data folder (content updates)")
+    args = parser.parse_args()
+    live.HEARTBEAT_SECONDS = args.heartbeat
+    web.STALE_AFTER_SECONDS = args.stale_after
+    config = load_config(data_dir=args.data_dir)
+    engine = open_database(args.db)
+    ctx = CentreContext(config, engine, CounterDesk(engine), TicketStore(engine))
+    app = make_app(ctx)
+    if args.lose_first_answer:
+        app = LoseFirstAnswer(app)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, ssl_certfile=args.cert,
+                ssl_keyfile=args.key, log_level="warning", timeout_graceful_shutdown=1)
+
+
+if __name__ == "__main__":
+    main()
