@@ -396,3 +396,20 @@ def test_two_centre_processes_answering_one_request_issue_one_number(
     assert [t.number for t in store.tickets_of_day(at.date())] == ["A001"]
     # The next request gets the next number: nothing was left behind by the loser.
     assert issuers[0].issue("kiosk-1", "request-0002", "A", "vi", at)[0].number == "A002"
+
+
+def test_a_change_made_through_the_centre_wakes_the_display_at_once(
+        centre: RunningCentre, kiosk: CentreClient, desk: CentreClient) -> None:
+    """The display's streams are woken by the request that changed the queue, not by the
+    next poll of the database (SQLite polls every half second); a replay wakes nothing."""
+    from kiosk.centre.live import Notifier
+
+    watching = Notifier(centre.ctx.engine)  # never started: only the centre's own bumps
+    centre.ctx.notifier = watching
+    issue(kiosk)
+    assert watching.version == 1
+    call = {"request_id": new_request_id()}
+    desk.post("/api/counters/1/call", call)
+    assert watching.version == 2
+    assert desk.post("/api/counters/1/call", call)["replayed"] is True
+    assert watching.version == 2

@@ -163,6 +163,8 @@ async def issue(request: Request) -> Response:
             ticket, replayed = issuer.issue(kiosk.name, rid, service, lang, at)
         except RequestTaken as exc:
             raise ApiError(409, str(exc)) from None
+        if not replayed:
+            changed(ctx)  # the display's waiting count
         return {**ticket_view(ctx, ticket), "replayed": replayed}
 
     return _answer(await run_in_threadpool(work))
@@ -212,6 +214,14 @@ async def ticket_outcome(request: Request) -> Response:
 
 # --- counters (counter tokens or a staff session) ---------------------------------------
 
+def changed(ctx: CentreContext) -> None:
+    """Wakes the display's streams at once after a change made through this process; the
+    notifier's own watch (SQLite: a poll every half second) still catches the changes of
+    other processes (`kiosk counter`)."""
+    if ctx.notifier is not None:
+        ctx.notifier.bump()
+
+
 def counter_services(ctx: CentreContext, counter: int) -> list[str]:
     return [s.letter for s in ctx.config.services if counter in s.counters]
 
@@ -242,6 +252,8 @@ def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str
         raise ApiError(409, str(exc)) from None
     except InvalidRequest as exc:  # checked above already; the store checks again
         raise ApiError(400, str(exc)) from None
+    if not result.replayed:
+        changed(ctx)
     ticket = result.ticket
     return {"action": result.action, "counter": result.counter, "replayed": result.replayed,
             "number": ticket.number if ticket else None,

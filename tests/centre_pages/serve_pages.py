@@ -13,13 +13,13 @@ import argparse
 import json
 
 import uvicorn
-from kiosk.store.calls import CounterDesk
 
 from kiosk.centre import live, web
 from kiosk.centre.app import make_app
 from kiosk.centre.context import CentreContext
 from kiosk.config import load_config
 from kiosk.store import TicketStore, open_database
+from kiosk.store.calls import CounterDesk
 
 
 class LoseFirstAnswer:
