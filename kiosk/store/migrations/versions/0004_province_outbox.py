@@ -1,0 +1,31 @@
+"""The province outbox's cursor (kiosk/store/province.py).
+
+Revision ID: 0004_province_outbox
+Revises: 0002_centre_queue (chained after the centre's terminals at merge time)
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_province_outbox"
+down_revision = "0002_centre_queue"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A database made whole by create_all (a fresh SQLite kiosk) may have it already.
+    if sa.inspect(op.get_bind()).has_table("province_cursor"):
+        return
+    op.create_table(
+        "province_cursor",
+        sa.Column("stream", sa.String(16), primary_key=True),
+        sa.Column("last_id", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.String(32), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("province_cursor")
