@@ -41,6 +41,8 @@ COMMANDS = {
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
 }
+# Events to the province (kiosk/centre/province.py): the reference receiver.
+COMMANDS["province-receiver"] = "province:cmd_receiver"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -181,7 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+    _province_parser(sub)
     return parser
+
+
+def _province_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("province-receiver",
+                       help="the reference receiver of the centre's events (tests, or a "
+                            "province without its own endpoint)")
+    _common(p)
+    p.add_argument("--listen", required=True, metavar="HOST:PORT", help="where to listen")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE.sqlite3",
+                   help="SQLite file keeping the events (made if missing)")
+    p.add_argument("--token", help="require this bearer token")
 
 
 def _day(text: str) -> date:
