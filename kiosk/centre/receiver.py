@@ -299,6 +299,16 @@ def make_receiver_app(receiver: Receiver) -> Starlette:
                              Route("/stats", get_stats, methods=["GET"])])
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket for uvicorn. TCP_NODELAY is set here, for the connections it
+    accepts to inherit: asyncio sets it only on sockets made with proto=IPPROTO_TCP, which
+    socket.create_server's are not, and without it each answer waits ~40 ms for a delayed
+    ACK (Nagle's algorithm)."""
+    sock = socket.create_server((host, port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
 class ReceiverServer:
     """The receiver on a real uvicorn server in a thread of this process, on `host:port`
     (0: a free port). The socket listens before start() returns, so a client may connect
@@ -308,7 +318,7 @@ class ReceiverServer:
         import uvicorn
 
         self.receiver = receiver
-        self._socket = socket.create_server((host, port))
+        self._socket = listening_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._server = uvicorn.Server(uvicorn.Config(
             make_receiver_app(receiver), log_level="warning", access_log=False, lifespan="off"))

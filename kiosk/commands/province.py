@@ -5,7 +5,6 @@ province)."""
 from __future__ import annotations
 
 import argparse
-import socket
 import sqlite3
 import sys
 
@@ -25,7 +24,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 def cmd_receiver(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from kiosk.centre.receiver import Receiver, make_receiver_app
+    from kiosk.centre.receiver import Receiver, listening_socket, make_receiver_app
 
     host, port = parse_listen(args.listen)
     if not args.data.parent.is_dir():
@@ -35,7 +34,7 @@ def cmd_receiver(args: argparse.Namespace) -> int:
     except sqlite3.Error as exc:
         raise UsageError(f"--data {args.data}: not a usable SQLite file ({exc})") from None
     try:
-        listener = socket.create_server((host, port))
+        listener = listening_socket(host, port)
     except OSError as exc:
         receiver.close()
         print(f"kiosk: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
