@@ -38,17 +38,6 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class ServiceArea:
-    letter: str
-    names: dict[str, str]
-    counters: tuple[int, ...]
-    icon: str = "ticket"  # a pictogram in assets/icons, for those who read little
-
-    def name(self, lang: str) -> str:
-        return localized(self.names, lang)
-
-
-@dataclass(frozen=True)
 class ProvinceSettings:
     """[province]: where the centre pushes its anonymous events (kiosk/centre/province.py).
     An empty url: nothing is pushed."""
@@ -60,6 +49,17 @@ class ProvinceSettings:
     max_backoff: float = 300.0  # the longest wait between attempts, in seconds
     poll_interval: float = 5.0  # how often the outbox looks for new events, in seconds
     timeout: float = 30.0  # one request's time limit, in seconds
+
+
+@dataclass(frozen=True)
+class ServiceArea:
+    letter: str
+    names: dict[str, str]
+    counters: tuple[int, ...]
+    icon: str = "ticket"  # a pictogram in assets/icons, for those who read little
+
+    def name(self, lang: str) -> str:
+        return localized(self.names, lang)
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,9 @@ class Config:
     mrz_reader_url: str
     chip_reader: str
     services: tuple[ServiceArea, ...]
+    province: ProvinceSettings = field(default_factory=ProvinceSettings)
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
     source: str = field(default=str(DEFAULT_CONFIG))
-    province: ProvinceSettings = field(default_factory=ProvinceSettings)
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""
@@ -425,7 +425,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         mrz_reader_url=mrz_reader,
         chip_reader=chip_reader,
         services=tuple(areas),
+        province=_province(c, raw),
         scanner_trigger=scanner_trigger,
         source=str(path),
-        province=_province(c, raw),
     )
