@@ -319,7 +319,9 @@ class OutboxThread:
         if self.outbox is not None:
             self.outbox.wake()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ends the loop; a request in flight may hold it up to [province] timeout, and
+        the thread is a daemon: a shutdown never waits longer than `timeout`."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -334,7 +336,11 @@ class OutboxThread:
 def start_outbox(config: Config, engine: Engine, **options: Any) -> OutboxThread:
     """The centre service's one call: starts pushing events when [province] url is set
     (otherwise a handle that does nothing). Call `.stop()` on the result at shutdown, or use
-    it as a context manager."""
+    it as a context manager, as the app's lifespan does:
+
+        with start_outbox(ctx.config, ctx.engine):
+            yield
+    """
     if not config.province.url:
         return OutboxThread(None)
     return OutboxThread(ProvinceOutbox(engine, config.province, **options))
