@@ -28,6 +28,7 @@ from drivers.sim.net_proxy import Faults, NetProxy
 from kiosk.centre.province import ProvinceOutbox
 from kiosk.centre.receiver import Receiver
 from kiosk.config import ProvinceSettings
+from kiosk.store import sqlite_url
 from kiosk.store.db import ratings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -65,7 +66,7 @@ def _wait_until_kept(stats_url: str, events: int, bound: float) -> tuple[bool, f
 
 def run(events: int, drop: float, batch: int, seed: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        world = World(Path(tmp) / "centre.sqlite3")
+        world = World(sqlite_url(Path(tmp) / "centre.sqlite3"))
         fill(world, events)
         data = Path(tmp) / "province.sqlite3"
         server = subprocess.Popen(

@@ -35,6 +35,7 @@ from kiosk.centre.province import (
 )
 from kiosk.centre.receiver import EVENT_FIELDS, BadBatch, Receiver, ReceiverServer, parse_batch
 from kiosk.config import ConfigError, ProvinceSettings, load_config
+from kiosk.store import sqlite_url
 from kiosk.store.province import EVENTS, RATINGS, ProvinceCursor
 
 CENTRE = "ld01"
@@ -42,10 +43,20 @@ HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    world = World(tmp_path / "centre.sqlite3")
+def world(tmp_path: Path) -> Iterator[World]:
+    world = World(sqlite_url(tmp_path / "centre.sqlite3"))
     world.fill(40)  # 120 ticket events, 8 ratings
-    return world
+    yield world
+    world.engine.dispose()
+
+
+@pytest.fixture
+def any_world(any_db_url: str) -> Iterator[World]:
+    """The centre on SQLite and on PostgreSQL."""
+    world = World(any_db_url)
+    world.fill(40)
+    yield world
+    world.engine.dispose()
 
 
 @pytest.fixture
@@ -120,6 +131,13 @@ def test_every_event_arrives_exactly_once_through_each_fault(
     assert ProvinceCursor(world.engine).positions() == {EVENTS: world.count(), RATINGS: 8}
 
 
+def test_every_event_arrives_exactly_once_from_either_database(
+        any_world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
+    proxy.set_faults(FAULT_CASES["all"])
+    deliver_all(_outbox(any_world, proxy.url + "/events", timeout=0.5))
+    _check_exactly_once(any_world, receiver.receiver)
+
+
 def test_a_batch_the_receiver_kept_but_the_sender_lost_is_replayed_not_kept_again(
         world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
     proxy.set_faults(drop_after=1.0)
@@ -135,12 +153,13 @@ def test_a_batch_the_receiver_kept_but_the_sender_lost_is_replayed_not_kept_agai
 
 
 def test_the_cursor_survives_a_new_outbox_on_the_same_database(
-        world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
+        any_world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
+    world = any_world
     url = proxy.url + "/events"
     first = _outbox(world, url)
     assert first.send_next() == 10 and first.send_next() == 10
     # The first outbox stops (a restart); a new one, on a new engine, goes on from there.
-    restarted = World(world.path)
+    restarted = World(world.url)
     second = ProvinceOutbox(restarted.engine, _settings(url), events_after=restarted.events_after)
     assert second.send_next() == 10
     keys = [r.key for r in receiver.receiver.requests()]
@@ -150,12 +169,13 @@ def test_the_cursor_survives_a_new_outbox_on_the_same_database(
 
 
 def test_an_outbox_killed_at_random_moments_delivers_everything_once(
-        world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
+        any_world: World, receiver: ReceiverServer, proxy: NetProxy) -> None:
     """Processes of their own, killed with SIGKILL while batches are in flight (half the
     answers lost after the receiver kept the batch), then started again."""
+    world = any_world
     proxy.set_faults(drop_after=0.5)
     total = len(world.uids(CENTRE))
-    script = [sys.executable, str(HERE / "province_world.py"), "run-outbox", str(world.path),
+    script = [sys.executable, str(HERE / "province_world.py"), "run-outbox", world.url,
               proxy.url + "/events", CENTRE, "7"]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     for step in range(4):
@@ -206,7 +226,7 @@ def test_retry_after_as_an_http_date_sets_the_next_wait(world: World,
 
 def test_the_run_loop_wakes_for_new_events_and_stops_when_told(
         tmp_path: Path, receiver: ReceiverServer) -> None:
-    world = World(tmp_path / "quiet.sqlite3")
+    world = World(sqlite_url(tmp_path / "quiet.sqlite3"))
     outbox = _outbox(world, receiver.url, poll_interval=3600)
     stop = threading.Event()
     thread = threading.Thread(target=outbox.run, args=(stop,), daemon=True)
@@ -219,8 +239,9 @@ def test_the_run_loop_wakes_for_new_events_and_stops_when_told(
     assert not thread.is_alive()
 
 
-def test_no_personal_data_leaves_the_centre(world: World, receiver: ReceiverServer,
+def test_no_personal_data_leaves_the_centre(any_world: World, receiver: ReceiverServer,
                                            proxy: NetProxy) -> None:
+    world = any_world
     proxy.set_faults(Faults(drop_after=0.3))
     deliver_all(_outbox(world, proxy.url + "/events"))
     with world.engine.connect() as conn:
@@ -448,3 +469,24 @@ def test_bad_province_settings_name_the_key(tmp_path: Path, text: str, key: str)
     with pytest.raises(ConfigError) as err:
         _config(tmp_path, text)
     assert err.value.key == key
+
+
+# -- the migration ---------------------------------------------------------------------------
+
+def test_a_centre_database_gains_the_cursor_table_and_can_lose_it(any_db_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from kiosk.store import open_database
+    from kiosk.store.db import schema_revision
+    from kiosk.store.migrations import run_downgrade
+
+    engine = open_database(any_db_url)
+    ProvinceCursor(engine).advance(EVENTS, 7, NOW)
+    with engine.begin() as conn:
+        run_downgrade(conn, "0002_centre_queue")
+    assert "province_cursor" not in inspect(engine).get_table_names()
+    engine.dispose()
+    engine = open_database(any_db_url)  # a centre at 0002 upgrades by itself
+    assert schema_revision(engine) == "0004_province_outbox"
+    assert ProvinceCursor(engine).positions() == {EVENTS: 0, RATINGS: 0}
+    engine.dispose()

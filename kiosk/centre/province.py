@@ -57,7 +57,7 @@ class EventRow(Protocol):
     number: str | None
     service: str | None
     kind: str
-    at: str
+    at: datetime | str
     counter: int | None
 
 
@@ -67,7 +67,8 @@ EventsAfter = Callable[[int, int], Sequence[EventRow]]
 def event_payload(centre_id: str, row: EventRow) -> dict[str, Any]:
     """The anonymous event sent for one ticket event. Built key by key: a column added to
     the table later is not sent until it is added here, after thinking about it."""
-    return {"uid": f"{centre_id}:e{row.id}", "kind": row.kind, "at": row.at, "day": row.day,
+    at = row.at.isoformat() if isinstance(row.at, datetime) else row.at
+    return {"uid": f"{centre_id}:e{row.id}", "kind": row.kind, "at": at, "day": row.day,
             "number": row.number, "service": row.service, "counter": row.counter}
 
 

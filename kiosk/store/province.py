@@ -33,6 +33,9 @@ class ProvinceCursor:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # A database made whole by create_all before this module was imported lacks the
+        # table its revision stands for: made here, as the migration would have.
+        province_cursor.create(engine, checkfirst=True)
 
     def positions(self) -> dict[str, int]:
         """The last id delivered per stream; 0 for a stream never delivered."""

@@ -9,6 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+# The table is described in kiosk/store/province.py; importing it puts it in
+# kiosk.store.db.metadata whenever the migrations are loaded, so that what the migrations
+# make and what `metadata` describes agree (tests/test_store_migrations.py) even in a
+# process that never imported the outbox.
+import kiosk.store.province  # noqa: F401
+
 revision = "0004_province_outbox"
 down_revision = "0002_centre_queue"
 branch_labels = None
