@@ -5,6 +5,7 @@ events through the fault proxy (drivers/sim/net_proxy.py) to the reference recei
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -191,6 +192,46 @@ def test_an_outbox_killed_at_random_moments_delivers_everything_once(
             child.wait(10)
             child.stdout.close()  # type: ignore[union-attr]
     _check_exactly_once(world, receiver.receiver)
+
+
+class _Seen(logging.Handler):
+    """Sets `event` when a record containing `text` is logged (from any thread)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text, self.event = text, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.event.set()
+
+
+def test_the_outbox_outlives_postgresql_stopping(pg_cluster, db_url: str,
+                                                 receiver: ReceiverServer) -> None:
+    if not pg_cluster.restartable:
+        pytest.skip("KIOSK_TEST_PG_URL names a server these tests cannot stop")
+    world = World(db_url)
+    world.fill(10)
+    outbox = _outbox(world, receiver.url)
+    seen = _Seen("the database could not be read")
+    logger = logging.getLogger("kiosk.centre.province")
+    logger.addHandler(seen)
+    stop = threading.Event()
+    thread = threading.Thread(target=outbox.run, args=(stop,), daemon=True)
+    pg_cluster.stop_server()
+    try:
+        thread.start()
+        assert seen.event.wait(30)  # it met the database down, and goes on
+    finally:
+        pg_cluster.start_server()
+        logger.removeHandler(seen)
+    try:
+        assert receiver.receiver.wait_for_events(len(world.uids(CENTRE)), 60)
+    finally:
+        stop.set()
+        thread.join(10)
+    _check_exactly_once(world, receiver.receiver)
+    world.engine.dispose()
 
 
 def test_retry_after_seconds_is_waited_for(world: World, receiver: ReceiverServer) -> None:

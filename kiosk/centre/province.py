@@ -281,6 +281,11 @@ class ProvinceOutbox:
                 sent = -1
                 log.warning("province: the database could not be read or written: %s",
                             getattr(exc, "orig", None) or exc)
+            except Exception:
+                # A fault of ours: a thread that died here would stop the province's
+                # figures without a word. Logged whole, then retried like a failure.
+                sent = -1
+                log.exception("province: unexpected error while delivering")
             if sent > 0:
                 attempt = 0
                 continue
