@@ -80,7 +80,7 @@ def run(events: int, drop: float, batch: int, seed: int) -> dict[str, float]:
             with NetProxy((host, int(port)), faults, seed=seed) as proxy:
                 settings = ProvinceSettings(url=proxy.url + "/events", centre_id=CENTRE,
                                             batch=batch, timeout=10)
-                outbox = ProvinceOutbox(world.engine, settings, events_after=world.events_after)
+                outbox = ProvinceOutbox(world.engine, settings)
                 stop = threading.Event()
                 thread = threading.Thread(target=outbox.run, args=(stop,), daemon=True)
                 start = time.perf_counter()

@@ -21,7 +21,6 @@ from kiosk.ratings import RatingService
 from kiosk.store import TicketStore, open_database
 from kiosk.store.calls import CounterDesk
 from kiosk.store.db import ticket_events
-from kiosk.store.queue import TicketEvent
 from kiosk.store.ratings import RatingStore
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -39,9 +38,6 @@ class World:
         self.ratings = RatingService(RatingStore(self.engine), TZ, now=lambda: self._now)
         self._now = DAY_START
         self._requests = 0
-
-    def events_after(self, after_id: int, limit: int) -> list[TicketEvent]:
-        return self.tickets.events_after(after_id, limit)
 
     def _tick(self) -> tuple[datetime, str]:
         self._now += timedelta(seconds=37)

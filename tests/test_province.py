@@ -81,8 +81,7 @@ def _settings(url: str, **kw: object) -> ProvinceSettings:
 
 def _outbox(world: World, url: str, **kw: object) -> ProvinceOutbox:
     options = {k: kw.pop(k) for k in ("wall_clock", "rng") if k in kw}
-    return ProvinceOutbox(world.engine, _settings(url, **kw), events_after=world.events_after,
-                          base_backoff=0.001, **options)
+    return ProvinceOutbox(world.engine, _settings(url, **kw), base_backoff=0.001, **options)
 
 
 @dataclass
@@ -161,7 +160,7 @@ def test_the_cursor_survives_a_new_outbox_on_the_same_database(
     assert first.send_next() == 10 and first.send_next() == 10
     # The first outbox stops (a restart); a new one, on a new engine, goes on from there.
     restarted = World(world.url)
-    second = ProvinceOutbox(restarted.engine, _settings(url), events_after=restarted.events_after)
+    second = ProvinceOutbox(restarted.engine, _settings(url))
     assert second.send_next() == 10
     keys = [r.key for r in receiver.receiver.requests()]
     assert keys == [f"{CENTRE}:e{a}..{CENTRE}:e{a + 9}/10" for a in (1, 11, 21)]
@@ -351,7 +350,7 @@ def test_the_centre_starts_no_outbox_without_a_url(world: World) -> None:
 
 def test_the_centre_starts_and_stops_its_outbox(world: World, receiver: ReceiverServer) -> None:
     config = replace(load_config(), province=_settings(receiver.url))
-    with start_outbox(config, world.engine, events_after=world.events_after):
+    with start_outbox(config, world.engine):
         assert receiver.receiver.wait_for_events(len(world.uids(CENTRE)), 60)
     _check_exactly_once(world, receiver.receiver)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kiosk import __version__
 from kiosk.config import Config, ProvinceSettings
 from kiosk.store.province import EVENTS, RATINGS, ProvinceCursor, ratings_after
+from kiosk.store.queue import TicketEvent, TicketStore
 from kiosk.store.ratings import RatingRecord
 
 log = logging.getLogger(__name__)
@@ -49,27 +50,12 @@ GAP_GRACE = 30.0
 RATED = "rated"  # the kind of a rating event
 
 
-class EventRow(Protocol):
-    """What the outbox reads of a ticket event (kiosk.store TicketEvent)."""
-
-    id: int
-    day: str
-    number: str | None
-    service: str | None
-    kind: str
-    at: datetime | str
-    counter: int | None
-
-
-EventsAfter = Callable[[int, int], Sequence[EventRow]]
-
-
-def event_payload(centre_id: str, row: EventRow) -> dict[str, Any]:
+def event_payload(centre_id: str, row: TicketEvent) -> dict[str, Any]:
     """The anonymous event sent for one ticket event. Built key by key: a column added to
     the table later is not sent until it is added here, after thinking about it."""
-    at = row.at.isoformat() if isinstance(row.at, datetime) else row.at
-    return {"uid": f"{centre_id}:e{row.id}", "kind": row.kind, "at": at, "day": row.day,
-            "number": row.number, "service": row.service, "counter": row.counter}
+    return {"uid": f"{centre_id}:e{row.id}", "kind": row.kind, "at": row.at.isoformat(),
+            "day": row.day, "number": row.number, "service": row.service,
+            "counter": row.counter}
 
 
 def rating_payload(centre_id: str, row: RatingRecord) -> dict[str, Any]:
@@ -169,7 +155,6 @@ class ProvinceOutbox:
     own; everything else is for that thread (and tests) only."""
 
     def __init__(self, engine: Engine, settings: ProvinceSettings, *,
-                 events_after: EventsAfter | None = None,
                  client: httpx.Client | None = None,
                  rng: random.Random | None = None,
                  wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -179,13 +164,10 @@ class ProvinceOutbox:
             raise ValueError("the province outbox needs [province] url and centre_id")
         self.settings = settings
         self.cursor = ProvinceCursor(engine)
-        if events_after is None:
-            from kiosk.store.queue import TicketStore  # STORE's reader of ticket_events
-
-            events_after = TicketStore(engine).events_after  # type: ignore[attr-defined]
         centre = settings.centre_id
         self._streams = (
-            _Stream(EVENTS, events_after, lambda row: event_payload(centre, row)),
+            _Stream(EVENTS, TicketStore(engine).events_after,
+                    lambda row: event_payload(centre, row)),
             _Stream(RATINGS, lambda after, n: ratings_after(engine, after, n),
                     lambda row: rating_payload(centre, row)),
         )
@@ -216,7 +198,6 @@ class ProvinceOutbox:
         self._post(batch)
         self.cursor.advance(batch.stream, batch.last_id, self._now())
         self._in_flight = None
-        self._limit = self.settings.batch  # a 413 shrank one batch, not all that follow
         return len(batch.events)
 
     def _next_batch(self) -> Batch | None:
@@ -241,7 +222,8 @@ class ProvinceOutbox:
         if "retry-after" in response.headers:
             retry_after = parse_retry_after(response.headers["retry-after"], self._now())
         if response.status_code == 413 and len(batch.events) > 1:
-            # Too large for the endpoint: the same rows go again in halves.
+            # Too large for the endpoint: the same rows go again in halves, and batches
+            # stay that size while this process runs.
             self._limit = max(1, len(batch.events) // 2)
             self._in_flight = None
             raise DeliveryFailed("HTTP 413: batch too large, halving it", too_large=True)
