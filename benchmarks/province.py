@@ -1,8 +1,10 @@
 """Events to the province through a lossy network: how many arrive, how many twice, how long.
 
     .venv/bin/python benchmarks/province.py [--events 10000] [--drop 0.3] [--batch 200]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-The centre's database (SQLite, a temp folder) holds `--events` events: ticket events and,
+The centre's database (SQLite in a temp folder, or a new database made for each run on the
+PostgreSQL server of --postgres, dropped after) holds `--events` events: ticket events and,
 one in twenty, ratings. The outbox (kiosk/centre/province.py) runs its real loop, with the
 shipped back-off (full jitter from 0.5 s), and pushes them through the fault proxy
 (drivers/sim/net_proxy.py) to the reference receiver (`kiosk province-receiver`, its own
@@ -15,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -64,9 +69,30 @@ def _wait_until_kept(stats_url: str, events: int, bound: float) -> tuple[bool, f
     return False, time.perf_counter()
 
 
-def run(events: int, drop: float, batch: int, seed: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        world = World(sqlite_url(Path(tmp) / "centre.sqlite3"))
+@contextmanager
+def centre_database(tmp: Path, postgres: str | None) -> Iterator[str]:
+    """The URL of an empty database for one run."""
+    if postgres is None:
+        yield sqlite_url(tmp / "centre.sqlite3")
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"province_bench_{os.getpid()}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def run(events: int, drop: float, batch: int, seed: int,
+        postgres: str | None) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, centre_database(Path(tmp), postgres) as url:
+        world = World(url)
         fill(world, events)
         data = Path(tmp) / "province.sqlite3"
         server = subprocess.Popen(
@@ -98,6 +124,7 @@ def run(events: int, drop: float, batch: int, seed: int) -> dict[str, float]:
         expected = world.uids(CENTRE)
         delivered = set(receiver.uids())
         receiver.close()
+        world.engine.dispose()
     return {"complete": float(done), "events": events, "delivered": len(delivered & expected),
             "missing": len(expected - delivered), "duplicates": stats["duplicates"],
             "redelivered": stats["redelivered"],
@@ -113,12 +140,16 @@ def main() -> int:
     parser.add_argument("--drop", type=float, default=0.3)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a PostgreSQL server (a database its user may create databases "
+                             "in) for the centre; default: SQLite in a temp folder")
     args = parser.parse_args()
     # The outbox's retries are counted below, not logged one by one.
     logging.getLogger("kiosk.centre.province").setLevel(logging.ERROR)
-    print(f"{args.events} events, batches of {args.batch}, SQLite centre, loopback")
+    where = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{args.events} events, batches of {args.batch}, {where} centre, loopback")
     for label, drop in (("no faults", 0.0), (f"{args.drop:.0%} dropped", args.drop)):
-        r = run(args.events, drop, args.batch, args.seed)
+        r = run(args.events, drop, args.batch, args.seed, args.postgres)
         print(f"{label:>12}: delivered {r['delivered']:.0f}/{r['events']:.0f} "
               f"(missing {r['missing']:.0f}), duplicates at the receiver {r['duplicates']:.0f}, "
               f"batches resent {r['replayed']:.0f} (answered from the key), events resent "

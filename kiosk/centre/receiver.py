@@ -134,9 +134,10 @@ class Receiver:
     """The receiver's state: its SQLite file and the refusals it was told to give."""
 
     def __init__(self, path: Path | str, token: str = "",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, max_body: int = MAX_BODY) -> None:
         self.path = Path(path)
         self.token = token
+        self.max_body = max_body
         self.clock = clock
         self._lock = threading.Lock()
         self._kept = threading.Condition()  # notified when events were kept
@@ -273,9 +274,9 @@ def make_receiver_app(receiver: Receiver) -> Starlette:
         body = b""
         async for chunk in request.stream():
             body += chunk
-            if len(body) > MAX_BODY:
+            if len(body) > receiver.max_body:
                 await run_in_threadpool(receiver.record, at, key, 413, b"")
-                return _refused(413, f"a batch may be at most {MAX_BODY} bytes")
+                return _refused(413, f"a batch may be at most {receiver.max_body} bytes")
         refusal = receiver.next_refusal()
         if refusal is not None:
             await run_in_threadpool(receiver.record, at, key, refusal.status, body)
