@@ -192,3 +192,25 @@ def test_well_framed_requests_are_read_whole(headers: list[tuple[str, str]], bod
     assert message is not None
     assert message.raw == raw
     assert message.method == "POST"
+
+
+def test_the_proxy_runs_on_its_own(backend: Backend) -> None:
+    import subprocess
+    import sys
+
+    host, port = backend.server_address[:2]
+    proxy = subprocess.Popen([sys.executable, "-m", "drivers.sim.net_proxy", "--target",
+                              f"{host}:{port}", "--http-500", "1"], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert proxy.stdout is not None
+        url = proxy.stdout.readline().split()[1]
+        assert httpx.post(url, content=b"x", timeout=5).status_code == 500
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+        proxy.stdout.close()  # type: ignore[union-attr]
+    assert backend.bodies == []
+    bad = subprocess.run([sys.executable, "-m", "drivers.sim.net_proxy", "--target",
+                          f"{host}:{port}", "--reset", "2"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "fraction" in bad.stderr
