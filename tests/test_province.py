@@ -22,7 +22,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from province_world import World
+from province_world import DAY_START, World
 
 from drivers.sim.net_proxy import Faults, NetProxy
 from kiosk.centre.province import (
@@ -341,6 +341,30 @@ def test_a_missing_id_waits_for_its_transaction_then_is_passed() -> None:
     assert stream.next_batch(2, 10, now=110.0, grace=30) is None
     late = stream.next_batch(2, 10, now=131.0, grace=30)
     assert late is not None and [e["uid"] for e in late.events] == ["c:e4", "c:e5"]
+
+
+def test_an_event_committed_after_a_later_one_is_not_passed_over(
+        db_url: str, receiver: ReceiverServer) -> None:
+    """PostgreSQL takes an event's id at INSERT: a transaction still open holds a lower id
+    than events committed after it began. The outbox must wait for it, not move past it."""
+    from kiosk.store.db import ticket_events
+
+    world = World(db_url)
+    world.visit("A", 1)  # events 1-3
+    slow = world.engine.connect()
+    slow_work = slow.begin()
+    slow.execute(ticket_events.insert().values(  # event 4, not yet committed
+        day="2026-11-30", number=None, service=None, kind="paused", at=DAY_START.isoformat(),
+        counter=9))
+    world.visit("B", 2)  # events 5-7, committed
+    outbox = _outbox(world, receiver.url)
+    deliver_all(outbox)
+    assert sorted(receiver.receiver.uids()) == [f"{CENTRE}:e{i}" for i in (1, 2, 3)]
+    slow_work.commit()
+    slow.close()
+    deliver_all(outbox)
+    _check_exactly_once(world, receiver.receiver)
+    world.engine.dispose()
 
 
 def test_the_centre_starts_no_outbox_without_a_url(world: World) -> None:
