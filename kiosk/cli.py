@@ -45,6 +45,8 @@ COMMANDS = {
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
 }
+# Events to the province (kiosk/centre/province.py): the reference receiver.
+COMMANDS["province-receiver"] = "province:cmd_receiver"
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
 COUNTER_ACTIONS = ("call", "recall", "start", "served", "no-show", "transfer", "pause",
@@ -73,11 +75,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="folder where the database lives")
 
 
+def _province_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("province-receiver",
+                       help="the reference receiver of the centre's events (tests, or a "
+                            "province without its own endpoint)")
+    _common(p)
+    p.add_argument("--listen", required=True, metavar="HOST:PORT", help="where to listen")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE.sqlite3",
+                   help="SQLite file keeping the events (made if missing)")
+    p.add_argument("--token", help="require this bearer token")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="kiosk", description="Lobby kiosk for commune service centres.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     _common(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    _province_parser(sub)
 
     p = sub.add_parser("simulate", help="the kiosk on a simulated printer, no config needed")
     _common(p)

@@ -39,6 +39,20 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ProvinceSettings:
+    """[province]: where the centre pushes its anonymous events (kiosk/centre/province.py).
+    An empty url: nothing is pushed."""
+
+    url: str = ""
+    centre_id: str = ""  # the centre's code at the province: the prefix of every event uid
+    batch: int = 200  # events per request
+    token: str = ""  # sent as a bearer token when set
+    max_backoff: float = 300.0  # the longest wait between attempts, in seconds
+    poll_interval: float = 5.0  # how often the outbox looks for new events, in seconds
+    timeout: float = 30.0  # one request's time limit, in seconds
+
+
+@dataclass(frozen=True)
 class ServiceArea:
     letter: str
     names: dict[str, str]
@@ -77,6 +91,7 @@ class Config:
     mrz_reader_url: str
     chip_reader: str
     services: tuple[ServiceArea, ...]
+    province: ProvinceSettings = field(default_factory=ProvinceSettings)
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
     source: str = field(default=str(DEFAULT_CONFIG))
     centre_service: CentreService = field(default_factory=CentreService)
@@ -207,6 +222,51 @@ KNOWN_KEYS = {
     "services[]": {"letter", "name", "counters", "icon"},
     "centre_service": {"database", "listen", "state_dir", "hostnames"},
 }
+
+# [province] (kiosk/centre/province.py): a table of its own, checked by _province.
+KNOWN_KEYS[""].add("province")
+KNOWN_KEYS["province"] = {"url", "centre_id", "batch", "token", "max_backoff", "poll_interval",
+                          "timeout"}
+_CENTRE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _province(c: _Checker, raw: dict[str, Any]) -> ProvinceSettings:
+    table = c.table(raw, "province")
+    _reject_unknown(c, table, KNOWN_KEYS["province"], "province.")
+    url = table.get("url", "")
+    if not isinstance(url, str):
+        raise c.fail("province.url", "expected an http:// or https:// URL, or \"\" for none",
+                     url)
+    if url:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        except ValueError:
+            ok = False
+        if not ok or not url.isprintable() or " " in url:
+            raise c.fail("province.url", "expected an http:// or https:// URL with a host",
+                         url)
+    centre_id = table.get("centre_id", "")
+    if not isinstance(centre_id, str) or (centre_id and not _CENTRE_ID.fullmatch(centre_id)):
+        raise c.fail("province.centre_id", "expected the centre's code: letters, digits, "
+                     "'.', '_' or '-', at most 64", centre_id)
+    if url and not centre_id:
+        raise c.fail("province.centre_id", "expected the centre's code when province.url is set")
+    batch = table.get("batch", 200)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 10000:
+        raise c.fail("province.batch", "expected a number of events from 1 to 10000", batch)
+    token = table.get("token", "")
+    if not isinstance(token, str) or not token.isprintable() or " " in token:
+        raise c.fail("province.token", "expected the bearer token as text without spaces")
+    return ProvinceSettings(
+        url=url, centre_id=centre_id, batch=batch, token=token,
+        max_backoff=c.number(table.get("max_backoff", 300), "province.max_backoff", 1, 86400),
+        poll_interval=c.number(table.get("poll_interval", 5), "province.poll_interval",
+                               0.1, 3600),
+        timeout=c.number(table.get("timeout", 30), "province.timeout", 1, 600))
 
 
 def _reject_unknown(c: _Checker, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
@@ -392,6 +452,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         mrz_reader_url=mrz_reader,
         chip_reader=chip_reader,
         services=tuple(areas),
+        province=_province(c, raw),
         scanner_trigger=scanner_trigger,
         source=str(path),
         centre_service=centre_service,

@@ -1,7 +1,8 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
 # The centre's terminal tables are part of the one schema (migration 0003), made with it;
-# so are its staff tables (migration 0004).
+# so are its staff tables (0004) and the province outbox's cursor (0005).
+from kiosk.store import province as _province  # noqa: F401
 from kiosk.store import staff as _staff  # noqa: F401
 from kiosk.store import terminals as _terminals  # noqa: F401
 from kiosk.store.db import (
