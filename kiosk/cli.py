@@ -40,6 +40,7 @@ COMMANDS = {
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
+    "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
 }
 
 
@@ -181,7 +182,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+    _stats_command(sub)
     return parser
+
+
+def _stats_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk stats` (docs/architecture.md, Statistics)."""
+    p = sub.add_parser("stats", help="tickets per hour and service, waiting and service "
+                                     "times, no-shows, ratings")
+    _common(p)
+    p.add_argument("--day", type=_stats_day, help="the (first) day, YYYY-MM-DD (default today)")
+    p.add_argument("--to", dest="day_to", type=_stats_day, help="the last day, YYYY-MM-DD")
+    p.add_argument("--url", help="the centre's database (postgresql+psycopg://…); default: "
+                                 "this kiosk's own")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+    p.add_argument("--csv", type=Path, metavar="FILE",
+                   help="also write one row per hour and service to FILE (UTF-8, for Excel)")
+
+
+def _stats_day(text: str) -> date:
+    from kiosk.stats import parse_day  # strict YYYY-MM-DD; loaded only for `kiosk stats`
+
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _day(text: str) -> date:
