@@ -251,8 +251,8 @@ def _stats_command(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--day", type=_stats_day, help="the (first) day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_stats_day, help="the last day, YYYY-MM-DD")
-    p.add_argument("--url", help="the centre's database (postgresql+psycopg://…); default: "
-                                 "this kiosk's own")
+    p.add_argument("--centre", action="store_true",
+                   help="the centre's database ([centre_service] database), not this kiosk's")
     p.add_argument("--json", action="store_true", help="report as JSON")
     p.add_argument("--csv", type=Path, metavar="FILE",
                    help="also write one row per hour and service to FILE (UTF-8, for Excel)")

@@ -414,7 +414,7 @@ def format_report(report: StatsReport, ratings_table: Callable[[list[SummaryRow]
     groups = [*report.by_service.items(), (ALL_SERVICES, report.overall)]
     out += ["", "Theo dịch vụ / By service"]
     out += text_table(
-        [["Dịch vụ", *(vi for _n, vi, _en in COUNTS)],
+        [["Lĩnh vực", *(vi for _n, vi, _en in COUNTS)],
          ["Service", *(en for _n, _vi, en in COUNTS)]],
         [[_service_label(s), *(str(getattr(f, n)) for n, _vi, _en in COUNTS)]
          for s, f in groups])
@@ -422,7 +422,7 @@ def format_report(report: StatsReport, ratings_table: Callable[[list[SummaryRow]
     out += ["", "Thời gian (phút) / Times (minutes): trung vị = median; "
                 "p90: 9 trên 10 người không quá / 9 in 10 at most"]
     out += text_table(
-        [["Dịch vụ", "Số đã gọi", *(vi for _n, vi, _en in TIMES[:2]), "Số đã xong",
+        [["Lĩnh vực", "Số đã gọi", *(vi for _n, vi, _en in TIMES[:2]), "Số đã xong",
           *(vi for _n, vi, _en in TIMES[2:])],
          ["Service", "Called", *(en for _n, _vi, en in TIMES[:2]), "Served",
           *(en for _n, _vi, en in TIMES[2:])]],

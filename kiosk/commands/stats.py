@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from kiosk.commands import UsageError, config_from, database_errors
+from kiosk.commands.centre import centre_database
+from kiosk.config import Config
 from kiosk.i18n import translate
 from kiosk.ratings import format_summary_table
 from kiosk.stats import check_range, format_report, read_report, report_csv, report_json
-from kiosk.store import open_database, open_database_file
+from kiosk.store import open_database_file
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -25,11 +31,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise UsageError(f"--day {day_from} --to {day_to}: {exc}") from None
     csv_file = _csv_target(args.csv) if args.csv else None
     letters = [s.letter for s in cfg.services]
-    where = _shown_url(args.url) if args.url else cfg.database_path
-    with database_errors(where):
-        # --url: the centre's database (PostgreSQL or SQLite); else this kiosk's own file.
-        engine = open_database(args.url) if args.url else open_database_file(cfg.database_path)
-        report = read_report(engine, day_from, day_to, cfg.timezone, letters)
+    with _database_errors(cfg, args.centre):
+        # --centre: the centre's database ([centre_service] database: PostgreSQL, or its
+        # SQLite file), whose password stays in the config, off the command line.
+        engine = _centre_engine(cfg) if args.centre else open_database_file(cfg.database_path)
+        try:
+            report = read_report(engine, day_from, day_to, cfg.timezone, letters)
+        finally:
+            engine.dispose()
     if csv_file is not None:
         # UTF-8 with a byte order mark: Excel opens a CSV without one in the PC's ANSI code
         # page and turns Vietnamese into mojibake; with it, Excel, LibreOffice and Python's
@@ -59,13 +68,18 @@ def _csv_target(path: Path) -> Path:
 
 
 
-def _shown_url(url: str) -> str:
-    """The --url as staff may see it: never its password."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
+def _centre_engine(cfg: Config) -> Engine:
+    from kiosk.centre.serve import open_centre_database  # uvicorn: only for --centre
+
+    return open_centre_database(cfg)
+
+
+@contextmanager
+def _database_errors(cfg: Config, centre: bool) -> Iterator[None]:
+    """The shared one-line refusal, kept to one line: a PostgreSQL error is often two."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        raise UsageError("--url: expected a database URL like "
-                         "postgresql+psycopg://kiosk@127.0.0.1:5432/kiosk") from None
+        with centre_database(cfg) if centre else database_errors(cfg.database_path):
+            yield
+    except UsageError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
