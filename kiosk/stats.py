@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, select
 
-from kiosk.ratings import RATING_LEVELS, RatingService, SummaryRow, summary_json
+from kiosk.ratings import RatingService, SummaryRow, summary_json
 from kiosk.store.db import reading, ticket_events, tickets
 from kiosk.store.queue import (
     CALLED,
@@ -435,5 +435,3 @@ def format_report(report: StatsReport, ratings_table: Callable[[list[SummaryRow]
     out.append(ratings_table(report.ratings).rstrip("\n"))
     return "\n".join(out) + "\n"
 
-
-RATING_HEADINGS = tuple((lv.code, lv.vi) for lv in RATING_LEVELS)

@@ -109,3 +109,45 @@ def simulate_day(engine: Engine) -> SimulatedDay:
     rate("unsatisfied", "A", "08:41", ("waiting_time",))
     rate("satisfied", "C", "09:27")
     return SimulatedDay(engine, {n: store.get(t.id) for n, t in issued.items()})
+
+
+# A busier day for the page's picture: from 07:00 to 17:00, a morning peak, one counter
+# per service, a few no-shows. Deterministic (a seeded generator).
+BUSY_HOURS = {7: 4, 8: 12, 9: 15, 10: 11, 11: 6, 13: 5, 14: 9, 15: 8, 16: 3}
+
+
+def busy_day(engine: Engine) -> dict[int, dict[str, int]]:
+    """Makes the day; returns what it issued per hour and service."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(11)
+    store, desk = TicketStore(engine), CounterDesk(engine)
+    ids = (f"busy-request-{i:05d}" for i in itertools.count())
+    issued: dict[str, list[datetime]] = {}
+    per_hour: dict[int, dict[str, int]] = {}
+    for hour, count in BUSY_HOURS.items():
+        for minute in sorted(rng.sample(range(60), count)):
+            service = rng.choices("ABCDE", weights=(5, 3, 2, 1, 1))[0]
+            when = at(f"{hour}:{minute:02d}")
+            ticket = store.allocate(service, "vi", when)
+            store.mark_printed(ticket.id, at=when)
+            issued.setdefault(service, []).append(when)
+            per_hour.setdefault(hour, {}).setdefault(service, 0)
+            per_hour[hour][service] += 1
+    closing = at("16:45")
+    for counter, service in enumerate("ABCDE", start=1):
+        free = at("07:00")
+        for when in issued.get(service, []):
+            call = max(when + timedelta(minutes=rng.randint(0, 4)), free)
+            if call >= closing:
+                break  # still waiting at the end of the day
+            desk.call_next(counter, [service], call, next(ids))
+            if rng.random() < 0.08:
+                free = call + timedelta(minutes=3)
+                desk.no_show(counter, free, next(ids))
+                continue
+            desk.start(counter, call + timedelta(minutes=1), next(ids))
+            free = call + timedelta(minutes=1 + rng.randint(4, 15))
+            desk.served(counter, free, next(ids))
+    return per_hour
