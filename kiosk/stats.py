@@ -88,7 +88,9 @@ class TicketFacts:
     """What statistics need of one ticket: no id, no person, no number."""
 
     day: date
-    hour: int  # local hour of issue, 0-23
+    # Local hour of issue, 0-23. None for a void number: nobody took it, so it belongs to
+    # its day, not to an hour (its row carries the time it was voided).
+    hour: int | None
     service: str  # the letter on its number: a transferred ticket stays under it
     queue_state: str
     status: str  # the printing outcome
@@ -114,7 +116,7 @@ def ticket_facts(*, day: date, service: str, issued_at: datetime, status: str,
     called = queue_state in _CALLED_STATES
     return TicketFacts(
         day=day,
-        hour=issued_at.astimezone(tz).hour,
+        hour=None if queue_state == VOID else issued_at.astimezone(tz).hour,
         service=service,
         queue_state=queue_state,
         status=status,
@@ -215,7 +217,7 @@ def time_values(figures: Figures) -> dict[str, float | None]:
 @dataclass(frozen=True)
 class HourRow:
     day: date
-    hour: int
+    hour: int | None  # None: the day's void numbers (see TicketFacts.hour)
     service: str
     figures: Figures
 
@@ -238,6 +240,8 @@ class StatsReport:
         """Tickets issued per local hour of the day and service, summed over the days."""
         out: dict[int, dict[str, int]] = {}
         for row in self.hours:
+            if row.hour is None:
+                continue
             per = out.setdefault(row.hour, {})
             per[row.service] = per.get(row.service, 0) + row.figures.issued
         return dict(sorted(out.items()))
@@ -249,12 +253,14 @@ def build_report(facts: Iterable[TicketFacts], day_from: date, day_to: date,
     """The report of `facts` (tickets of `day_from`…`day_to`)."""
     facts = list(facts)
     letters = tuple(dict.fromkeys([*services, *sorted({f.service for f in facts})]))
-    groups: dict[tuple[date, int, str], list[TicketFacts]] = {}
+    groups: dict[tuple[date, int | None, str], list[TicketFacts]] = {}
     for f in facts:
         groups.setdefault((f.day, f.hour, f.service), []).append(f)
     order = {s: i for i, s in enumerate(letters)}
+    # By day, hour (a day's void numbers after its hours), service as configured.
     hours = [HourRow(d, h, s, Figures.of(groups[(d, h, s)]))
-             for d, h, s in sorted(groups, key=lambda k: (k[0], k[1], order[k[2]]))]
+             for d, h, s in sorted(groups, key=lambda k: (k[0], k[1] is None, k[1] or 0,
+                                                         order[k[2]]))]
     by_service = {s: Figures.of(f for f in facts if f.service == s) for s in letters}
     return StatsReport(day_from, day_to, letters, hours, by_service, Figures.of(facts),
                        ratings or [])
@@ -335,13 +341,15 @@ CSV_COLUMNS = ("day", "hour", "service", *(n for n, _vi, _en in COUNTS), "waited
 
 def report_csv(report: StatsReport) -> str:
     """One row per day, hour and service with tickets, with every figure; times in minutes.
-    The caller writes it with a byte order mark (see kiosk/commands/stats.py)."""
+    A day's void numbers come in rows of their own with no hour. The caller writes it with
+    a byte order mark (see kiosk/commands/stats.py)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in report.hours:
         figures = figures_json(row.figures)
-        writer.writerow([row.day.isoformat(), f"{row.hour:02d}:00", row.service,
+        hour = "" if row.hour is None else f"{row.hour:02d}:00"
+        writer.writerow([row.day.isoformat(), hour, row.service,
                          *(figures[n] for n, _vi, _en in COUNTS), figures["waited"],
                          *("" if figures[n] is None else figures[n] for n, _vi, _en in TIMES)])
     return out.getvalue()

@@ -110,10 +110,17 @@ def test_void_numbers_count_apart_from_the_issued() -> None:
     served = ticket_facts(day=DAY, service="A", issued_at=at("08:00"), status="printed",
                           queue_state=SERVED, called_at=at("08:30"), started_at=None,
                           served_at=at("08:36"), transferred=False, tz=TZ)
+    assert void.hour is None and served.hour == 8
     figures = Figures.of([void, void, served])
     assert (figures.issued, figures.void, figures.served, figures.open) == (1, 2, 1, 0)
     assert figures.wait == Durations(1, 30.0, 30.0)
     assert figures.service_time == Durations(1, 6.0, 6.0)
+    report = build_report([void, served, void], DAY, DAY, ["A"])
+    assert [(r.hour, r.figures.issued, r.figures.void) for r in report.hours] == [
+        (8, 1, 0), (None, 0, 2)]
+    assert report.issued_per_hour() == {8: {"A": 1}}
+    assert [line.split(",")[1:5] for line in report_csv(report).splitlines()[1:]] == [
+        ["08:00", "A", "1", "1"], ["", "A", "0", "0"]]
 
 
 def test_a_transferred_ticket_waiting_again_has_no_wait_yet_and_skew_is_left_out() -> None:
