@@ -6,6 +6,7 @@ tests of the module, the command and the page."""
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from kiosk.ratings import RatingService
 from kiosk.store import TicketRecord, TicketStore
 from kiosk.store.calls import CounterDesk
+from kiosk.store.leases import ImportedTicket, LeaseStore
 from kiosk.store.ratings import RatingStore
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,6 +55,10 @@ def simulate_day(engine: Engine) -> SimulatedDay:
     A006 09:40 the kiosk was killed while printing: interrupted, still waiting
     C001 09:00 printed   called 09:05, started 09:06, served 09:26  wait 5, service 20
     C002 09:12 printed   called 09:55, served 10:05                 wait 43, service 10
+
+    kiosk-1 leased B500-B504 at 07:30 and issued B500 at 08:15 while the centre was out
+    of reach; it reached the centre at 10:30 (still waiting). At 17:30 the day's unused
+    numbers B501-B504 become void: 4 void, counted per day, not per hour.
 
     Ratings: A very satisfied and not satisfied (waited too long), C satisfied.
     """
@@ -100,6 +106,11 @@ def simulate_day(engine: Engine) -> SimulatedDay:
     counter(3, "served", "09:50")
     counter(3, "call_next", "09:55", ["C"])
     counter(3, "served", "10:05")
+    leases = LeaseStore(engine)
+    block = leases.lease_block(DAY, "B", "kiosk-1", 5, at=at("07:30"))
+    offline = ImportedTicket(secrets.token_hex(8), "B", block.first, "vi", at("08:15"))
+    issued["B500"], _ = leases.import_ticket(offline, "kiosk-1", at("10:30"))
+    leases.void_unused(DAY, at("17:30"))
 
     def rate(level: str, service: str, hhmm: str, reasons: tuple[str, ...] = ()) -> None:
         RatingService(RatingStore(engine), TZ, now=lambda: at(hhmm)).record(

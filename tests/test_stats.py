@@ -42,13 +42,17 @@ def day(any_db_url: str):  # type: ignore[no-untyped-def]
 
 
 def test_the_day_counts_what_became_of_each_service_s_tickets(day) -> None:  # type: ignore[no-untyped-def]
-    report = read_report(day.engine, DAY, DAY, TZ, ["A", "B", "C"])
+    report = read_report(day.engine, DAY, DAY, TZ, ["A", "B", "C", "D"])
     a, b, c = (report.by_service[s] for s in "ABC")
     assert (a.issued, a.served, a.no_show, a.transferred, a.void, a.interrupted,
             a.shown_not_printed, a.open) == (6, 3, 1, 1, 0, 1, 1, 2)
-    assert b == Figures()  # configured, nobody came: shown as zeros
+    # B: one number issued offline from kiosk-1's lease, the 4 others of the block void.
+    assert (b.issued, b.served, b.open, b.void, b.wait) == (1, 0, 1, 4, Durations(0, None, None))
     assert (c.issued, c.served, c.no_show, c.transferred, c.open) == (2, 2, 0, 0, 0)
-    assert report.overall.issued == 8 and report.overall.served == 5
+    o = report.overall
+    assert (o.issued, o.served, o.no_show, o.transferred, o.void, o.interrupted,
+            o.shown_not_printed, o.open) == (9, 5, 1, 1, 4, 1, 1, 3)
+    assert report.by_service["D"] == Figures()  # configured, nobody came: shown as zeros
 
 
 def test_waiting_counts_to_the_last_call_and_service_from_start_or_call(day) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +70,9 @@ def test_waiting_counts_to_the_last_call_and_service_from_start_or_call(day) -> 
 
 def test_tickets_per_hour_and_service(day) -> None:  # type: ignore[no-untyped-def]
     report = read_report(day.engine, DAY, DAY, TZ, ["A", "C"])
-    assert report.issued_per_hour() == {8: {"A": 3}, 9: {"A": 3, "C": 2}}
+    assert report.issued_per_hour() == {8: {"A": 3, "B": 1}, 9: {"A": 3, "C": 2}}
+    assert [(r.hour, r.service) for r in report.hours] == [
+        (8, "A"), (8, "B"), (9, "A"), (9, "C"), (None, "B")]  # the void numbers last
     rows = {(r.hour, r.service): r.figures for r in report.hours}
     assert rows[(8, "A")].wait == Durations(3, 10.0, 20.0)
     assert (rows[(9, "A")].issued, rows[(9, "A")].interrupted, rows[(9, "A")].open) == (3, 1, 2)
@@ -97,8 +103,8 @@ def test_other_days_are_not_counted_and_a_range_sums_them(any_db_url: str) -> No
         assert read_report(engine, DAY + timedelta(days=1), DAY + timedelta(days=1), TZ
                            ).overall == Figures()
         week = read_report(engine, DAY - timedelta(days=3), DAY + timedelta(days=3), TZ)
-        assert week.overall.issued == 8 and week.days == 7
-        assert [r.day for r in week.hours] == [DAY] * 3
+        assert week.overall.issued == 9 and week.days == 7
+        assert [r.day for r in week.hours] == [DAY] * 5
     finally:
         engine.dispose()
 

@@ -59,18 +59,19 @@ def test_the_table_staff_read(centre_config: Path, capsys: pytest.CaptureFixture
     assert out.startswith(f"Thống kê ngày {DAY} / Statistics of {DAY}\n")
     per_hour = table(out, "Số phát theo giờ")
     # Hour, then A B C D E (the configured services), then the total.
-    assert cells(per_hour, "08:00") == ["08:00", "3", "0", "0", "0", "0", "3"]
+    assert cells(per_hour, "08:00") == ["08:00", "3", "1", "0", "0", "0", "4"]
     assert cells(per_hour, "09:00") == ["09:00", "3", "0", "2", "0", "0", "5"]
     by_service = table(out, "Theo dịch vụ")
     assert by_service[0].split()[:3] == ["Lĩnh", "vực", "Đã"]
     # issued, served, no-show, transferred, void, interrupted, not printed, still open
     assert cells(by_service, "A") == ["A", "6", "3", "1", "1", "0", "1", "1", "2"]
+    assert cells(by_service, "B") == ["B", "1", "0", "0", "0", "4", "0", "0", "1"]
     assert cells(by_service, "C") == ["C", "2", "2", "0", "0", "0", "0", "0", "0"]
-    assert by_service[-1].split()[-8:] == ["8", "5", "1", "1", "0", "1", "1", "2"]
+    assert by_service[-1].split()[-8:] == ["9", "5", "1", "1", "4", "1", "1", "3"]
     times = table(out, "Thời gian (phút)")
     # called, wait median, wait p90, served, service median, service p90
     assert cells(times, "A") == ["A", "4", "15.0", "20.0", "3", "15.0", "19.0"]
-    assert cells(times, "B") == ["B", "0", "-", "-", "0", "-", "-"]
+    assert cells(times, "D") == ["D", "0", "-", "-", "0", "-", "-"]
     assert times[-1].split()[-6:] == ["6", "15.0", "43.0", "5", "15.0", "20.0"]
     ratings = table(out, "Đánh giá")
     assert ratings[0].startswith("Ngày") and "Rất hài lòng" in ratings[0]
@@ -91,8 +92,8 @@ def test_json(centre_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (a["wait_median"], a["wait_p90"], a["service_median"], a["service_p90"]) == (
         15.0, 20.0, 15.0, 19.0)
     assert report["overall"]["wait_p90"] == 43.0
-    assert [(h["hour"], h["service"], h["issued"]) for h in report["hours"]] == [
-        (8, "A", 3), (9, "A", 3), (9, "C", 2)]
+    assert [(h["hour"], h["service"], h["issued"], h["void"]) for h in report["hours"]] == [
+        (8, "A", 3, 0), (8, "B", 1, 0), (9, "A", 3, 0), (9, "C", 2, 0), (None, "B", 0, 4)]
     assert report["ratings"]["totals"]["total"] == 3
 
 
@@ -101,16 +102,18 @@ def test_csv_for_excel(centre_config: Path, tmp_path: Path,
     target = tmp_path / "thống kê.csv"
     code, out, _ = run(capsys, "--config", str(centre_config), "stats", "--centre",
                        "--day", DAY, "--csv", str(target))
-    assert code == 0 and out == f"3 rows written to {target}\n"
+    assert code == 0 and out == f"5 rows written to {target}\n"
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert [(r["day"], r["hour"], r["service"], r["issued"]) for r in rows] == [
-        (DAY, "08:00", "A", "3"), (DAY, "09:00", "A", "3"), (DAY, "09:00", "C", "2")]
+    assert [(r["day"], r["hour"], r["service"], r["issued"], r["void"]) for r in rows] == [
+        (DAY, "08:00", "A", "3", "0"), (DAY, "08:00", "B", "1", "0"),
+        (DAY, "09:00", "A", "3", "0"), (DAY, "09:00", "C", "2", "0"), (DAY, "", "B", "0", "4")]
     assert (rows[0]["wait_median"], rows[0]["wait_p90"], rows[0]["served"]) == (
         "10.0", "20.0", "2")
-    assert rows[1]["wait_median"] == "20.0" and rows[1]["service_median"] == "19.0"
-    assert rows[2]["service_median"] == "15.0" and rows[1]["service_p90"] == "19.0"
+    assert rows[2]["wait_median"] == "20.0" and rows[2]["service_median"] == "19.0"
+    assert rows[3]["service_median"] == "15.0" and rows[2]["service_p90"] == "19.0"
+    assert rows[1]["wait_median"] == ""  # B500 has not been called
 
 
 def test_the_kiosk_s_own_database_by_default(tmp_path: Path,
@@ -120,7 +123,7 @@ def test_the_kiosk_s_own_database_by_default(tmp_path: Path,
     engine.dispose()
     code, out, _ = run(capsys, "--data-dir", str(tmp_path / "data"), "stats", "--day", DAY,
                        "--json")
-    assert code == 0 and json.loads(out)["overall"]["issued"] == 8
+    assert code == 0 and json.loads(out)["overall"]["issued"] == 9
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -73,15 +73,16 @@ def test_the_page_shows_the_day_s_figures(client: TestClient, day) -> None:  # t
     assert response.status_code == 200
     page = response.text
     cards = re.findall(r'<span class="value">([^<]*)</span>', page)
-    assert cards == ["8", "5", "1", "15.0", "43.0", "15.0"]
+    assert cards == ["9", "5", "1", "15.0", "43.0", "15.0"]
     # Per hour (A … E, total); by service (issued … still open); times; ratings.
-    assert cells(page, "08:00") == ["3 0 0 0 0 3"]
+    assert cells(page, "08:00") == ["3 1 0 0 0 4"]
+    assert cells(page, "B · ") == ["1 0 0 0 4 0 0 1", "0 - - 0 - -"]
     assert cells(page, "A · Hộ tịch") == ["6 3 1 1 0 1 1 2", "4 15.0 20.0 3 15.0 19.0",
                                          "1 0 1 2 50%"]
     assert cells(page, "C · ") == ["2 2 0 0 0 0 0 0", "2 24.0 43.0 2 15.0 20.0",
                                    "0 1 0 1 100%"]
-    assert bars(chart(page)) == {("8", "A"): 3, ("9", "A"): 3, ("9", "C"): 2}
-    for secret in [*day.secrets, "A001", "C002"]:
+    assert bars(chart(page)) == {("8", "A"): 3, ("8", "B"): 1, ("9", "A"): 3, ("9", "C"): 2}
+    for secret in [*day.secrets, "A001", "C002", "B500"]:
         assert secret not in page
 
 
@@ -111,13 +112,14 @@ def test_the_csv_download(client: TestClient) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["hour"], r["service"], r["issued"], r["wait_median"]) for r in rows] == [
-        ("08:00", "A", "3", "10.0"), ("09:00", "A", "3", "20.0"), ("09:00", "C", "2", "24.0")]
+        ("08:00", "A", "3", "10.0"), ("08:00", "B", "1", ""), ("09:00", "A", "3", "20.0"),
+        ("09:00", "C", "2", "24.0"), ("", "B", "0", "")]
 
 
 def test_a_range_sums_the_days(client: TestClient) -> None:
     page = client.get("/stats?day=2026-11-21&to=2026-11-30").text
     assert "(summed over the days)" in page and "10 <span" in page
-    assert re.findall(r'<span class="value">([^<]*)</span>', page)[:3] == ["8", "5", "1"]
+    assert re.findall(r'<span class="value">([^<]*)</span>', page)[:3] == ["9", "5", "1"]
 
 
 @pytest.mark.parametrize(("query", "message"), [
