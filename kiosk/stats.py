@@ -194,7 +194,7 @@ COUNTS: tuple[tuple[str, str, str], ...] = (
     ("served", "Đã phục vụ", "Served"),
     ("no_show", "Vắng mặt", "No-show"),
     ("transferred", "Chuyển", "Transferred"),
-    ("void", "Số bỏ", "Void"),
+    ("void", "Số không dùng", "Void"),
     ("interrupted", "Gián đoạn", "Interrupted"),
     ("shown_not_printed", "Không in", "Not printed"),
     ("open", "Chưa xong", "Still open"),
@@ -261,7 +261,10 @@ def build_report(facts: Iterable[TicketFacts], day_from: date, day_to: date,
     hours = [HourRow(d, h, s, Figures.of(groups[(d, h, s)]))
              for d, h, s in sorted(groups, key=lambda k: (k[0], k[1] is None, k[1] or 0,
                                                          order[k[2]]))]
-    by_service = {s: Figures.of(f for f in facts if f.service == s) for s in letters}
+    per_service: dict[str, list[TicketFacts]] = {s: [] for s in letters}
+    for f in facts:
+        per_service[f.service].append(f)
+    by_service = {s: Figures.of(per_service[s]) for s in letters}
     return StatsReport(day_from, day_to, letters, hours, by_service, Figures.of(facts),
                        ratings or [])
 
