@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -136,6 +138,24 @@ def test_a_bad_day_is_a_clear_message(client: TestClient, query: str, message: s
     assert "/stats.csv" not in response.text  # nothing to download
     csv_response = client.get(f"/stats.csv?{query}")
     assert csv_response.status_code == 400 and csv_response.text.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=30), st.one_of(st.none(), st.text(max_size=30)))
+def test_any_query_is_the_page_or_a_clear_refusal(tmp_path: Path, day: str,
+                                                  to: str | None) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'fuzz.sqlite3'}")
+    try:
+        client = TestClient(Starlette(routes=stats_routes(context(engine))))
+        query = {"day": day, **({"to": to} if to is not None else {})}
+        for path in ("/stats", "/stats.csv"):
+            response = client.get(path, params=query)
+            assert response.status_code in (200, 400), (path, query)
+            if response.status_code == 400 and path == "/stats":
+                assert "Ngày không hợp lệ" in response.text
+    finally:
+        engine.dispose()
 
 
 def test_no_day_means_today(client: TestClient) -> None:

@@ -175,7 +175,11 @@ class StatsPage:
             first, last = self._days(request)
         except ValueError as exc:
             return _page_headers(Response(f"{exc}\n", 400, media_type="text/plain"))
-        report = await self._report(first, last)
+        try:
+            report = await self._report(first, last)
+        except SQLAlchemyError:
+            return _page_headers(Response("the database cannot be read now; try again in a "
+                                          "few minutes\n", 503, media_type="text/plain"))
         name = f"thong-ke-{first}" + ("" if last == first else f"-{last}") + ".csv"
         # The byte order mark makes Excel read the file as UTF-8 (see kiosk/commands/stats.py).
         response = Response(report_csv(report).encode("utf-8-sig"), 200,
