@@ -32,6 +32,15 @@ SVG = "{http://www.w3.org/2000/svg}"
 SHOTS = Path("/tmp/stats-shots")
 
 
+def signed_in(_ctx: CentreContext, _request: object) -> object:
+    """A staff member signed in (the sign-in itself is PAGES's, tested there)."""
+    return "staff"
+
+
+def routes(engine) -> list:  # type: ignore[no-untyped-def]
+    return stats_routes(context(engine), staff_check=signed_in)
+
+
 def context(engine) -> CentreContext:  # type: ignore[no-untyped-def]
     config = load_config()
     return CentreContext(config, engine, CounterDesk(engine), TicketStore(engine))
@@ -48,7 +57,7 @@ def day(any_db_url: str) -> Iterator:
 
 @pytest.fixture
 def client(day) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(Starlette(routes=stats_routes(context(day.engine))))
+    return TestClient(Starlette(routes=routes(day.engine)))
 
 
 def chart(page: str) -> ET.Element:
@@ -147,7 +156,7 @@ def test_any_query_is_the_page_or_a_clear_refusal(tmp_path: Path, day: str,
                                                   to: str | None) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'fuzz.sqlite3'}")
     try:
-        client = TestClient(Starlette(routes=stats_routes(context(engine))))
+        client = TestClient(Starlette(routes=routes(engine)))
         query = {"day": day, **({"to": to} if to is not None else {})}
         for path in ("/stats", "/stats.csv"):
             response = client.get(path, params=query)
@@ -163,21 +172,28 @@ def test_no_day_means_today(client: TestClient) -> None:
     assert "Không có số nào." in page  # the day was in 2026-11-27, not today
 
 
-def test_the_page_is_for_signed_in_staff(client: TestClient,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """With kiosk/centre/staff_auth.py installed, its answer decides (here a stand-in
-    module: the real one is PAGES's, tested with it)."""
-    signed_in: list[object] = []
+def test_the_page_is_for_signed_in_staff(day, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """By default kiosk/centre/staff_auth.py's answer decides, imported when first needed
+    (here a stand-in module: the real one is PAGES's, tested with it)."""
+    members: list[object] = []
     auth = types.ModuleType(STAFF_AUTH)
-    auth.staff_for_request = lambda ctx, request: signed_in[0] if signed_in else None
+    auth.staff_for_request = lambda ctx, request: members[0] if members else None
     monkeypatch.setitem(sys.modules, STAFF_AUTH, auth)
+    client = TestClient(Starlette(routes=stats_routes(context(day.engine))))
     for path in (f"/stats?day={DAY}", f"/stats.csv?day={DAY}"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == (
             "/staff/sign-in?next=" + path.replace("/", "%2F").replace("?", "%3F")
             .replace("=", "%3D"))
-    signed_in.append(object())
+    members.append(object())
+    assert client.get(f"/stats?day={DAY}").status_code == 200
+
+
+def test_the_page_is_open_before_staff_sign_in_exists(day, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+                                                      ) -> None:
+    monkeypatch.setitem(sys.modules, STAFF_AUTH, None)  # an import of it fails: not there
+    client = TestClient(Starlette(routes=stats_routes(context(day.engine))))
     assert client.get(f"/stats?day={DAY}").status_code == 200
 
 
@@ -200,7 +216,7 @@ def test_the_page_in_chromium(tmp_path: Path) -> None:
 
     engine = open_database(f"sqlite:///{tmp_path / 'centre.sqlite3'}")
     issued = busy_day(engine)
-    app = Starlette(routes=stats_routes(context(engine)))
+    app = Starlette(routes=routes(engine))
     SHOTS.mkdir(exist_ok=True)
     with serving(app, None) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
@@ -230,3 +246,36 @@ def test_the_page_in_chromium(tmp_path: Path) -> None:
         finally:
             browser.close()
             engine.dispose()
+
+
+def test_mounted_in_the_centre_service_over_tls(tmp_path: Path, any_db_url: str) -> None:
+    """The page inside CORE's app (its error handlers, its TLS), mounted as the merge
+    will mount it: `routes += stats_routes(ctx)` in kiosk/centre/app.py make_app."""
+    import ssl
+
+    import httpx
+
+    from kiosk.centre.app import make_app
+    from kiosk.centre.pki import init_pki
+    from kiosk.centre.serve import open_centre
+    from tests.centre_support import centre_config
+
+    config = centre_config(tmp_path, any_db_url)
+    pki = init_pki(config.centre_state_dir, config.centre_service.hostnames)
+    ctx = open_centre(config)
+    try:
+        simulate_day(ctx.engine)
+        app = make_app(ctx, ca_pem=pki.files.ca_cert.read_text())
+        app.router.routes.extend(stats_routes(ctx, staff_check=signed_in))
+        tls = ssl.create_default_context(cafile=str(pki.files.ca_cert))
+        with serving(app, pki.files) as url, httpx.Client(base_url=url, verify=tls) as http:
+            page = http.get("/stats", params={"day": str(DAY)})
+            assert page.status_code == 200
+            assert re.findall(r'<span class="value">([^<]*)</span>', page.text)[:3] == [
+                "9", "5", "1"]
+            assert bars(chart(page.text))[("9", "C")] == 2
+            download = http.get("/stats.csv", params={"day": str(DAY)})
+            assert download.content.startswith(b"\xef\xbb\xbfday,hour,service,issued")
+            assert http.get("/stats", params={"day": "hôm qua"}).status_code == 400
+    finally:
+        ctx.engine.dispose()

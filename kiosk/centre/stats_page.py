@@ -12,7 +12,7 @@ the centre's LAN with no internet. Staff sign in first (kiosk/centre/staff_auth.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
@@ -93,8 +93,15 @@ tr.all th, tr.all td { font-weight: 700; border-top: 2px solid #444; }
 """
 
 
-def stats_routes(ctx: CentreContext) -> list[Route]:
-    page = StatsPage(ctx)
+# Who is signed in: (ctx, request) → the staff member, or None (kiosk/centre/staff_auth.py
+# staff_for_request). Synchronous: it reads the session from the database.
+StaffCheck = Callable[["CentreContext", Request], object | None]
+
+
+def stats_routes(ctx: CentreContext, staff_check: StaffCheck | None = None) -> list[Route]:
+    """The page's routes. `staff_check`: None for kiosk/centre/staff_auth.py's
+    staff_for_request when it is installed (a test may pass its own)."""
+    page = StatsPage(ctx, staff_check)
     return [
         Route("/stats", page.html, methods=["GET"]),
         Route("/stats.csv", page.csv, methods=["GET"]),
@@ -117,21 +124,19 @@ def both(vi: str, en: str) -> str:
 
 
 class StatsPage:
-    def __init__(self, ctx: CentreContext) -> None:
+    def __init__(self, ctx: CentreContext, staff_check: StaffCheck | None = None) -> None:
         self.ctx = ctx
+        self.staff_check = staff_check
 
     async def _refused(self, request: Request) -> Response | None:
         """A redirect to the sign-in form unless a staff member is signed in. Before the
         staff sign-in is installed (kiosk/centre/staff_auth.py absent) the page is open:
         it shows counts only, never a ticket or a person."""
-        try:
-            staff_auth = importlib.import_module(STAFF_AUTH)
-        except ModuleNotFoundError as exc:
-            if exc.name != STAFF_AUTH:  # it is there but something it needs is not
-                raise
+        check = self.staff_check or _installed_staff_check()
+        if check is None:
             return None
         # Reads the session from the database: off the event loop.
-        staff = await run_in_threadpool(staff_auth.staff_for_request, self.ctx, request)
+        staff = await run_in_threadpool(check, self.ctx, request)
         if staff is not None:
             return None
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -277,6 +282,17 @@ class StatsPage:
         out.append(f"<h2>{both('Đánh giá', 'Ratings')}</h2>")
         out.append(_ratings(report, names))
         return "\n".join(out)
+
+
+def _installed_staff_check() -> StaffCheck | None:
+    """staff_auth.staff_for_request, imported when first needed; None before it exists."""
+    try:
+        staff_auth = importlib.import_module(STAFF_AUTH)
+    except ModuleNotFoundError as exc:
+        if exc.name != STAFF_AUTH:  # it is there but something it needs is not
+            raise
+        return None
+    return staff_auth.staff_for_request
 
 
 def _is_day(text: str) -> bool:
