@@ -7,7 +7,7 @@ The centre's database (SQLite in a temp folder, or a new database made for each 
 PostgreSQL server of --postgres, dropped after) holds `--events` events: ticket events and,
 one in twenty, ratings. The outbox (kiosk/centre/province.py) runs its real loop, with the
 shipped back-off (full jitter from 0.5 s), and pushes them through the fault proxy
-(drivers/sim/net_proxy.py) to the reference receiver (`kiosk province-receiver`, its own
+(drivers/sim/net_proxy.py) to the reference receiver (`kiosk centre receiver`, its own
 process, as the province is another machine). The proxy drops `--drop` of the requests,
 half before forwarding them and half after (the receiver kept the batch, the outbox saw a
 failure). A run with no faults is measured first, for comparison.
@@ -96,7 +96,7 @@ def run(events: int, drop: float, batch: int, seed: int,
         fill(world, events)
         data = Path(tmp) / "province.sqlite3"
         server = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "province-receiver", "--listen", "127.0.0.1:0",
+            [sys.executable, "-m", "kiosk", "centre", "receiver", "--listen", "127.0.0.1:0",
              "--data", str(data)], stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None

@@ -44,9 +44,8 @@ COMMANDS = {
     # The centre service (docs/architecture.md, Centre).
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
+    "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
 }
-# Events to the province (kiosk/centre/province.py): the reference receiver.
-COMMANDS["province-receiver"] = "province:cmd_receiver"
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
 COUNTER_ACTIONS = ("call", "recall", "start", "served", "no-show", "transfer", "pause",
@@ -75,8 +74,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="folder where the database lives")
 
 
-def _province_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("province-receiver",
+def add_receiver_parser(centre: argparse._SubParsersAction) -> None:
+    """`kiosk centre receiver`: events to the province (kiosk/centre/province.py)."""
+    p = centre.add_parser("receiver",
                        help="the reference receiver of the centre's events (tests, or a "
                             "province without its own endpoint)")
     _common(p)
@@ -84,6 +84,7 @@ def _province_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, metavar="FILE.sqlite3",
                    help="SQLite file keeping the events (made if missing)")
     p.add_argument("--token", help="require this bearer token")
+    p.set_defaults(run="province:cmd_receiver")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     _common(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    _province_parser(sub)
 
     p = sub.add_parser("simulate", help="the kiosk on a simulated printer, no config needed")
     _common(p)
@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(default: the configured SQLite file)")
         dp.add_argument("--json", action="store_true", help="report as JSON")
     _centre_commands(sub)
+    _stats_command(sub)
     return parser
 
 
@@ -247,6 +248,7 @@ def _centre_commands(sub: argparse._SubParsersAction) -> None:
                     help="plain HTTP, for development on this machine only")
 
     add_centre_staff_parser(centre)
+    add_receiver_parser(centre)
 
     p = sub.add_parser("counter", help="act at a counter: call the next number, recall, ...")
     _common(p)
@@ -289,6 +291,29 @@ def _counter_number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 0 < int(text) < 10_000:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a counter number like 3")
     return int(text)
+
+
+def _stats_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk stats` (docs/architecture.md, Statistics)."""
+    p = sub.add_parser("stats", help="tickets per hour and service, waiting and service "
+                                     "times, no-shows, ratings")
+    _common(p)
+    p.add_argument("--day", type=_stats_day, help="the (first) day, YYYY-MM-DD (default today)")
+    p.add_argument("--to", dest="day_to", type=_stats_day, help="the last day, YYYY-MM-DD")
+    p.add_argument("--centre", action="store_true",
+                   help="the centre's database ([centre_service] database), not this kiosk's")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+    p.add_argument("--csv", type=Path, metavar="FILE",
+                   help="also write one row per hour and service to FILE (UTF-8, for Excel)")
+
+
+def _stats_day(text: str) -> date:
+    from kiosk.stats import parse_day  # strict YYYY-MM-DD; loaded only for `kiosk stats`
+
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _day(text: str) -> date:

@@ -425,12 +425,12 @@ def test_the_receiver_refuses_bad_batches_in_one_sentence(
 
 def test_the_receiver_command_serves_and_refuses_bad_input(tmp_path: Path) -> None:
     kiosk = [sys.executable, "-m", "kiosk"]
-    bad = subprocess.run([*kiosk, "province-receiver", "--listen", "nowhere", "--data",
+    bad = subprocess.run([*kiosk, "centre", "receiver", "--listen", "nowhere", "--data",
                           str(tmp_path / "r.sqlite3")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "kiosk: error: --listen 'nowhere': expected HOST:PORT, e.g. 127.0.0.1:8090"]
-    server = subprocess.Popen([*kiosk, "province-receiver", "--listen", "127.0.0.1:0",
+    server = subprocess.Popen([*kiosk, "centre", "receiver", "--listen", "127.0.0.1:0",
                                "--data", str(tmp_path / "r.sqlite3")], stdout=subprocess.PIPE,
                               text=True)
     try:

@@ -1,14 +1,12 @@
-"""The centre service as one ASGI app: the JSON API, and the staff and lobby pages when
-kiosk/centre/web.py is present (docs/architecture.md, Centre)."""
+"""The centre service as one ASGI app: the JSON API, the staff and lobby pages, the
+statistics, and the events outbox to the province (docs/architecture.md, Centre)."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from http import HTTPStatus
-from types import ModuleType
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
@@ -16,11 +14,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from kiosk.centre import web
 from kiosk.centre.api import api_routes
 from kiosk.centre.context import CentreContext
 from kiosk.centre.issuing import TicketIssuer
 from kiosk.centre.offline import offline_routes
+from kiosk.centre.province import start_outbox
 from kiosk.centre.requests import ApiError
+from kiosk.centre.staff_auth import staff_for_request
+from kiosk.centre.stats_page import stats_routes
 from kiosk.centre.terminals import Terminals
 
 log = logging.getLogger(__name__)
@@ -29,16 +31,6 @@ _SENTENCES = {
     404: "there is nothing at this address",
     405: "this address does not take this method",
 }
-
-
-def _optional(module: str) -> ModuleType | None:
-    """A part of the centre that may not be installed yet (the pages)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:  # the module exists but something it imports is missing
-            raise
-        return None
 
 
 def _refusal(request: Request, status: int, message: str) -> Response:
@@ -81,21 +73,15 @@ async def _failure(request: Request, exc: Exception) -> Response:
 def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     """The app over `ctx`. `ca_pem`: the CA handed out at /api/ca (None when serving
     without TLS, for development)."""
-    routes = api_routes() + offline_routes()
-    web = _optional("kiosk.centre.web")
-    if web is not None:
-        routes += web.page_routes(ctx)
-    staff_auth = _optional("kiosk.centre.staff_auth")
+    routes = api_routes() + offline_routes() + web.page_routes(ctx) + stats_routes(ctx)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # The pages may run something beside the app (the display's notifier).
-        page_life = getattr(web, "lifespan", None)
-        if page_life is None:
-            yield
-            return
-        async with page_life(ctx):
-            yield
+        # Beside the app: the display's notifier, and the events outbox to the province
+        # (which does nothing without [province] url).
+        with start_outbox(ctx.config, ctx.engine):
+            async with web.lifespan(ctx):
+                yield
 
     app = Starlette(
         routes=routes,
@@ -108,5 +94,5 @@ def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     app.state.terminals = Terminals(ctx.engine)
     app.state.issuer = TicketIssuer(ctx.engine, ctx.store)
     app.state.ca_pem = ca_pem
-    app.state.staff_check = getattr(staff_auth, "staff_for_request", None)
+    app.state.staff_check = staff_for_request
     return app

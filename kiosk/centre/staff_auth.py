@@ -43,7 +43,8 @@ LIFE_LIMIT = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=30)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Where sign-in may send the browser afterwards: our own pages only (no open redirect).
-NEXT_PAGE = re.compile(r"/(counter(/[0-9]{1,4})?|display)")
+NEXT_PAGE = re.compile(r"/(counter(/[0-9]{1,4})?|display"
+                       r"|stats(\?day=[0-9]{4}-[0-9]{2}-[0-9]{2}(&to=[0-9]{4}-[0-9]{2}-[0-9]{2})?)?)")
 
 
 class StaffRefused(Exception):

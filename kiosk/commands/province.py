@@ -1,4 +1,4 @@
-"""`kiosk province-receiver`: the reference receiver of the centre's events, for tests and
+"""`kiosk centre receiver`: the reference receiver of the centre's events, for tests and
 for a province with no endpoint of its own yet (docs/architecture.md, Events to the
 province)."""
 

@@ -205,3 +205,15 @@ def test_sign_out_ends_the_session(centre: CentreServer) -> None:
     again = client.post("/api/counters/1/call", json={"request_id": "r" * 16},
                         headers={"X-CSRF-Token": token})
     assert again.status_code == 401
+
+
+def test_the_statistics_ask_for_sign_in_and_come_back_to_the_day_asked(
+        context, shared_centre: CentreServer) -> None:  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(f"{shared_centre.url}/stats?day=2026-11-30")
+    assert "/staff/sign-in" in page.url  # nobody signed in: the figures are for staff
+    page.fill("#name", STAFF)
+    page.fill("#pin", PIN)
+    page.click("#submit")
+    page.wait_for_url("**/stats?day=2026-11-30")
+    assert "No ratings in this period" in page.locator("body").inner_text()  # an empty day
