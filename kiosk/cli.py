@@ -40,6 +40,7 @@ COMMANDS = {
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
+    "dossier-provider": "dossier:cmd_dossier_provider",
 }
 
 
@@ -181,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+
+    # Dossier status (docs/architecture.md, Dossier status): the reference provider.
+    p = sub.add_parser("dossier-provider", help="serve dossier statuses from a JSON file "
+                                                "(the reference provider, for tests and demos)")
+    _common(p)
+    p.add_argument("--listen", default="127.0.0.1:8765",
+                   help="HOST:PORT to listen on (default 127.0.0.1:8765)")
+    p.add_argument("--data", type=Path,
+                   help="JSON list of dossiers (default: a few made-up demonstration ones)")
+    p.add_argument("--fault", choices=("slow", "500", "garbage", "down"),
+                   help="start with this fault")
+    p.add_argument("--slow-seconds", type=float, default=10.0,
+                   help="how long a slow answer takes (default 10)")
     return parser
 
 

@@ -66,6 +66,12 @@ class Config:
     chip_reader: str
     services: tuple[ServiceArea, ...]
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
+    # Dossier status (docs/architecture.md, Dossier status): the provider's base URL ("":
+    # none, the tile says "not available"), its timeout in seconds, and how long an answer
+    # is kept in memory to stand in for it.
+    dossier_provider: str = ""
+    dossier_timeout: float = 3.0
+    dossier_cache_minutes: float = 10.0
     source: str = field(default=str(DEFAULT_CONFIG))
 
     def now(self) -> datetime:
@@ -174,12 +180,13 @@ class _Checker:
 
 
 KNOWN_KEYS = {
-    "": {"centre", "kiosk", "devices", "services"},
+    "": {"centre", "kiosk", "devices", "services", "dossier"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
+    "dossier": {"provider", "timeout", "cache_minutes"},
 }
 
 
@@ -238,6 +245,37 @@ def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
         raise c.fail(f"{key}.icon", "expected one of the pictograms in assets/icons: "
                      + ", ".join(known), icon)
     return icon
+
+
+def _dossier(c: _Checker, raw: dict[str, Any]) -> dict[str, Any]:
+    """The [dossier] table: the provider's base URL, its timeout and the cache's life, as
+    Config fields."""
+    table = c.table(raw, "dossier")
+    _reject_unknown(c, table, KNOWN_KEYS["dossier"], "dossier.")
+    provider = table.get("provider", "")
+    if not isinstance(provider, str):
+        raise c.fail("dossier.provider", "expected an http:// or https:// URL, or \"\" for none",
+                     provider)
+    if provider:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(provider)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            parts = None
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+                or parts.query or parts.fragment or not provider.isprintable()
+                or " " in provider):
+            raise c.fail("dossier.provider",
+                         "expected an http:// or https:// URL like https://dvc.example.vn/api, "
+                         "or \"\" for none", provider)
+    timeout = c.number(table.get("timeout", 3), "dossier.timeout", 0.5, 30)
+    minutes = table.get("cache_minutes", 10)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes <= 60:
+        raise c.fail("dossier.cache_minutes", "expected a number of minutes from 0 to 60", minutes)
+    return {"dossier_provider": provider.rstrip("/"), "dossier_timeout": timeout,
+            "dossier_cache_minutes": float(minutes)}
 
 
 def parse_kiosk_printer_url(url: str) -> PrinterUrl:
@@ -366,5 +404,6 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         chip_reader=chip_reader,
         services=tuple(areas),
         scanner_trigger=scanner_trigger,
+        **_dossier(c, raw),
         source=str(path),
     )
