@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import tempfile
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
 from drivers.sim import SimPrinter, SimScanner
 from kiosk.commands import UsageError, config_from, database_errors, setup_logging
+from kiosk.dossier_ref import DEMO_DOSSIERS, ReferenceProvider
 from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
@@ -17,12 +19,19 @@ log = logging.getLogger("kiosk")
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    """The kiosk on simulated devices; without a dossier provider in the config, on the
+    reference one serving made-up dossiers."""
     cfg = config_from(args)
     setup_logging()
     with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as folder, SimPrinter() as printer, \
-            SimScanner(Path(folder) / "scanner") as scanner:
+            SimScanner(Path(folder) / "scanner") as scanner, ExitStack() as stack:
         log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
                  printer.url, scanner.url, SIM_COMMANDS)
+        if not cfg.dossier_provider:  # the reference provider's made-up dossiers
+            provider = stack.enter_context(ReferenceProvider())
+            cfg = replace(cfg, dossier_provider=provider.url)
+            log.info("dossier provider on %s; scan %s to see its status", provider.url,
+                     DEMO_DOSSIERS[1]["code"])
         control_from_stdin(printer, scanner)
         with database_errors(cfg.database_path):
             return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),

@@ -19,6 +19,7 @@ from kiosk.devices import (
     ScannerService,
     printer_url,
 )
+from kiosk.dossier import dossier_service
 from kiosk.tickets import TicketService, open_ticket_store
 from kiosk.ui.env import KIOSK_SIZE, density_for, prepare, window_size
 
@@ -39,7 +40,7 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     scans = _start_readers(cfg)
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
-                       scans=scans, chip=_chip_reader(cfg))
+                       scans=scans, chip=_chip_reader(cfg), dossier=dossier_service(cfg))
         app.run()
     finally:
         printers.stop()
