@@ -16,6 +16,7 @@ No Kivy here: the UI calls `lookup_in_background` and moves the result onto its 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -25,8 +26,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from kiosk.i18n import N_
 from kiosk.scans import parse_dossier_code
@@ -126,8 +125,6 @@ class BadAnswer(ValueError):
 def parse_answer(body: bytes, code: str, fetched_at: datetime) -> DossierAnswer:
     """The provider's 200 answer, checked whole; BadAnswer names what is wrong (never the
     dossier's content)."""
-    import json
-
     if len(body) > MAX_ANSWER_BYTES:
         raise BadAnswer(f"answer too long ({len(body)} bytes)")
     try:
@@ -179,6 +176,11 @@ class DossierStatusService:
         self._now = now or (lambda: datetime.now().astimezone())
         self._cache: dict[str, tuple[float, DossierAnswer]] = {}
         self._lock = threading.Lock()
+        # Imported here: a kiosk without a provider (the screens use this module's words)
+        # need not load an HTTP client.
+        import httpx
+
+        self._http_error = httpx.HTTPError
         # No retries here: a citizen waits at the screen; the timeout bounds the wait.
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
                                   headers={"Accept": "application/json"})
@@ -194,7 +196,7 @@ class DossierStatusService:
         url = f"{self.base_url}/dossiers/{quote(code, safe='')}"
         try:
             reply = self._http.get(url)
-        except httpx.HTTPError as exc:  # refused, reset, timed out, a bad URL
+        except self._http_error as exc:  # refused, reset, timed out, a bad URL
             log.warning("dossier provider not reachable: %s", type(exc).__name__)
             return self._last_answer(code)
         if reply.status_code == 404:

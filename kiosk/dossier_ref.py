@@ -107,7 +107,8 @@ class ReferenceProvider:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def __enter__(self) -> ReferenceProvider:
         return self.start()
@@ -120,7 +121,10 @@ class ReferenceProvider:
         with self._lock:
             if self._server is not None:
                 return self
-            sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+            # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and
+            # without it a keep-alive answer waits 40 ms for the client's delayed ACK.
+            sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET,
+                                 socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.host, self.port))

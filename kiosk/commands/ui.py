@@ -11,7 +11,6 @@ from pathlib import Path
 
 from drivers.sim import SimPrinter, SimScanner
 from kiosk.commands import UsageError, config_from, database_errors, setup_logging
-from kiosk.dossier_ref import DEMO_DOSSIERS, ReferenceProvider
 from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
@@ -28,6 +27,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
                  printer.url, scanner.url, SIM_COMMANDS)
         if not cfg.dossier_provider:  # the reference provider's made-up dossiers
+            from kiosk.dossier_ref import DEMO_DOSSIERS, ReferenceProvider
+
             provider = stack.enter_context(ReferenceProvider())
             cfg = replace(cfg, dossier_provider=provider.url)
             log.info("dossier provider on %s; scan %s to see its status", provider.url,
