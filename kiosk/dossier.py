@@ -217,9 +217,18 @@ class DossierStatusService:
 
     def lookup_in_background(self, text: str,
                              done: Callable[[DossierResult], None]) -> threading.Thread:
-        """`lookup` on its own thread (the UI must not wait); `done` is called on it."""
-        thread = threading.Thread(target=lambda: done(self.lookup(text)), daemon=True,
-                                  name="dossier-lookup")
+        """`lookup` on its own thread (the UI must not wait); `done` is called on it, always:
+        the screen waits for it with Check disabled."""
+
+        def run() -> None:
+            try:
+                result = self.lookup(text)
+            except Exception:  # a bug, not the provider: logged, and the citizen not stuck
+                log.exception("dossier lookup failed")
+                result = DossierResult(text, Outcome.UNREACHABLE)
+            done(result)
+
+        thread = threading.Thread(target=run, daemon=True, name="dossier-lookup")
         thread.start()
         return thread
 

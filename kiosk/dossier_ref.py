@@ -65,7 +65,8 @@ def check_dossiers(records: Any, source: str = "data") -> dict[str, dict[str, An
         code = record.get("code")
         if not isinstance(code, str) or parse_dossier_code(code) != code:
             raise DataFileError(f"{where}: code is not a dossier code in upper case")
-        if record.get("status") not in set(DossierStatus):
+        status = record.get("status")
+        if not isinstance(status, str) or status not in set(DossierStatus):
             raise DataFileError(f"{where}: status must be one of {', '.join(DossierStatus)}")
         if not isinstance(record.get("updated_at"), str):
             raise DataFileError(f"{where}: updated_at must be an ISO 8601 time as text")

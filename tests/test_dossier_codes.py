@@ -129,3 +129,18 @@ def test_any_json_object_is_an_answer_or_bad(record: dict) -> None:
         return
     assert answer.code == CODE and answer.status in set(DossierStatus)
     assert answer.procedure is None or (0 < len(answer.procedure) <= 300)
+
+
+@given(json_values)
+@example([{"code": CODE, "status": "ready", "updated_at": "2025-11-04"}])
+@example([{"code": CODE, "status": ["ready"], "updated_at": "2025-11-04"}])
+def test_any_json_as_the_providers_data_is_dossiers_or_one_line(records: object) -> None:
+    from kiosk.dossier_ref import DataFileError, check_dossiers
+
+    try:
+        dossiers = check_dossiers(records, "data.json")
+    except DataFileError as exc:
+        assert str(exc).startswith("data.json: ") and "\n" not in str(exc)
+        return
+    for code, record in dossiers.items():
+        assert parse_dossier_code(code) == code and record["status"] in set(DossierStatus)
