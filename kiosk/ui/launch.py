@@ -38,12 +38,15 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
     scans = _start_readers(cfg)
+    dossier = dossier_service(cfg)
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
-                       scans=scans, chip=_chip_reader(cfg), dossier=dossier_service(cfg))
+                       scans=scans, chip=_chip_reader(cfg), dossier=dossier)
         app.run()
     finally:
         printers.stop()
+        if dossier is not None:
+            dossier.close()
         for source in scans:
             source.stop()
     return 0
