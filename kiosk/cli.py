@@ -33,6 +33,7 @@ COMMANDS = {
     "test-print": "printer:cmd_test_print",
     "print-preview": "printer:cmd_print_preview",
     "sim": "printer:cmd_sim_printer",  # `sim printer`, the one simulator run on its own
+    "dossier-provider": "dossier:cmd_dossier_provider",  # docs/architecture.md, Dossier status
     "decode": "scanner:cmd_decode",
     "scan": "scanner:cmd_scan",
     "run": "ui:cmd_run",
@@ -149,6 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", type=Path, required=True, help="where to write the picture")
     p.add_argument("--width", type=int, choices=(384, 576), default=None,
                    help="paper width in dots (default: the configured one)")
+
+    # Dossier status (docs/architecture.md, Dossier status): the reference provider.
+    p = sub.add_parser("dossier-provider", help="serve dossier statuses from a JSON file "
+                                                "(the reference provider, for tests and demos)")
+    _common(p)
+    p.add_argument("--listen", default="127.0.0.1:8765",
+                   help="HOST:PORT to listen on (default 127.0.0.1:8765)")
+    p.add_argument("--data", type=Path,
+                   help="JSON list of dossiers (default: a few made-up demonstration ones)")
+    p.add_argument("--fault", choices=("slow", "500", "garbage", "down"),
+                   help="start with this fault")
+    p.add_argument("--slow-seconds", type=float, default=10.0,
+                   help="how long a slow answer takes (default 10)")
 
     p = sub.add_parser("decode", help="say what one scanned payload (on stdin) is")
     _common(p)

@@ -93,6 +93,12 @@ class Config:
     services: tuple[ServiceArea, ...]
     province: ProvinceSettings = field(default_factory=ProvinceSettings)
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
+    # Dossier status (docs/architecture.md, Dossier status): the provider's base URL ("":
+    # none, the tile says "not available"), its timeout in seconds, and how long an answer
+    # is kept in memory to stand in for it.
+    dossier_provider: str = ""
+    dossier_timeout: float = 3.0
+    dossier_cache_minutes: float = 10.0
     source: str = field(default=str(DEFAULT_CONFIG))
     centre_service: CentreService = field(default_factory=CentreService)
 
@@ -326,6 +332,42 @@ def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
     return icon
 
 
+# [dossier] (kiosk/dossier.py): a table of its own, checked by _dossier.
+KNOWN_KEYS[""].add("dossier")
+KNOWN_KEYS["dossier"] = {"provider", "timeout", "cache_minutes"}
+
+
+def _dossier(c: _Checker, raw: dict[str, Any]) -> dict[str, Any]:
+    """The [dossier] table: the provider's base URL, its timeout and the cache's life, as
+    Config fields."""
+    table = c.table(raw, "dossier")
+    _reject_unknown(c, table, KNOWN_KEYS["dossier"], "dossier.")
+    provider = table.get("provider", "")
+    if not isinstance(provider, str):
+        raise c.fail("dossier.provider", "expected an http:// or https:// URL, or \"\" for none",
+                     provider)
+    if provider:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(provider)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            parts = None
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+                or parts.query or parts.fragment or not provider.isprintable()
+                or " " in provider):
+            raise c.fail("dossier.provider",
+                         "expected an http:// or https:// URL like https://dvc.example.vn/api, "
+                         "or \"\" for none", provider)
+    timeout = c.number(table.get("timeout", 3), "dossier.timeout", 0.5, 30)
+    minutes = table.get("cache_minutes", 10)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes <= 60:
+        raise c.fail("dossier.cache_minutes", "expected a number of minutes from 0 to 60", minutes)
+    return {"dossier_provider": provider.rstrip("/"), "dossier_timeout": timeout,
+            "dossier_cache_minutes": float(minutes)}
+
+
 def parse_kiosk_printer_url(url: str) -> PrinterUrl:
     """drivers.printer.parse_printer_url, with the simulated printer's sim:// offered too:
     drivers.sim registers it, and is imported only for such a URL."""
@@ -454,6 +496,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         services=tuple(areas),
         province=_province(c, raw),
         scanner_trigger=scanner_trigger,
+        **_dossier(c, raw),
         source=str(path),
         centre_service=centre_service,
     )

@@ -44,6 +44,9 @@ _SENTENCES: dict[str, str] = {
     Screen.PROCEDURE: N_("Here is who it is for, the papers to bring, the fee and the "
                          "steps. Touch the button below to take a number for it."),
     Screen.SEARCH: N_("Type a few letters of the procedure. Marks are not needed."),
+    Screen.DOSSIER_CODE: N_("Type the code on your receipt, or hold the receipt's QR code "
+                            "under the scanner."),
+    Screen.DOSSIER_STATUS: N_("Here is where your dossier stands."),
 }
 PROMPTS = {str(prompt_id): message for prompt_id, message in _SENTENCES.items()}
 

@@ -20,13 +20,55 @@ MAX_PAYLOAD = 4096  # a CCCD QR is ~150 bytes; anything far larger is not for us
 
 # Our tickets' QR: the ticket id (kiosk/store/queue.py, secrets.token_hex(8)).
 TICKET_ID = re.compile(r"[0-9a-f]{16}")
-# Dossier codes for centrally provided services, Circular 03/2025/TT-VPCP Art. 13 as
-# amended (docs/architecture.md, Scanned codes): MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX — agency
-# electronic id, receipt date, platform id, a daily sequence of at least 4 digits. To be
-# confirmed against the Circular's text and real receipts before it is relied on for lookups.
+# Dossier codes (docs/architecture.md, Scanned codes). Two formats are in use:
+# - Circular 03/2025/TT-VPCP Art. 13 as amended, for centrally provided services:
+#   MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX — agency electronic id, receipt date, platform id and a
+#   daily sequence of at least 4 digits.
+# - The older one of Circular 01/2018/TT-VPCP (guiding Decree 61/2018/ND-CP), still on
+#   receipts issued before the change: <agency id>-YYMMDD-XXXX, the agency id having the
+#   shape of QCVN 102:2016/BTTTT (Circular 10/2016/TT-BTTTT): three digits, two, two, and a
+#   letter with two digits (H for a province, G for a ministry), e.g. 000.00.15.H42, as the
+#   ids "000.00.00.H41" and "000.00.04.G14" appear in public one-stop-shop code on GitHub.
+#   The Circulars' own text was not in the reference store when this was written: both
+#   shapes are to be confirmed against the text and real receipts before lookups rely on
+#   them; a provider answers 404 for a code it does not know, whatever its shape.
+# Both end in a receipt date, which must be a real calendar day: this, the dots and the
+# dashes keep a ticket id (16 hex digits), an ID card's QR ('|'-separated) or a web address
+# with a date in it from being taken for a dossier code.
 DOSSIER_CODE = re.compile(
     r"(?P<agency>[A-Z0-9]{3}\.[A-Z0-9]{3}\.[A-Z0-9]{2})-(?P<date>\d{6})-(?P<seq>[A-Z0-9]{2}\d{4,})"
 )
+DOSSIER_CODE_2018 = re.compile(
+    r"(?P<agency>\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(?P<date>\d{6})-(?P<seq>\d{4,})"
+)
+DOSSIER_FORMATS = (DOSSIER_CODE, DOSSIER_CODE_2018)
+MAX_DOSSIER_CODE = 40  # the longest either format gives with a long sequence number
+
+
+def normalise_dossier_code(text: str) -> str:
+    """A code as typed or read: upper case, without spaces (a citizen copies the receipt's
+    code with the spaces it was printed with)."""
+    return "".join(text.split()).upper()
+
+
+def parse_dossier_code(text: str) -> str | None:
+    """The dossier code in `text` (normalised), or None when it is in neither format."""
+    code = normalise_dossier_code(text)
+    if len(code) > MAX_DOSSIER_CODE:
+        return None
+    for shape in DOSSIER_FORMATS:
+        found = shape.fullmatch(code)
+        if found and _receipt_day(found["date"]):
+            return code
+    return None
+
+
+def _receipt_day(yymmdd: str) -> bool:
+    try:
+        date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
+    except ValueError:
+        return False
+    return True
 
 
 class ScanKind(StrEnum):
@@ -99,9 +141,11 @@ def _dossier_code(text: str) -> str | None:
             return None
         candidate = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.query)
         for piece in re.split(r"[&=?/]", unquote(parts.query)):
-            if DOSSIER_CODE.fullmatch(piece):
+            if parse_dossier_code(piece):
                 candidate = piece
-    return candidate if DOSSIER_CODE.fullmatch(candidate) else None
+    elif any(ch.isspace() for ch in candidate):
+        return None  # a bare code is one word; spaces are forgiven only when typed
+    return parse_dossier_code(candidate)
 
 
 def classify(payload: bytes, today: date | None = None) -> Classified:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from kiosk.identity import Citizen
 
 if TYPE_CHECKING:  # for the types only: they bring the database and the printer driver
+    from kiosk.dossier import DossierResult
     from kiosk.store import TicketRecord
     from kiosk.tickets import IssuedTicket
 
@@ -39,6 +40,8 @@ class Screen(StrEnum):
     TICKET_STATUS = "ticket_status"  # a scanned queue ticket: where it stands now
     UNAVAILABLE = "unavailable"
     SEARCH = "search"  # find a procedure by typing, with an on-screen keyboard
+    DOSSIER_CODE = "dossier_code"  # type a dossier's code, or scan the receipt's QR
+    DOSSIER_STATUS = "dossier_status"  # where that dossier stands
 
 
 class Feature(StrEnum):
@@ -70,6 +73,12 @@ class SessionData:
     rating_ticket: str | None = None  # the ticket being rated (one rating per ticket)
     category: str | None = None  # the procedure category being browsed
     procedure: str | None = None  # the procedure being read
+    # Dossier status (docs/architecture.md, Dossier status): the code typed or scanned, the
+    # lookup under way, why the last one showed no status (an msgid), and its result.
+    dossier_code: str = ""
+    dossier_checking: bool = False
+    dossier_message: str = ""
+    dossier_result: DossierResult | None = None
 
 
 class Session:
@@ -88,6 +97,7 @@ class Session:
         self.default_lang = default_lang
         self.offer_identify = offer_identify  # only where a scanner is configured
         self.procedures_available = False  # set when a valid catalogue is loaded
+        self.dossier_available = False  # set when a dossier provider is configured
         self.idle_timeout = idle_timeout
         self.idle_countdown = idle_countdown
         self._clock = clock
@@ -183,6 +193,8 @@ class Session:
             self.start_rating()
         elif feature is Feature.PROCEDURES and self.procedures_available:
             self._go(Screen.CATEGORIES)
+        elif feature is Feature.DOSSIER and self.dossier_available:
+            self.check_another_dossier()
         else:
             self._go(Screen.UNAVAILABLE)
 
@@ -353,6 +365,57 @@ class Session:
         if self.screen is Screen.ATTRACT:
             self.history = [Screen.LANGUAGE]
         self._go(Screen.TICKET_STATUS)
+
+    # -- dossier status ------------------------------------------------------------------
+    def check_another_dossier(self) -> None:
+        """The code screen, empty (from the tile, or "check another code")."""
+        data = self.data
+        data.dossier_code, data.dossier_message, data.dossier_result = "", "", None
+        data.feature = Feature.DOSSIER
+        self._go(Screen.DOSSIER_CODE)
+
+    def type_dossier_code(self, code: str) -> None:
+        """The code as the keyboard has it now; a message about the last one goes."""
+        if self.data.dossier_checking:
+            return
+        self.data.dossier_code = code
+        self.data.dossier_message = ""
+        self.touch(notify=False)
+        self._changed()
+
+    def dossier_lookup_started(self, code: str) -> int | None:
+        """A code to look up, typed or scanned (from any screen: it shows on the code
+        screen while it is checked). The visit it is for; None while one is checked."""
+        data = self.data
+        if data.dossier_checking:
+            return None
+        data.dossier_code, data.dossier_message, data.dossier_checking = code, "", True
+        data.feature = Feature.DOSSIER
+        if self.screen is Screen.ATTRACT:
+            self.history = [Screen.LANGUAGE]
+        if self.screen is not Screen.DOSSIER_CODE:
+            self._go(Screen.DOSSIER_CODE)
+        else:
+            self.touch(notify=False)
+            self._changed()
+        return self.visit
+
+    def dossier_looked_up(self, result: DossierResult, visit: int) -> bool:
+        """The status shows, or the code screen says why there is none. Dropped for a
+        visit that has ended; the citizen is moved only if still on the code screen."""
+        if visit != self.visit:
+            return False
+        data = self.data
+        data.dossier_checking = False
+        if result.answer is None:
+            data.dossier_message = result.message
+            self._changed()
+        elif self.screen is Screen.DOSSIER_CODE:
+            data.dossier_result = result
+            self._go(Screen.DOSSIER_STATUS)
+        else:
+            self._changed()
+        return True
 
     def _wipe(self) -> None:
         self.visit += 1

@@ -416,6 +416,50 @@ def draw_business(pen: Pen) -> None:
     pen.rect((122, 156, 170, 226), 4)  # door
     pen.rect((70, 156, 104, 190), 4)  # window
 
+
+# Dossier status pictograms (kiosk/dossier.py STATUS_ICONS): one shape per status.
+def draw_dossier_received(pen: Pen) -> None:
+    """Received: a sheet going down into an open tray."""
+    pen.rect((84, 20, 172, 120), 8)
+    for y in (48, 76):
+        pen.line([(104, y), (152, y)], 10, CLEAR)
+    pen.polygon([(98, 118), (158, 118), (128, 150)])
+    pen.line([(28, 150), (28, 222), (228, 222), (228, 150)], STROKE)
+    pen.line([(28, 150), (84, 150), (100, 180), (156, 180), (172, 150), (228, 150)], STROKE)
+
+
+def draw_dossier_in_progress(pen: Pen) -> None:
+    """Being processed: a clock."""
+    pen.ring((128, 128), 96, width=STROKE)
+    pen.line([(128, 128), (128, 64)], STROKE)
+    pen.line([(128, 128), (172, 156)], STROKE)
+    pen.dot((128, 128), 16)
+
+
+def draw_dossier_needs_papers(pen: Pen) -> None:
+    """More papers needed: a sheet with a plus sign cut out."""
+    _sheet(pen)
+    pen.line([(132, 104), (132, 192)], STROKE, CLEAR)
+    pen.line([(88, 148), (176, 148)], STROKE, CLEAR)
+
+
+def draw_dossier_ready(pen: Pen) -> None:
+    """Ready to collect: a sheet with a tick cut out."""
+    _sheet(pen)
+    pen.line([(84, 150), (116, 182), (180, 108)], STROKE, CLEAR)
+
+
+def draw_dossier_returned(pen: Pen) -> None:
+    """Returned: an arrow turning back over a sheet's lines."""
+    pen.rect((56, 128, 216, 232), 12)
+    for y in (160, 196):
+        pen.line([(84, y), (188, y)], 12, CLEAR)
+    pen.arc((140, 72), 48, 270, 450)
+    pen.line([(140, 120), (116, 120)], STROKE)
+    pen.line([(140, 24), (76, 24)], STROKE)
+    pen.polygon([(48, 24), (84, 0), (84, 50)])
+
+
 ICONS: dict[str, Callable[[Pen], None]] = {
     "ticket.png": draw_ticket,
     "procedures.png": draw_procedures,
@@ -445,6 +489,11 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "land.png": draw_land,
     "social.png": draw_social,
     "business.png": draw_business,
+    "dossier_received.png": draw_dossier_received,
+    "dossier_in_progress.png": draw_dossier_in_progress,
+    "dossier_needs_papers.png": draw_dossier_needs_papers,
+    "dossier_ready.png": draw_dossier_ready,
+    "dossier_returned.png": draw_dossier_returned,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import tempfile
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,12 +18,21 @@ log = logging.getLogger("kiosk")
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    """The kiosk on simulated devices; without a dossier provider in the config, on the
+    reference one serving made-up dossiers."""
     cfg = config_from(args)
     setup_logging()
     with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as folder, SimPrinter() as printer, \
-            SimScanner(Path(folder) / "scanner") as scanner:
+            SimScanner(Path(folder) / "scanner") as scanner, ExitStack() as stack:
         log.info("simulated printer on %s, scanner on %s; type %s, or scan TEXT or scan-id",
                  printer.url, scanner.url, SIM_COMMANDS)
+        if not cfg.dossier_provider:  # the reference provider's made-up dossiers
+            from kiosk.dossier_ref import DEMO_DOSSIERS, ReferenceProvider
+
+            provider = stack.enter_context(ReferenceProvider())
+            cfg = replace(cfg, dossier_provider=provider.url)
+            log.info("dossier provider on %s; scan %s to see its status", provider.url,
+                     DEMO_DOSSIERS[1]["code"])
         control_from_stdin(printer, scanner)
         with database_errors(cfg.database_path):
             return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),

@@ -29,6 +29,7 @@ from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
 from kiosk.content import audio_dirs
 from kiosk.devices import ChipReaderService, ScannerService
+from kiosk.dossier import DossierStatusService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import prompt_for
 from kiosk.ratings import ALREADY_RATED, RatingService
@@ -38,6 +39,7 @@ from kiosk.session import Feature, Screen, Session
 from kiosk.store.ratings import RatingStore, TicketAlreadyRated
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import theme, widgets
+from kiosk.ui.dossier_lookup import DossierLookup
 from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
 from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.prompts_player import PromptPlayer
@@ -80,6 +82,7 @@ class KioskApp(App):
     garbage_settled = NumericProperty(0)
     content_loads = NumericProperty(0)  # how often a changed content update was read
     procedures_available = BooleanProperty(False)  # a valid catalogue is loaded
+    dossier_available = BooleanProperty(False)  # a dossier provider is configured
     title = "Lobby kiosk"
 
     def __init__(
@@ -91,6 +94,7 @@ class KioskApp(App):
         scans: Sequence[ScannerService] = (),
         chip: ChipReaderService | None = None,
         ratings: RatingService | None = None,
+        dossier: DossierStatusService | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -114,6 +118,9 @@ class KioskApp(App):
         self.housekeeping = Housekeeping(self)
         self.ticket_issuing = TicketIssuing(self)
         self.scan_routing = ScanRouting(self)
+        self.dossier = dossier  # kiosk/dossier.py; None: the tile says "not available"
+        self.dossier_available = dossier is not None
+        self.dossier_lookup = DossierLookup(self)
         # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
         self.scan_trigger = IdentifyStepTrigger(self.session, scans)
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
@@ -302,6 +309,16 @@ class KioskApp(App):
         self.session.rating_done()
         self.say(said)
 
+    def type_dossier_code(self, code: str) -> None:
+        self.session.type_dossier_code(code)
+
+    def check_dossier(self) -> None:
+        """The Check button: the code typed so far."""
+        self.dossier_lookup.look_up(self.session.data.dossier_code)
+
+    def check_another_dossier(self) -> None:
+        self.session.check_another_dossier()
+
     def skip_identify(self) -> None:
         self.session.skip_identify()
 
@@ -361,6 +378,7 @@ class KioskApp(App):
         self.issue_problem = session.data.issue_failed
         if session.screen is Screen.UNAVAILABLE:
             self.screen("unavailable").show(session.data.feature)
+        self.dossier_lookup.redraw(session)
         if self.manager.current != session.screen.value:
             self.screen(session.screen.value)
             self.manager.current = session.screen.value

@@ -14,8 +14,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.catalogue import Localized, pick
 from kiosk.i18n import FALLBACK_MARK
-from kiosk.ui import theme
-from kiosk.ui.widgets import scroll_to_top
+from kiosk.ui.widgets import delete_key, scroll_to_top
 
 
 def marked(text: Localized[str]) -> str:
@@ -198,12 +197,7 @@ class SearchScreen(CatalogueScreen):
         app.bind(lang=lambda *_a, b=space: setattr(b, "text", app.tr_plain("Space")))
         space.bind(on_release=lambda _b: self.type(" "))
         self.ids.keyboard.add_widget(space)
-        # The arrow and a word: no action is a picture alone.
-        delete = Factory.KeyButton(icon="back", text=app.tr_plain("Delete"), icon_size=30,
-                                   gap=0, font_size=theme.FONT_SMALL)
-        app.bind(lang=lambda *_a, b=delete: setattr(b, "text", app.tr_plain("Delete")))
-        delete.bind(on_release=lambda _b: self.delete())
-        self.ids.keyboard.add_widget(delete)
+        self.ids.keyboard.add_widget(delete_key(self.delete))
 
     def on_pre_enter(self, *_args) -> None:  # type: ignore[no-untyped-def]
         self.query = ""

@@ -17,6 +17,7 @@ from kiosk.session import Feature, Screen
 
 if TYPE_CHECKING:
     from drivers.sim import SimPrinter
+    from kiosk.dossier_ref import ReferenceProvider
     from kiosk.ui.app import KioskApp
     from kiosk.ui.harness import Harness
 
@@ -38,14 +39,21 @@ class Choices:
     procedure: str = "HT-01"
     search: str = "khai"
     service: str | None = None  # a service letter; None: the first service area
+    # A dossier the reference provider knows (kiosk/dossier_ref.py DEMO_DOSSIERS; the one
+    # with the longest status words), and one it does not.
+    dossier: str = "H42.123.45-251110-AB0007"
+    unknown_dossier: str = "000.00.15.H42-251231-9999"
 
 
 def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualClock,
                  lang: str, high_contrast: bool = False, text_size_steps: int = 0,
-                 choices: Choices = Choices()) -> Iterator[str]:
+                 choices: Choices = Choices(),
+                 provider: ReferenceProvider | None = None) -> Iterator[str]:
     """Yields a name for each step once its screen is shown in `lang` (drawn or not: a
     screenshot settles before reading pixels). The attract screen comes only in normal
-    colours: every visit starts there before a citizen chooses high contrast."""
+    colours: every visit starts there before a citizen chooses high contrast. The dossier
+    screens come where the app has a dossier provider; its last answer shown while it is
+    down, where `provider` (the reference one the app asks) is given."""
     session = app.session
 
     def dress() -> None:
@@ -89,8 +97,12 @@ def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualCl
         app.screen("search").type(letter)
     yield "search"
     session.home()
-    h.tap(app.screen("home").ids.dossier)
+    offered, session.dossier_available = session.dossier_available, False
+    h.tap(app.screen("home").ids.dossier)  # as on a kiosk without a dossier provider
+    session.dossier_available = offered
     yield "unavailable"
+    if app.dossier is not None:
+        yield from dossier_screens(h, app, choices, provider)
     session.home()
     session.open_feature(Feature.RATING)
     yield "rating"
@@ -126,6 +138,44 @@ def every_screen(h: Harness, app: KioskApp, printer: SimPrinter, clock: ManualCl
     session.tick()
     yield "idle"
     session.touch()
+
+
+def dossier_screens(h: Harness, app: KioskApp, choices: Choices,
+                    provider: ReferenceProvider | None) -> Iterator[str]:
+    """The code typed on the keyboard, its status; the provider down; an unknown code."""
+    session = app.session
+    session.home()
+    h.settle()  # a person taps only what has been drawn
+    h.tap(app.screen("home").ids.dossier)
+    h.wait_until(lambda: session.screen is Screen.DOSSIER_CODE, "the dossier code screen")
+    for key in choices.dossier:
+        app.screen("dossier_code").type(key)
+    yield "dossier-code"
+    check_dossier(h, app)
+    yield "dossier-status"
+    if provider is not None:
+        provider.set_fault("down")
+        try:
+            session.check_another_dossier()
+            app.type_dossier_code(choices.dossier)
+            check_dossier(h, app)
+        finally:
+            provider.set_fault(None)
+        yield "dossier-status-stale"
+    session.check_another_dossier()
+    app.type_dossier_code(choices.unknown_dossier)
+    check_dossier(h, app)
+    yield "dossier-code-unknown"
+
+
+def check_dossier(h: Harness, app: KioskApp) -> None:
+    """Touches Check, then waits for the answer: a status, or why there is none."""
+    session = app.session
+    h.settle()
+    h.tap(app.screen("dossier_code").ids.check)
+    h.wait_until(lambda: not session.data.dossier_checking and (
+        session.screen is Screen.DOSSIER_STATUS or bool(session.data.dossier_message)),
+        "the provider's answer")
 
 
 def service_button(app: KioskApp, letter: str | None):  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from kiosk.devices import (
     ScannerService,
     printer_url,
 )
+from kiosk.dossier import dossier_service
 from kiosk.tickets import TicketService, open_ticket_store
 from kiosk.ui.env import KIOSK_SIZE, density_for, prepare, window_size
 
@@ -37,12 +38,15 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
     scans = _start_readers(cfg)
+    dossier = dossier_service(cfg)
     try:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
-                       scans=scans, chip=_chip_reader(cfg))
+                       scans=scans, chip=_chip_reader(cfg), dossier=dossier)
         app.run()
     finally:
         printers.stop()
+        if dossier is not None:
+            dossier.close()
         for source in scans:
             source.stop()
     return 0

@@ -1,6 +1,6 @@
 """The screens and widgets by name, derived from the one list of screens (kiosk.session
 Screen): a screen's class is named after it (ticket_status: TicketStatusScreen in
-kiosk/ui/screens.py or catalogue_screens.py) and so is its layout
+kiosk/ui/screens.py, catalogue_screens.py or dossier_screens.py) and so is its layout
 (kiosk/ui/kv/ticket_status.kv)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen as KivyScreen
 
 from kiosk.session import Screen
-from kiosk.ui import catalogue_screens, screens, widgets
+from kiosk.ui import catalogue_screens, dossier_screens, screens, widgets
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
 # common.kv holds what every screen shares (header, navigation bar, buttons).
@@ -27,7 +27,8 @@ for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
 
 def screen_class(screen: Screen) -> type[KivyScreen]:
     name = "".join(word.title() for word in screen.value.split("_")) + "Screen"
-    return getattr(screens, name, None) or getattr(catalogue_screens, name)
+    return (getattr(screens, name, None) or getattr(catalogue_screens, name, None)
+            or getattr(dossier_screens, name))
 
 
 # Every screen by name, in the order they are built after the first frame.

@@ -2,7 +2,8 @@
 
 An ID card identifies the citizen for this visit; an MRZ also starts reading the card's
 chip on a thread (names with diacritics, the address), whose result only counts for the
-visit that asked for it. A queue ticket shows where it stands; anything else is explained.
+visit that asked for it. A queue ticket shows where it stands, and so does a dossier receipt
+where a dossier provider is configured; anything else is explained.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class ScanRouting:
             ahead = tickets.store.people_ahead(record) if today else 0
             app.screen("ticket_status").show(record, ahead, today)
             session.show_ticket_status(record)
+        elif found.kind is ScanKind.DOSSIER and app.dossier is not None:
+            app.dossier_lookup.look_up(found.dossier_code or "")
         elif found.kind is ScanKind.DOSSIER:
             app.say(app.tr("Dossier status is not available at this kiosk yet. "
                            "Please ask at the reception desk."))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from drivers.sim import SimPrinter
 from kiosk.config import Config
+from kiosk.dossier import dossier_service
+from kiosk.dossier_ref import ReferenceProvider
 from kiosk.session import Session
 from kiosk.store import TicketStore, open_database, sqlite_url
 from kiosk.tickets import TicketService
@@ -26,19 +28,24 @@ log = logging.getLogger(__name__)
 def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with SimPrinter() as printer, tempfile.TemporaryDirectory() as data_dir:
-        cfg = replace(config, printer_url=printer.url, data_dir=Path(data_dir))
+    # The dossier screens show the reference provider's demonstration dossiers.
+    with SimPrinter() as printer, tempfile.TemporaryDirectory() as data_dir, \
+            ReferenceProvider() as provider:
+        cfg = replace(config, printer_url=printer.url, data_dir=Path(data_dir),
+                      dossier_provider=provider.url)
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
         session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
                           offer_identify=True)
-        app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=False)
+        app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=False,
+                       dossier=dossier_service(cfg))
         h = Harness(app)
 
         for high_contrast in (False, True):
             for lang in languages:
                 suffix = f"-hc-{lang}" if high_contrast else f"-{lang}"
-                for name in every_screen(h, app, printer, clock, lang, high_contrast):
+                for name in every_screen(h, app, printer, clock, lang, high_contrast,
+                                         provider=provider):
                     written.append(h.screenshot(out_dir / f"{name}{suffix}.png"))
         h.next_frame()
     return written

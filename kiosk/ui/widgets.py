@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from kivy.app import App
+from kivy.factory import Factory
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -23,6 +27,17 @@ from kiosk.ui import theme
 
 def icon_path(name: str) -> str:
     return str(ICONS / f"{name}.png")
+
+
+def delete_key(on_delete: Callable[[], None]) -> Widget:
+    """The on-screen keyboards' Delete key: the arrow and a word (no action is a picture
+    alone), in the citizen's language."""
+    app = App.get_running_app()
+    key = Factory.KeyButton(icon="back", text=app.tr_plain("Delete"), icon_size=30, gap=0,
+                            font_size=theme.FONT_SMALL)
+    app.bind(lang=lambda *_a: setattr(key, "text", app.tr_plain("Delete")))
+    key.bind(on_release=lambda _b: on_delete())
+    return key
 
 
 def scroll_to_top(widget: Widget) -> None:

@@ -30,6 +30,7 @@ class Kiosk:
     scanner: object
     mrz_reader: object
     chip_card: dict  # {"card": an ApduTransport on the reader, or absent}
+    dossier_provider: object  # kiosk.dossier_ref.ReferenceProvider, the one the app asks
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from drivers.sim import SimMrzReader, SimPrinter, SimScanner
     from kiosk.config import load_config
     from kiosk.devices import ChipReaderService, MrzReaderService, ScannerService
+    from kiosk.dossier import dossier_service
+    from kiosk.dossier_ref import ReferenceProvider
     from kiosk.session import Session
     from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.tickets import TicketService
@@ -46,9 +49,11 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
     data: Path = tmp_path_factory.mktemp("data")
     with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner, \
-            SimMrzReader(data / "ttyMRZ", kind="3m") as mrz_reader:
+            SimMrzReader(data / "ttyMRZ", kind="3m") as mrz_reader, \
+            ReferenceProvider(slow_seconds=5) as provider:
         cfg = replace(load_config(), data_dir=data, printer_url=printer.url,
-                      scanner_url=scanner.url)
+                      scanner_url=scanner.url, dossier_provider=provider.url,
+                      dossier_timeout=1.0)
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
         session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
@@ -64,11 +69,11 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
         chip = ChipReaderService("*", transport_factory=card_on_reader)
         app = KioskApp(cfg, TicketService(cfg, store), session=session, kiosk_mode=True,
-                       scans=[scans, mrz], chip=chip)
+                       scans=[scans, mrz], chip=chip, dossier=dossier_service(cfg))
         harness = Harness(app)
         try:
             yield Kiosk(app, harness, session, store, printer, clock, scanner, mrz_reader,
-                        chip_card)
+                        chip_card, provider)
         finally:
             scans.stop()
             mrz.stop()
@@ -78,6 +83,7 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 def k(kiosk: Kiosk):  # type: ignore[no-untyped-def]
     """The kiosk back on its attract screen, healthy printer, for each test."""
     kiosk.printer.set_fault(None)
+    kiosk.dossier_provider.set_fault(None)
     kiosk.chip_card.clear()
     kiosk.session.end()
     kiosk.harness.settle(2)

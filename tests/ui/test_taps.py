@@ -168,7 +168,9 @@ def test_no_button_on_any_screen_acts_in_the_screen_s_first_moments(k) -> None: 
             k.harness.next_frame()
             assert state(k) == before, f"{name}: a touch {interval * 1000:.0f} ms in acted"
             assert k.app.manager.current == k.session.screen.value
-    # Passed by: two steps that stay on the screen before (a larger text, a message over
-    # the ticket's status), and one the walk taps in.
-    assert passed_by == ["rating-reasons", "services-xl", "unknown-code"], passed_by
+    # Passed by: three steps that stay on the screen before (an unknown dossier's message
+    # on the code screen, a larger text, a message over the ticket's status), and one the
+    # walk taps in.
+    assert passed_by == ["dossier-code-unknown", "rating-reasons", "services-xl",
+                         "unknown-code"], passed_by
     assert touched > 300, touched
