@@ -288,3 +288,22 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
         return sqlite_url(tmp_path / "kiosk.sqlite3")
     return request.getfixturevalue("db_url")
+
+
+# -- One browser for the session: Debian's chromium through Playwright ---------------------
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Debian's chromium (never a downloaded build), launched once: Playwright's sync API
+    allows one instance per thread, so every page test shares it."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    args = ["--autoplay-policy=no-user-gesture-required"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # chromium's sandbox refuses to run as root
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        yield chromium
+        chromium.close()

@@ -195,20 +195,16 @@ def test_assets_are_served_and_nothing_else(client: TestClient) -> None:
         'xmlns="http://www.w3.org/2000/svg"', "")
 
 
-def test_the_page_in_chromium(tmp_path: Path) -> None:
+def test_the_page_in_chromium(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
     """A busy day drawn by chromium over a real server: the picture is kept in
     /tmp/stats-shots for a person to look at."""
-    from playwright.sync_api import sync_playwright
-
     engine = open_database(f"sqlite:///{tmp_path / 'centre.sqlite3'}")
     issued = busy_day(engine)
     app = Starlette(routes=routes(engine))
     SHOTS.mkdir(exist_ok=True)
-    with serving(app, None) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=["--no-sandbox"])
+    with serving(app, None) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text))
             page.on("pageerror", lambda e: problems.append(str(e)))
@@ -230,7 +226,7 @@ def test_the_page_in_chromium(tmp_path: Path) -> None:
             assert problems == ["Failed to load resource: the server responded with a status "
                                 "of 400 (Bad Request)"]
         finally:
-            browser.close()
+            page.close()
             engine.dispose()
 
 

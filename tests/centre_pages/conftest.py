@@ -1,10 +1,9 @@
 """Fixtures for the centre's pages: a real uvicorn server over TLS (a self-signed
-certificate made here with `cryptography`) in a process of its own, and one chromium
-(Debian's, through Playwright) for the whole session."""
+certificate made here with `cryptography`) in a process of its own; the one chromium
+of the session is tests/conftest.py's `browser`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,19 +24,6 @@ def centre(tmp_path, tls_files) -> Iterator[CentreServer]:  # type: ignore[no-un
     server = CentreServer(url, tls_files, tmp_path / "server.log")
     yield server
     server.kill()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--autoplay-policy=no-user-gesture-required"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
