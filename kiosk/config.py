@@ -67,6 +67,8 @@ class Config:
     services: tuple[ServiceArea, ...]
     scanner_trigger: str = ""  # "honeywell", "zebra-ssi", or "" for none
     source: str = field(default=str(DEFAULT_CONFIG))
+    # [centre_link]: the kiosk issuing through a centre service (kiosk/centre_link.py).
+    centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""
@@ -84,6 +86,24 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "kiosk.sqlite3"
+
+
+@dataclass(frozen=True)
+class CentreLinkSettings:
+    """[centre_link]: where the centre service is and how the kiosk keeps issuing without
+    it (docs/architecture.md, Kiosks in a centre). An empty url: a kiosk on its own."""
+
+    url: str = ""
+    ca_fingerprint: str = ""  # SHA-256 of the centre's CA certificate, hex (pinned)
+    lease_size: int = 20  # numbers per block leased ahead, per service and day
+    low_water: int = 5  # a new block is leased when fewer numbers than this are left
+    timeout: float = 2.0  # seconds a citizen may wait for the centre before the lease is used
+    retry_min: float = 1.0  # seconds between tries to reach the centre, growing ...
+    retry_max: float = 30.0  # ... up to this while it stays unreachable
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
 
 
 def localized(texts: dict[str, str], lang: str) -> str:
@@ -174,12 +194,14 @@ class _Checker:
 
 
 KNOWN_KEYS = {
-    "": {"centre", "kiosk", "devices", "services"},
+    "": {"centre", "kiosk", "devices", "services", "centre_link"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
+    "centre_link": {"url", "ca_fingerprint", "lease_size", "low_water", "timeout",
+                    "retry_min", "retry_max"},
 }
 
 
@@ -367,4 +389,54 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         services=tuple(areas),
         scanner_trigger=scanner_trigger,
         source=str(path),
+        centre_link=_centre_link(c, raw),
     )
+
+
+def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
+    """[centre_link], checked whole: an https URL and its CA's pin go together."""
+    link = c.table(raw, "centre_link")
+    _reject_unknown(c, link, KNOWN_KEYS["centre_link"], "centre_link.")
+    url = link.get("url", "")
+    if not isinstance(url, str):
+        raise c.fail("centre_link.url", "expected the centre's https:// URL or \"\" for none", url)
+    url = url.strip().rstrip("/")
+    fingerprint = link.get("ca_fingerprint", "")
+    if not isinstance(fingerprint, str):
+        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits", fingerprint)
+    fingerprint = fingerprint.replace(":", "").strip().lower()
+    if url:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            raise c.fail("centre_link.url", "expected a URL like https://centre.local:8443",
+                         url) from None
+        if parts.scheme != "https" or not parts.hostname:
+            raise c.fail("centre_link.url", "expected a URL like https://centre.local:8443 "
+                         "(the link is always encrypted)", url)
+        if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+            raise c.fail("centre_link.ca_fingerprint", "expected the SHA-256 fingerprint "
+                         "(64 hex digits) `kiosk centre init` printed", link.get("ca_fingerprint"))
+    elif fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits",
+                     link.get("ca_fingerprint"))
+
+    def count(key: str, default: int, low: int, high: int) -> int:
+        value = link.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise c.fail(f"centre_link.{key}", f"expected a whole number from {low} to {high}",
+                         value)
+        return value
+
+    size = count("lease_size", 20, 1, 500)
+    low_water = count("low_water", 5, 0, 500)
+    if low_water >= size:
+        raise c.fail("centre_link.low_water", f"expected fewer than lease_size ({size})",
+                     low_water)
+    timeout = c.number(link.get("timeout", 2.0), "centre_link.timeout", 0.1, 60)
+    retry_min = c.number(link.get("retry_min", 1.0), "centre_link.retry_min", 0.1, 600)
+    retry_max = c.number(link.get("retry_max", 30.0), "centre_link.retry_max", retry_min, 3600)
+    return CentreLinkSettings(url, fingerprint, size, low_water, timeout, retry_min, retry_max)

@@ -1,0 +1,391 @@
+"""The kiosk in a centre: numbers issued through the centre service, and from a block leased
+ahead of need while the centre cannot be reached (docs/architecture.md, Kiosks in a centre).
+
+No Kivy. `CentreLink.issue` is called on the issuing thread; a background thread keeps the
+leases topped up, replays the outbox to the centre in issue order and tells its listeners
+how the link stands (online, offline since HH:MM, syncing N).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from kiosk.config import ConfigError
+from kiosk.store.link import LinkStore
+from kiosk.store.queue import ALLOCATED, TicketRecord, TicketStore
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
+
+log = logging.getLogger(__name__)
+
+ONLINE, OFFLINE, SYNCING, UNKNOWN = "online", "offline", "syncing", "unknown"
+# Queue states as the centre names them (kiosk/store/queue.py on the centre).
+WAITING, CALLED, SERVING, SERVED, NO_SHOW, VOID = (
+    "waiting", "called", "serving", "served", "no_show", "void")
+# Seconds between looks at an idle link while it is up: a centre gone down shows on the
+# staff mark within this long even when nobody takes a number.
+IDLE_PROBE_SECONDS = 10.0
+IMPORT_BATCH = 100  # tickets per import request
+
+
+class CentreUnreachable(Exception):
+    """No answer from the centre in time (down, network cut, timeout, a 5xx)."""
+
+
+class CentreRefused(Exception):
+    """The centre answered and said no (a 4xx): str() is its one sentence."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NoNumberLeft(Exception):
+    """The centre cannot be reached and this kiosk's leases are used up."""
+
+
+class CentreApi(Protocol):
+    """The few calls the link makes (kiosk.centre.client.CentreClient gives them). Each
+    raises CentreUnreachable or CentreRefused."""
+
+    def issue(self, body: dict, timeout: float) -> dict: ...
+
+    def ticket(self, ticket_id: str, timeout: float) -> dict | None: ...
+
+    def lease(self, body: dict, timeout: float) -> dict: ...
+
+    def import_tickets(self, tickets: list[dict], timeout: float) -> dict: ...
+
+
+@dataclass(frozen=True)
+class LinkState:
+    kind: str  # ONLINE, OFFLINE, SYNCING (online, outbox not empty yet) or UNKNOWN
+    since: datetime | None = None  # OFFLINE: the first failure; else the last contact
+    pending: int = 0  # tickets in the outbox
+
+
+@dataclass(frozen=True)
+class LinkIssued:
+    record: TicketRecord
+    people_ahead: int
+    wait_minutes: int | None  # None: not enough served today to say, or offline
+    from_lease: bool
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """Where a ticket stands: live from the centre, or what this kiosk knew `as_of`."""
+
+    number: str
+    service: str
+    queue_state: str
+    counter: int | None
+    people_ahead: int
+    wait_minutes: int | None
+    live: bool
+    as_of: datetime | None = None  # not live: when the kiosk last heard from the centre
+    day: str = ""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    lease_size: int = 20
+    low_water: int = 5
+    timeout: float = 2.0
+    retry_min: float = 1.0
+    retry_max: float = 30.0
+
+
+class CentreLink:
+    def __init__(self, engine: Engine, api: CentreApi, services: list[str],
+                 now: Callable[[], datetime], settings: LinkSettings | None = None) -> None:
+        self.links = LinkStore(engine)
+        self.store = TicketStore(engine)
+        self.api = api
+        self.services = list(services)
+        self.settings = settings or LinkSettings()
+        self._now = now
+        self._listeners: list[Callable[[LinkState], None]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._online: bool | None = None  # None: not tried yet
+        self._offline_since: datetime | None = None
+        self._last_contact: datetime | None = None
+        self._retry = self.settings.retry_min
+        self._next_try = 0.0  # monotonic: no citizen waits on the centre before this
+        self._known: dict[str, TicketState] = {}  # last live answers, by ticket id
+        self.state = LinkState(UNKNOWN, pending=self.links.outbox_size())
+        self.synced = threading.Condition()  # notified after every sync round
+
+    # -- listeners -----------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[LinkState], None]) -> None:
+        """`listener` is called, on whichever thread noticed, when the link state changes."""
+        self._listeners.append(listener)
+
+    def _announce(self) -> None:
+        pending = self.links.outbox_size()
+        if self._online is None:
+            state = LinkState(UNKNOWN, pending=pending)
+        elif not self._online:
+            state = LinkState(OFFLINE, self._offline_since, pending)
+        else:
+            state = LinkState(SYNCING if pending else ONLINE, self._last_contact, pending)
+        with self._lock:
+            changed, self.state = state != self.state, state
+        if changed:
+            for listener in list(self._listeners):
+                listener(state)
+
+    def _reached(self) -> None:
+        if self._online is False:
+            log.info("centre link: back online after %s", _hhmm(self._offline_since))
+        self._online, self._offline_since = True, None
+        self._last_contact = self._now()
+        self._retry = self.settings.retry_min
+        self._next_try = 0.0
+
+    def _lost(self, why: Exception) -> None:
+        if self._online is not False:
+            log.warning("centre link: offline (%s); issuing from this kiosk's leases", why)
+            self._offline_since = self._now()
+        self._online = False
+        self._next_try = time.monotonic() + self._retry
+        self._retry = min(self._retry * 2, self.settings.retry_max)
+
+    # -- issuing -------------------------------------------------------------------------
+    def issue(self, service: str, lang: str, issued_at: datetime,
+              person_hash: str | None = None) -> LinkIssued:
+        """A number for `service`: the centre's when it answers within the timeout, else
+        the next one of this kiosk's lease (with its outbox row). Raises NoNumberLeft when
+        neither is possible, CentreRefused when the centre refuses (a revoked kiosk)."""
+        # While the centre is known to be down, citizens do not each wait for its timeout:
+        # the lease serves until the background thread finds it back (or runs dry).
+        if (time.monotonic() >= self._next_try
+                or not self.links.remaining(issued_at.date().isoformat(), service)):
+            try:
+                answer = self.api.issue({"request_id": uuid.uuid4().hex, "service": service,
+                                         "lang": lang, "issued_at": issued_at.isoformat()},
+                                        self.settings.timeout)
+            except CentreUnreachable as exc:
+                # The centre may still have issued it (a late answer): that number is
+                # called, nobody comes, and the counter marks it no-show. Never a double.
+                self._lost(exc)
+            else:
+                self._reached()
+                record = _record_from_answer(answer, lang, person_hash)
+                self.links.record_centre_ticket(record)
+                self._announce()
+                self._wake.set()  # the lease may want topping up
+                return LinkIssued(record, int(answer.get("people_ahead") or 0),
+                                  _minutes(answer.get("wait_minutes")), from_lease=False)
+        record = self.links.issue_from_lease(service, lang, issued_at, person_hash)
+        self._announce()
+        self._wake.set()
+        if record is None:
+            raise NoNumberLeft(f"the centre cannot be reached and no leased number of "
+                               f"service {service} is left")
+        return LinkIssued(record, self.store.people_ahead(record), None, from_lease=True)
+
+    # -- a scanned ticket ---------------------------------------------------------------
+    def ticket_state(self, ticket_id: str) -> TicketState | None:
+        """Live from the centre when it answers, else what this kiosk knows (its last live
+        answer, or its own record) with the time it last heard from the centre; None for a
+        ticket neither knows."""
+        if time.monotonic() >= self._next_try:
+            try:
+                answer = self.api.ticket(ticket_id, self.settings.timeout)
+            except CentreUnreachable as exc:
+                self._lost(exc)
+                self._announce()
+            else:
+                self._reached()
+                self._announce()
+                if answer is not None:
+                    state = TicketState(
+                        number=str(answer["number"]), service=str(answer["service"]),
+                        queue_state=str(answer.get("queue_state") or WAITING),
+                        counter=answer.get("counter"),
+                        people_ahead=int(answer.get("people_ahead") or 0),
+                        wait_minutes=_minutes(answer.get("wait_minutes")), live=True,
+                        as_of=self._last_contact, day=str(answer.get("day") or ""))
+                    self._known[ticket_id] = state
+                    return state
+        as_of = self._last_contact or self._offline_since
+        known = self._known.get(ticket_id)
+        if known is not None:
+            return replace(known, live=False, as_of=known.as_of)
+        record = self.store.get(ticket_id)
+        if record is None:
+            return None
+        return TicketState(record.number, record.service, WAITING, None,
+                           self.store.people_ahead(record), None, live=False, as_of=as_of,
+                           day=record.day)
+
+    # -- background: leases and outbox ----------------------------------------------------
+    def start(self) -> CentreLink:
+        self._thread = threading.Thread(target=self._run, name="centre-link", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def wait_synced(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Waits (bounded) until `condition()` holds after a sync round; for tests and
+        benchmarks."""
+        deadline = time.monotonic() + timeout
+        with self.synced:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.set()
+                self.synced.wait(min(left, 0.5))
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sync_once()
+            if self._online:
+                wait = IDLE_PROBE_SECONDS
+            else:
+                wait = max(0.05, self._next_try - time.monotonic())
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def sync_once(self) -> bool:
+        """One round: the outbox replayed, then the leases topped up. True if the centre
+        answered everything asked of it."""
+        try:
+            did = self.drain_outbox()
+            did += self.top_up_leases()
+            if not did:
+                self._probe()
+            self._reached()
+            ok = True
+        except CentreUnreachable as exc:
+            self._lost(exc)
+            ok = False
+        except CentreRefused as exc:
+            # A revoked token or a refused import: staff must look; the kiosk keeps issuing
+            # from what it has and tries again later.
+            log.error("centre link: the centre refused: %s", exc)
+            self._lost(exc)
+            ok = False
+        self._announce()
+        with self.synced:
+            self.synced.notify_all()
+        return ok
+
+    def drain_outbox(self) -> int:
+        """Tickets issued from leases go to the centre in issue order; each leaves the
+        outbox only after the centre's 2xx (a replay is harmless: imports are idempotent
+        by ticket id). The number sent."""
+        sent = 0
+        while True:
+            batch = self.links.outbox(IMPORT_BATCH)
+            if not batch:
+                return sent
+            self.api.import_tickets([item.ticket for item in batch],
+                                    max(self.settings.timeout, 10.0))
+            self.links.acknowledged(batch)
+            sent += len(batch)
+            log.info("centre link: %d offline ticket(s) delivered", len(batch))
+
+    def top_up_leases(self) -> int:
+        """For each service, a new block from the centre when this day's leases have fewer
+        than low_water numbers left. The number of leases taken."""
+        day = self._now().date().isoformat()
+        taken = 0
+        for service in self.services:
+            if self.links.remaining(day, service) >= self.settings.low_water:
+                continue
+            request_id = self.links.next_lease_request(day, service)
+            block = self.api.lease({"request_id": request_id, "service": service, "day": day,
+                                    "size": self.settings.lease_size}, self.settings.timeout)
+            if self.links.add_lease(day, service, int(block["first"]), int(block["last"]),
+                                    request_id):
+                log.info("centre link: leased %s%d-%d for %s", service, block["first"],
+                         block["last"], day)
+                taken += 1
+        return taken
+
+    def _probe(self) -> None:
+        """A cheap call that tells whether the centre is there (a ticket id no kiosk makes:
+        'not found' is an answer)."""
+        self.api.ticket("0" * 16, self.settings.timeout)
+
+
+def _record_from_answer(answer: dict[str, Any], lang: str,
+                        person_hash: str | None) -> TicketRecord:
+    issued_at = datetime.fromisoformat(str(answer["issued_at"]))
+    return TicketRecord(str(answer["id"]), str(answer.get("day") or issued_at.date().isoformat()),
+                        str(answer["service"]), int(answer["seq"]), str(answer["number"]), lang,
+                        issued_at, ALLOCATED, person_hash=person_hash)
+
+
+def _minutes(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return max(0, round(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _hhmm(at: datetime | None) -> str:
+    return at.strftime("%H:%M") if at else "?"
+
+
+# In the kiosk's data folder after `kiosk enrol` (kiosk/commands/link.py), readable by the
+# kiosk's user only: the token that lets it in, and the centre's CA it pinned.
+TOKEN_FILE = "centre_token"
+CA_FILE = "centre_ca.pem"
+
+
+class LinkNotEnrolled(ConfigError):
+    """A centre is configured but this kiosk holds no token for it: one line for staff
+    (a ConfigError: the command line reports it and exits with code 2). Never issued
+    locally instead: its numbers would repeat the centre's."""
+
+
+def link_from_config(config: Config, engine: Engine) -> CentreLink | None:
+    """The link the config asks for ([centre_link] url), not started; None without one."""
+    settings = config.centre_link
+    if not settings.enabled:
+        return None
+    token_path = config.data_dir / TOKEN_FILE
+    try:
+        token = token_path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        token = ""
+    if not token:
+        raise LinkNotEnrolled(config.source, "centre_link.url",
+                              f"this kiosk is not enrolled with {settings.url} (no token in "
+                              f"{token_path}); run `kiosk enrol --centre URL --fingerprint FP "
+                              "--code CODE`")
+    from kiosk.link_http import HttpCentreApi
+
+    ca = config.data_dir / CA_FILE
+    api = HttpCentreApi(settings.url, token, ca if ca.exists() else None)
+    tz = ZoneInfo(config.timezone)
+    return CentreLink(engine, api, [s.letter for s in config.services],
+                      lambda: datetime.now(tz),
+                      LinkSettings(settings.lease_size, settings.low_water, settings.timeout,
+                                   settings.retry_min, settings.retry_max))
