@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
-from kiosk.centre_link import OFFLINE, ONLINE, SYNCING, LinkState, TicketState
+from kiosk.centre_link import OFFLINE, ONLINE, SYNCING, CentreLink, LinkState, TicketState
 from kiosk.store import TicketRecord
 
 if TYPE_CHECKING:
@@ -31,15 +31,25 @@ class CentreStatus:
     def __init__(self, app: KioskApp) -> None:
         self.app = app
         self.session = app.session
-        self.link = app.tickets.link
+
+    @property
+    def link(self) -> CentreLink | None:
+        return self.app.tickets.link
 
     def watch(self) -> None:
-        """Called once the window is built: the mark follows the link from now on."""
-        if self.link is None:
+        """Called once the window is built (and again if the ticket service is given
+        another link): the mark follows the link from now on."""
+        link = self.link
+        if link is None:
             self.app.link_mark = "none"  # a kiosk on its own: no mark
             return
-        self.link.subscribe(lambda state: Clock.schedule_once(lambda _dt: self.changed(state)))
-        self.changed(self.link.state)
+
+        def on_change(state: LinkState) -> None:
+            if self.link is link:  # a link replaced since no longer speaks for the kiosk
+                Clock.schedule_once(lambda _dt: self.changed(state))
+
+        link.subscribe(on_change)
+        self.changed(link.state)
 
     def changed(self, state: LinkState) -> None:
         self.app.link_mark = MARK.get(state.kind, "unknown")
