@@ -40,6 +40,8 @@ COMMANDS = {
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
+    # The kiosk in a centre (docs/architecture.md, Kiosks in a centre).
+    "enrol": "link:cmd_enrol",
 }
 
 
@@ -181,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day, YYYY-MM-DD (default today)")
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
+
+    # -- the kiosk in a centre ------------------------------------------------------------
+    p = sub.add_parser("enrol", help="join a centre with the one-time code staff printed there")
+    _common(p)
+    p.add_argument("--centre", required=True, help="the centre's URL, https://HOST:PORT")
+    p.add_argument("--fingerprint", required=True,
+                   help="the SHA-256 of the centre's CA, as `kiosk centre init` printed it")
+    p.add_argument("--code", required=True, help="the one-time code from `kiosk centre enrol`")
+    p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
     return parser
 
 

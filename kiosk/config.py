@@ -393,6 +393,20 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     )
 
 
+def centre_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a centre's address (None when it can): https only."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "expected a URL like https://centre.local:8443"
+    if parts.scheme != "https" or not parts.hostname:
+        return "expected a URL like https://centre.local:8443 (the link is always encrypted)"
+    return None
+
+
 def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
     """[centre_link], checked whole: an https URL and its CA's pin go together."""
     link = c.table(raw, "centre_link")
@@ -406,17 +420,9 @@ def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
         raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits", fingerprint)
     fingerprint = fingerprint.replace(":", "").strip().lower()
     if url:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError:
-            raise c.fail("centre_link.url", "expected a URL like https://centre.local:8443",
-                         url) from None
-        if parts.scheme != "https" or not parts.hostname:
-            raise c.fail("centre_link.url", "expected a URL like https://centre.local:8443 "
-                         "(the link is always encrypted)", url)
+        problem = centre_url_problem(url)
+        if problem:
+            raise c.fail("centre_link.url", problem, url)
         if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
             raise c.fail("centre_link.ca_fingerprint", "expected the SHA-256 fingerprint "
                          "(64 hex digits) `kiosk centre init` printed", link.get("ca_fingerprint"))
