@@ -42,7 +42,14 @@ COMMANDS = {
     "ratings": "ratings:cmd_ratings",
     # The kiosk in a centre (docs/architecture.md, Kiosks in a centre).
     "enrol": "link:cmd_enrol",
+    # The centre service (docs/architecture.md, Centre).
+    "centre": "centre:cmd_centre",
+    "counter": "counter:cmd_counter",
 }
+
+# kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
+COUNTER_ACTIONS = ("call", "recall", "start", "served", "no-show", "transfer", "pause",
+                   "resume")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -192,7 +199,58 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the SHA-256 of the centre's CA, as `kiosk centre init` printed it")
     p.add_argument("--code", required=True, help="the one-time code from `kiosk centre enrol`")
     p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
+    _centre_commands(sub)
     return parser
+
+
+def _centre_commands(sub: argparse._SubParsersAction) -> None:
+    """`kiosk centre …` and `kiosk counter …` (docs/architecture.md, Centre)."""
+    p = sub.add_parser("centre", help="the centre service: certificates, terminals, serving")
+    _common(p)
+    centre = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    cp = centre.add_parser("init", help="make the centre's CA and server certificate (kept "
+                                        "when present); print the CA fingerprint")
+    _common(cp)
+    cp.add_argument("--force", action="store_true",
+                    help="a NEW CA: every terminal must then enrol again")
+    cp = centre.add_parser("enrol", help="a one-time code enrolling a terminal (24 h)")
+    _common(cp)
+    cp.add_argument("--kind", required=True, choices=("kiosk", "counter", "display"))
+    cp.add_argument("--name", required=True, help="the terminal's name, e.g. kiosk-1")
+    cp = centre.add_parser("revoke", help="end a terminal's token")
+    _common(cp)
+    cp.add_argument("name")
+    cp = centre.add_parser("terminals", help="enrolled, revoked and pending terminals")
+    _common(cp)
+    cp.add_argument("--json", action="store_true", help="as JSON")
+    cp = centre.add_parser("serve", help="run the centre service (HTTPS)")
+    _common(cp)
+    cp.add_argument("--listen", type=_listen, metavar="HOST:PORT",
+                    help="instead of [centre_service] listen")
+    cp.add_argument("--plain", action="store_true",
+                    help="plain HTTP, for development on this machine only")
+
+    p = sub.add_parser("counter", help="act at a counter: call the next number, recall, ...")
+    _common(p)
+    p.add_argument("action", choices=COUNTER_ACTIONS)
+    p.add_argument("--counter", type=_counter_number, required=True, metavar="N")
+    p.add_argument("--to", metavar="SERVICE", help="with transfer: the service to send it to")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+
+
+def _listen(text: str) -> tuple[str, int]:
+    from kiosk.config import parse_listen
+
+    try:
+        return parse_listen(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _counter_number(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a counter number like 3")
+    return int(text)
 
 
 def _day(text: str) -> date:

@@ -6,6 +6,7 @@ expected, so staff can fix it from the message alone.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -49,6 +50,17 @@ class ServiceArea:
 
 
 @dataclass(frozen=True)
+class CentreService:
+    """`[centre_service]`: the centre service of docs/architecture.md, Centre. Empty texts
+    mean "beside the kiosk's data": see Config.centre_state_dir and centre_database_url."""
+
+    database: str = ""  # SQLAlchemy URL: postgresql+psycopg://user@host:port/db or sqlite:///…
+    listen: tuple[str, int] = ("0.0.0.0", 8443)
+    state_dir: str = ""  # the CA, the server's key and certificate (0700)
+    hostnames: tuple[str, ...] = ("localhost", "127.0.0.1")  # the certificate's names
+
+
+@dataclass(frozen=True)
 class Config:
     centre_names: dict[str, str]
     timezone: str
@@ -69,6 +81,7 @@ class Config:
     source: str = field(default=str(DEFAULT_CONFIG))
     # [centre_link]: the kiosk issuing through a centre service (kiosk/centre_link.py).
     centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
+    centre_service: CentreService = field(default_factory=CentreService)
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""
@@ -86,6 +99,18 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "kiosk.sqlite3"
+
+    # The centre service's own places (docs/architecture.md, Centre): they follow
+    # --data-dir unless the config names them.
+    @property
+    def centre_state_dir(self) -> Path:
+        state = self.centre_service.state_dir
+        return Path(state).expanduser() if state else self.data_dir / "centre"
+
+    @property
+    def centre_database_url(self) -> str:
+        return (self.centre_service.database
+                or f"sqlite:///{self.centre_state_dir / 'centre.sqlite3'}")
 
 
 @dataclass(frozen=True)
@@ -194,7 +219,7 @@ class _Checker:
 
 
 KNOWN_KEYS = {
-    "": {"centre", "kiosk", "devices", "services", "centre_link"},
+    "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
@@ -202,6 +227,7 @@ KNOWN_KEYS = {
     "services[]": {"letter", "name", "counters", "icon"},
     "centre_link": {"url", "ca_fingerprint", "lease_size", "low_water", "timeout",
                     "retry_min", "retry_max"},
+    "centre_service": {"database", "listen", "state_dir", "hostnames"},
 }
 
 
@@ -371,6 +397,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         areas.append(ServiceArea(letter, c.texts(svc.get("name"), f"{key}.name"),
                                  tuple(counters), _service_icon(c, svc, key)))
 
+    centre_service = _centre_service(c, c.table(raw, "centre_service"))
     return Config(
         centre_names=names,
         timezone=str(tz),
@@ -389,8 +416,69 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         services=tuple(areas),
         scanner_trigger=scanner_trigger,
         source=str(path),
+        centre_service=centre_service,
         centre_link=_centre_link(c, raw),
     )
+
+
+# --- [centre_service] (docs/architecture.md, Centre) ---------------------------------------
+
+DATABASE_SCHEMES = ("postgresql+psycopg://", "sqlite:///")
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """"HOST:PORT" ("0.0.0.0:8443", "[::]:8443", "centre.lan:8443") as (host, port);
+    ValueError says what is wrong."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isascii() or not port.isdigit():
+        raise ValueError("expected HOST:PORT, e.g. 0.0.0.0:8443")
+    if not 1 <= int(port) <= 65535:
+        raise ValueError("expected a port from 1 to 65535")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not is_host_name(host):
+        raise ValueError("expected a host name or an IP address before the port")
+    return host, int(port)
+
+
+def is_host_name(text: str) -> bool:
+    """An IP address or a DNS name: what a certificate's subject names may hold."""
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        labels = text.rstrip(".").split(".")
+        # An all-digit last label is a mistyped address, not a name (RFC 3696, section 2).
+        return (len(text) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in labels)
+                and not labels[-1].isdigit())
+
+
+def _centre_service(c: _Checker, table: dict[str, Any]) -> CentreService:
+    _reject_unknown(c, table, KNOWN_KEYS["centre_service"], "centre_service.")
+    default = CentreService()
+    database = table.get("database", default.database)
+    if (not isinstance(database, str) or not database.isprintable()
+            or (database and not database.startswith(DATABASE_SCHEMES))):
+        raise c.fail("centre_service.database",
+                     "expected \"\" or a URL like postgresql+psycopg://kiosk@127.0.0.1:5432/"
+                     "kiosk or sqlite:////var/lib/kiosk/centre.sqlite3", database)
+    listen = table.get("listen", "{}:{}".format(*default.listen))
+    try:
+        if not isinstance(listen, str):
+            raise ValueError("expected HOST:PORT as text, e.g. \"0.0.0.0:8443\"")
+        host_port = parse_listen(listen)
+    except ValueError as exc:
+        raise c.fail("centre_service.listen", str(exc), listen) from None
+    state_dir = table.get("state_dir", default.state_dir)
+    if not isinstance(state_dir, str) or "\0" in state_dir:
+        raise c.fail("centre_service.state_dir", "expected a folder path as text", state_dir)
+    names = table.get("hostnames", list(default.hostnames))
+    if (not isinstance(names, list) or not names
+            or not all(isinstance(n, str) and is_host_name(n) for n in names)):
+        raise c.fail("centre_service.hostnames", "expected a list of the centre's host names "
+                     "and IP addresses, e.g. [\"centre.lan\", \"192.168.1.10\"]", names)
+    return CentreService(database, host_port, state_dir, tuple(dict.fromkeys(names)))
 
 
 def centre_url_problem(url: str) -> str | None:

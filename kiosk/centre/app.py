@@ -1,0 +1,96 @@
+"""The centre service as one ASGI app: the JSON API, and the staff and lobby pages when
+kiosk/centre/web.py is present (docs/architecture.md, Centre)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from http import HTTPStatus
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from kiosk.centre.api import api_routes
+from kiosk.centre.context import CentreContext
+from kiosk.centre.requests import ApiError
+from kiosk.centre.terminals import Terminals
+
+log = logging.getLogger(__name__)
+
+_SENTENCES = {
+    404: "there is nothing at this address",
+    405: "this address does not take this method",
+}
+
+
+def _optional(module: str) -> ModuleType | None:
+    """A part of the centre that may not be installed yet (the pages)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:  # the module exists but something it imports is missing
+            raise
+        return None
+
+
+def _refusal(request: Request, status: int, message: str) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return PlainTextResponse(message, status_code=status, headers=headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return _refusal(request, exc.status, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    default = HTTPStatus(exc.status_code).phrase.lower()
+    return _refusal(request, exc.status_code, _SENTENCES.get(exc.status_code, default))
+
+
+async def _failure(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the service's log for the maintainer; the terminal gets one
+    # sentence. Request bodies are never logged: they may name a service a citizen chose.
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return _refusal(request, 500, "the centre failed to handle this request; staff can find "
+                                  "why in its log")
+
+
+def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
+    """The app over `ctx`. `ca_pem`: the CA handed out at /api/ca (None when serving
+    without TLS, for development)."""
+    routes = api_routes()
+    web = _optional("kiosk.centre.web")
+    if web is not None:
+        routes += web.page_routes(ctx)
+    staff_auth = _optional("kiosk.centre.staff_auth")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The pages may run something beside the app (the display's notifier).
+        page_life = getattr(web, "lifespan", None)
+        if page_life is None:
+            yield
+            return
+        async with page_life(ctx):
+            yield
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            Exception: _failure},
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.state.terminals = Terminals(ctx.engine)
+    app.state.ca_pem = ca_pem
+    app.state.staff_check = getattr(staff_auth, "staff_for_request", None)
+    return app
