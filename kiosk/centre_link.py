@@ -56,16 +56,19 @@ class NoNumberLeft(Exception):
 
 
 class CentreApi(Protocol):
-    """The few calls the link makes (kiosk.centre.client.CentreClient gives them). Each
-    raises CentreUnreachable or CentreRefused."""
+    """The few calls the link makes (kiosk/link_http.py, over the centre's own client).
+    Each raises CentreUnreachable or CentreRefused; issue and ticket answer within the
+    link's short timeout (a citizen waits on them)."""
 
-    def issue(self, body: dict, timeout: float) -> dict: ...
+    def issue(self, body: dict) -> dict: ...
 
-    def ticket(self, ticket_id: str, timeout: float) -> dict | None: ...
+    def ticket(self, ticket_id: str) -> dict | None: ...
 
-    def lease(self, body: dict, timeout: float) -> dict: ...
+    def health(self) -> None: ...
 
-    def import_tickets(self, tickets: list[dict], timeout: float) -> dict: ...
+    def lease(self, body: dict) -> dict: ...
+
+    def import_tickets(self, tickets: list[dict]) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,7 @@ class CentreLink:
                 or not self.links.remaining(issued_at.date().isoformat(), service)):
             try:
                 answer = self.api.issue({"request_id": uuid.uuid4().hex, "service": service,
-                                         "lang": lang, "issued_at": issued_at.isoformat()},
-                                        self.settings.timeout)
+                                         "lang": lang, "issued_at": issued_at.isoformat()})
             except CentreUnreachable as exc:
                 # The centre may still have issued it (a late answer): that number is
                 # called, nobody comes, and the counter marks it no-show. Never a double.
@@ -206,7 +208,7 @@ class CentreLink:
         ticket neither knows."""
         if time.monotonic() >= self._next_try:
             try:
-                answer = self.api.ticket(ticket_id, self.settings.timeout)
+                answer = self.api.ticket(ticket_id)
             except CentreUnreachable as exc:
                 self._lost(exc)
                 self._announce()
@@ -302,8 +304,7 @@ class CentreLink:
             batch = self.links.outbox(IMPORT_BATCH)
             if not batch:
                 return sent
-            self.api.import_tickets([item.ticket for item in batch],
-                                    max(self.settings.timeout, 10.0))
+            self.api.import_tickets([item.ticket for item in batch])
             self.links.acknowledged(batch)
             sent += len(batch)
             log.info("centre link: %d offline ticket(s) delivered", len(batch))
@@ -318,7 +319,7 @@ class CentreLink:
                 continue
             request_id = self.links.next_lease_request(day, service)
             block = self.api.lease({"request_id": request_id, "service": service, "day": day,
-                                    "size": self.settings.lease_size}, self.settings.timeout)
+                                    "size": self.settings.lease_size})
             if self.links.add_lease(day, service, int(block["first"]), int(block["last"]),
                                     request_id):
                 log.info("centre link: leased %s%d-%d for %s", service, block["first"],
@@ -327,9 +328,8 @@ class CentreLink:
         return taken
 
     def _probe(self) -> None:
-        """A cheap call that tells whether the centre is there (a ticket id no kiosk makes:
-        'not found' is an answer)."""
-        self.api.ticket("0" * 16, self.settings.timeout)
+        """A cheap call that tells whether the centre is there."""
+        self.api.health()
 
 
 def _record_from_answer(answer: dict[str, Any], lang: str,
@@ -380,10 +380,12 @@ def link_from_config(config: Config, engine: Engine) -> CentreLink | None:
                               f"this kiosk is not enrolled with {settings.url} (no token in "
                               f"{token_path}); run `kiosk enrol --centre URL --fingerprint FP "
                               "--code CODE`")
-    from kiosk.link_http import HttpCentreApi
+    from kiosk.link_http import ClientCentreApi
 
     ca = config.data_dir / CA_FILE
-    api = HttpCentreApi(settings.url, token, ca if ca.exists() else None)
+    api = ClientCentreApi(settings.url, token, ca_fingerprint=settings.ca_fingerprint,
+                          ca_pem=ca.read_text(encoding="ascii") if ca.exists() else None,
+                          timeout=settings.timeout)
     tz = ZoneInfo(config.timezone)
     return CentreLink(engine, api, [s.letter for s in config.services],
                       lambda: datetime.now(tz),

@@ -1,56 +1,75 @@
-"""The centre's JSON API over HTTPS as the kiosk's link calls it (kiosk/centre_link.py
-CentreApi): one small class, so the transport can change in one place."""
+"""The centre's JSON API as the kiosk's link calls it (kiosk/centre_link.py CentreApi), over
+the centre's own client (kiosk/centre/client.py: HTTPS pinned to the centre's CA, a bearer
+token): one small adapter, so the transport changes in one place."""
 
 from __future__ import annotations
 
-import ssl
-from pathlib import Path
+import logging
+from typing import Any
 
 import httpx
 
+from kiosk.centre.client import CentreClient, CentreError, CentreUntrusted
+from kiosk.centre.client import CentreRefused as ClientRefused
+from kiosk.centre.client import CentreUnreachable as ClientUnreachable
 from kiosk.centre_link import CentreRefused, CentreUnreachable
 
+log = logging.getLogger(__name__)
 
-class HttpCentreApi:
-    def __init__(self, url: str, token: str, ca_file: Path | None) -> None:
-        verify: ssl.SSLContext | bool = (ssl.create_default_context(cafile=str(ca_file))
-                                         if ca_file is not None else True)
-        self._client = httpx.Client(base_url=url.rstrip("/"), verify=verify,
-                                    headers={"Authorization": f"Bearer {token}"})
+# Leases and imports are not a citizen waiting: they may take longer and be retried.
+PATIENT_TIMEOUT = 10.0
+
+
+class ClientCentreApi:
+    """Two clients of one centre: a quick one for what a citizen waits on (a number, a
+    scanned ticket: one try within `timeout`, then the lease), a patient one for the
+    background work (leases, the outbox: retried, longer timeout)."""
+
+    def __init__(self, url: str, token: str, *, ca_pem: str | None = None,
+                 ca_fingerprint: str | None = None, timeout: float = 2.0) -> None:
+        def client(seconds: float, retries: int) -> CentreClient:
+            return CentreClient(url, ca_pem=ca_pem, ca_fingerprint=ca_fingerprint or None,
+                                token=token, retries=retries,
+                                timeout=httpx.Timeout(seconds, connect=min(seconds, 3.0)))
+
+        self._quick = client(timeout, 0)
+        self._patient = client(max(timeout, PATIENT_TIMEOUT), 2)
 
     def close(self) -> None:
-        self._client.close()
+        self._quick.close()
+        self._patient.close()
 
-    def _call(self, method: str, path: str, timeout: float, body: dict | None = None,
-              missing_ok: bool = False) -> dict | None:
+    @staticmethod
+    def _call(client: CentreClient, method: str, path: str,
+              body: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            response = self._client.request(method, path, json=body, timeout=timeout)
-        except httpx.HTTPError as exc:  # connect, read, TLS, timeout: no answer
-            raise CentreUnreachable(f"{type(exc).__name__}: {exc}") from None
-        if response.status_code == 404 and missing_ok:
-            return None
-        if response.status_code >= 500:
-            raise CentreUnreachable(f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            try:
-                message = str(response.json().get("error") or response.reason_phrase)
-            except ValueError:
-                message = response.reason_phrase
-            raise CentreRefused(response.status_code, message)
+            return client.get(path) if method == "GET" else client.post(path, body or {})
+        except ClientRefused as exc:
+            raise CentreRefused(exc.status, str(exc)) from None
+        except CentreUntrusted as exc:
+            # Someone else may be answering: never trusted, loudly logged; the kiosk goes on
+            # from its lease as if the centre were down.
+            log.error("centre link: %s", exc)
+            raise CentreUnreachable(f"untrusted: {exc}") from None
+        except (ClientUnreachable, CentreError) as exc:
+            raise CentreUnreachable(str(exc)) from None
+
+    def issue(self, body: dict) -> dict:
+        return self._call(self._quick, "POST", "/api/tickets", body)
+
+    def ticket(self, ticket_id: str) -> dict | None:
         try:
-            return response.json()
-        except ValueError:
-            raise CentreUnreachable("the centre's answer is not JSON") from None
+            return self._call(self._quick, "GET", f"/api/tickets/{ticket_id}")
+        except CentreRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
 
-    def issue(self, body: dict, timeout: float) -> dict:
-        return self._call("POST", "/api/tickets", timeout, body)  # type: ignore[return-value]
+    def health(self) -> None:
+        self._call(self._quick, "GET", "/api/health")
 
-    def ticket(self, ticket_id: str, timeout: float) -> dict | None:
-        return self._call("GET", f"/api/tickets/{ticket_id}", timeout, missing_ok=True)
+    def lease(self, body: dict) -> dict:
+        return self._call(self._patient, "POST", "/api/leases", body)
 
-    def lease(self, body: dict, timeout: float) -> dict:
-        return self._call("POST", "/api/leases", timeout, body)  # type: ignore[return-value]
-
-    def import_tickets(self, tickets: list[dict], timeout: float) -> dict:
-        return self._call("POST", "/api/tickets/import", timeout,  # type: ignore[return-value]
-                          {"tickets": tickets})
+    def import_tickets(self, tickets: list[dict]) -> dict:
+        return self._call(self._patient, "POST", "/api/tickets/import", {"tickets": tickets})

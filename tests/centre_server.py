@@ -26,14 +26,15 @@ def free_port() -> int:
 def offline_link(engine: Engine, day: date, size: int = 20) -> CentreLink:
     """A link to a centre that never answers (nothing listens on its port), holding one
     lease per service as if leased before the centre went down."""
-    from kiosk.link_http import HttpCentreApi
+    from kiosk.link_http import ClientCentreApi
 
     links = LinkStore(engine)
     for service in SERVICES:
         if not links.remaining(day.isoformat(), service):
             links.add_lease(day.isoformat(), service, 500, 500 + size - 1,
                             f"offline-{links.database_id()}-{day}-{service}")
-    api = HttpCentreApi(f"https://127.0.0.1:{free_port()}", "no-token", None)
+    api = ClientCentreApi(f"https://127.0.0.1:{free_port()}", "no-token",
+                          ca_fingerprint="ab" * 32, timeout=0.5)
     return CentreLink(engine, api, SERVICES, lambda: datetime.now(TZ),
                       LinkSettings(timeout=0.5, retry_min=0.2, retry_max=1.0))
 

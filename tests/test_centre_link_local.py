@@ -29,7 +29,7 @@ from kiosk.centre_link import (
 )
 from kiosk.cli import main
 from kiosk.config import ConfigError, load_config
-from kiosk.link_http import HttpCentreApi
+from kiosk.link_http import ClientCentreApi
 from kiosk.paths import ROOT
 from kiosk.store import open_database, sqlite_url
 from kiosk.store.db import tickets
@@ -155,7 +155,8 @@ def test_a_new_database_never_asks_for_an_old_ones_lease(tmp_path: Path) -> None
 
 
 def offline_link(engine, **kwargs) -> CentreLink:  # type: ignore[no-untyped-def]
-    api = HttpCentreApi(f"https://127.0.0.1:{closed_port()}", "token", None)
+    api = ClientCentreApi(f"https://127.0.0.1:{closed_port()}", "token",
+                          ca_fingerprint="ab" * 32, timeout=0.5)
     return CentreLink(engine, api, ["A", "B"], lambda: at(),
                       LinkSettings(timeout=0.5, **kwargs))
 
