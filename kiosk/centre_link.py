@@ -173,7 +173,7 @@ class CentreLink:
               person_hash: str | None = None) -> LinkIssued:
         """A number for `service`: the centre's when it answers within the timeout, else
         the next one of this kiosk's lease (with its outbox row). Raises NoNumberLeft when
-        neither is possible, CentreRefused when the centre refuses (a revoked kiosk)."""
+        neither is possible."""
         # While the centre is known to be down, citizens do not each wait for its timeout:
         # the lease serves until the background thread finds it back (or runs dry).
         if (time.monotonic() >= self._next_try
@@ -184,6 +184,11 @@ class CentreLink:
             except CentreUnreachable as exc:
                 # The centre may still have issued it (a late answer): that number is
                 # called, nobody comes, and the counter marks it no-show. Never a double.
+                self._lost(exc)
+            except CentreRefused as exc:
+                # A revoked token, a service the centre does not have: staff must look (the
+                # mark turns red); the citizen still gets a number of this kiosk's own lease.
+                log.error("centre link: the centre refused a number: %s", exc)
                 self._lost(exc)
             else:
                 self._reached()

@@ -45,6 +45,8 @@ class ClientCentreApi:
         try:
             return client.get(path) if method == "GET" else client.post(path, body or {})
         except ClientRefused as exc:
+            if exc.status >= 500:  # the centre is there but its database is not (restarting)
+                raise CentreUnreachable(f"HTTP {exc.status}: {exc}") from None
             raise CentreRefused(exc.status, str(exc)) from None
         except CentreUntrusted as exc:
             # Someone else may be answering: never trusted, loudly logged; the kiosk goes on

@@ -81,8 +81,6 @@ def scan(k, ticket_id: str, lang: str | None = None):  # type: ignore[no-untyped
 @pytest.fixture
 def linked(k, tmp_path):  # type: ignore[no-untyped-def]
     """The session's kiosk given a centre link; alone again afterwards."""
-    from tests.centre_server import kiosk_link_for
-
     holder: dict = {}
 
     def attach(link) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +94,6 @@ def linked(k, tmp_path):  # type: ignore[no-untyped-def]
     k.app.centre_status.watch()
     if link is not None:
         link.stop()
-    assert kiosk_link_for  # the helper module is importable from the UI run
 
 
 def test_offline_the_mark_turns_red_and_a_number_comes_from_the_lease(k, linked, tmp_path):  # type: ignore[no-untyped-def]
