@@ -113,11 +113,13 @@ class Centre:
         with CentreClient(self.url, ca_fingerprint=self.fingerprint) as client:
             return client.enrol(code, "kiosk").token
 
-    def kiosk_link(self, engine: Engine, name: str, **changes: object) -> CentreLink:
+    def kiosk_link(self, engine: Engine, name: str, token: str | None = None,
+                   **changes: object) -> CentreLink:
+        """The link of kiosk `name` (enrolled now, unless its `token` is given)."""
         from kiosk.link_http import ClientCentreApi
 
         settings = fast_settings(**changes)
-        api = ClientCentreApi(self.url, self.token(name), ca_pem=self.ca_pem,
+        api = ClientCentreApi(self.url, token or self.token(name), ca_pem=self.ca_pem,
                               ca_fingerprint=self.fingerprint, timeout=settings.timeout)
         return CentreLink(engine, api, SERVICES, lambda: datetime.now(TZ), settings)
 
