@@ -200,10 +200,11 @@ class TicketService:
 
     def _record_outcome(self, record: TicketRecord, problem: str | None, sent: int) -> None:
         try:
+            at = self._now().astimezone(self.tz)
             if problem is None:
-                self.store.mark_printed(record.id)
+                self.store.mark_printed(record.id, at)
             else:
-                self.store.mark_shown_not_printed(record.id, problem)
+                self.store.mark_shown_not_printed(record.id, problem, at)
         except Exception:  # noqa: BLE001
             # The number exists and the citizen holds it; only its outcome is unrecorded
             # (it stays "allocated"). Losing the ticket screen over this would be worse.

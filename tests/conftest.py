@@ -64,3 +64,217 @@ def run_bounded() -> Callable[[Callable[[], object], float], object]:
     """``run_bounded(fn, bound)``: see _run_bounded."""
     return _run_bounded
 
+
+
+def _together(count: int, work: Callable[[int], object], bound: float = 120) -> list[object]:
+    """Runs ``work(0)`` … ``work(count-1)`` on as many threads released at one moment (a
+    barrier), as several terminals acting at once would; their results in order. The
+    first exception raised by any of them is raised here; each must end within ``bound``."""
+    start = threading.Barrier(count, timeout=bound)
+    results: list[object] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = work(i)
+        except BaseException as e:  # handed to the caller below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(bound)
+        assert not t.is_alive(), f"{work} did not return within {bound} s"
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.fixture
+def together() -> Callable[..., list[object]]:
+    """``together(count, work)``: see _together."""
+    return _together
+
+
+# -- PostgreSQL: a throwaway cluster per session, a fresh database per test ----------------
+
+class PgCluster:
+    """A PostgreSQL server for the tests: KIOSK_TEST_PG_URL when set, else a cluster made
+    with Debian's initdb and pg_ctl in a temporary folder on a free port (run as the
+    `postgres` user when the tests run as root: initdb refuses root)."""
+
+    def __init__(self) -> None:
+        self.url = ""  # postgresql+psycopg://…/postgres: for making databases
+        self._folder: Path | None = None
+        self._ctl: list[str] = []
+
+    @property
+    def restartable(self) -> bool:
+        return self._folder is not None
+
+    def start(self) -> None:
+        import os
+
+        given = os.environ.get("KIOSK_TEST_PG_URL")
+        if given:
+            from sqlalchemy.engine import make_url
+
+            url = make_url(given)
+            self.url = url.set(drivername="postgresql+psycopg").render_as_string(
+                hide_password=False)
+            return
+        self._start_cluster()
+
+    def _start_cluster(self) -> None:
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                       key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+        if not found:
+            raise RuntimeError("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/"
+                               "initdb): run ./setup.sh test, or set KIOSK_TEST_PG_URL")
+        bindir = found[-1].parent
+        folder = Path(tempfile.mkdtemp(prefix="kiosk-test-pg-"))
+        self._folder = folder
+        as_postgres: list[str] = []
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+            os.chown(folder, owner.pw_uid, owner.pw_gid)
+            as_postgres = ["runuser", "-u", "postgres", "--"]
+        data = folder / "data"
+        try:
+            subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U",
+                            "postgres", "-A", "trust", "-E", "UTF8", "--locale", "C",
+                            "--no-sync"], check=True, capture_output=True, timeout=120)
+            for _attempt in range(5):
+                port = _free_port()
+                # Durability off: a test cluster is thrown away (a clean restart still
+                # keeps everything, which the restart test relies on).
+                options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+                           "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                self._ctl = [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-l",
+                             str(folder / "log"), "-o", options, "-w", "-t", "60"]
+                if subprocess.run([*self._ctl, "start"], capture_output=True,
+                                  timeout=90).returncode == 0:
+                    self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+                    return
+            log = (folder / "log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the test PostgreSQL cluster did not start:\n{log}")
+        except BaseException:
+            self.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def restart(self) -> None:
+        """Stops the server (fast: connections are cut) and starts it again."""
+        self.stop_server()
+        self.start_server()
+
+    def stop_server(self) -> None:
+        """The server goes down (its data kept) until start_server()."""
+        import subprocess
+
+        assert self.restartable, "KIOSK_TEST_PG_URL names a server the tests cannot stop"
+        subprocess.run([*self._ctl, "-m", "fast", "stop"], check=True, capture_output=True,
+                       timeout=120)
+
+    def start_server(self) -> None:
+        import subprocess
+
+        subprocess.run([*self._ctl, "start"], check=True, capture_output=True, timeout=120)
+
+    def stop(self) -> None:
+        import shutil
+        import subprocess
+
+        if self._folder is None:
+            return
+        if self._ctl:
+            subprocess.run([*self._ctl, "-m", "immediate", "stop"], capture_output=True,
+                           timeout=120)
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new_database(self) -> str:
+        import secrets
+
+        from sqlalchemy.engine import make_url
+
+        name = f"kiosk_test_{secrets.token_hex(6)}"
+        self.admin(f'CREATE DATABASE "{name}"')
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_database(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """The session's PostgreSQL server; stopped and removed at the end, failed tests or not."""
+    cluster = PgCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster: PgCluster) -> str:
+    """postgresql+psycopg:// URL of the session's server (its `postgres` database)."""
+    return pg_cluster.url
+
+
+@pytest.fixture
+def db_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped after it."""
+    url = pg_cluster.new_database()
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(url)
+
+
+@pytest.fixture
+def pg_engine(db_url: str) -> Iterator:
+    """An engine on a fresh PostgreSQL database with the kiosk's schema."""
+    from kiosk.store import open_database
+
+    engine = open_database(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        from kiosk.store import sqlite_url
+
+        return sqlite_url(tmp_path / "kiosk.sqlite3")
+    return request.getfixturevalue("db_url")

@@ -1,4 +1,5 @@
-"""Queue numbers on a real SQLite file: day boundary, restart, concurrent processes."""
+"""Queue numbers on a real SQLite file (and both databases where marked): day boundary,
+restart, concurrent issuing, events of issuing and printing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from kiosk.store import TicketStore, format_number, open_database, sqlite_url
+from kiosk.store.calls import CounterDesk
 from kiosk.store.db import tickets
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,18 +63,17 @@ def test_past_999_numbers_grow_instead_of_repeating() -> None:
     assert format_number("A", 1000) == "A1000"
 
 
-def test_people_ahead_counts_earlier_unserved_of_same_service(tmp_path: Path) -> None:
+def test_people_ahead_counts_earlier_waiting_of_same_service(tmp_path: Path) -> None:
     store = open_store(tmp_path / "q.sqlite3")
     now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
     a1, a2, _b1, a3 = (store.allocate(s, "vi", now) for s in "AABA")
     assert store.people_ahead(a1) == 0
     assert store.people_ahead(a3) == 2
-    # Nothing in the kiosk marks a ticket served (people_ahead): the test writes it itself.
-    with store.engine.begin() as conn:
-        conn.execute(update(tickets).where(tickets.c.id == a1.id)
-                     .values(served_at=now.isoformat()))
+    # A counter calls A001: it is no longer ahead of anyone.
+    CounterDesk(store.engine).call_next(1, ["A"], now, "call-a001")
     assert store.people_ahead(a3) == 1
     assert store.people_ahead(a2) == 0
+    assert store.people_ahead(a1) == 0  # called: nobody ahead
 
 
 def test_outcomes_are_recorded_distinguishably(tmp_path: Path) -> None:
@@ -153,3 +154,48 @@ def test_a_read_does_not_wait_for_a_writer(tmp_path: Path) -> None:
         writing.execute(update(tickets).values(print_error="being written"))
         assert reader.get(ticket.id).print_error is None  # the last committed state
         assert reader.people_ahead(ticket) == 0
+
+
+def test_issuing_from_many_threads_is_gap_free(any_db_url: str, together) -> None:
+    """Several terminals issuing at once on one database (threads here, each with its own
+    connection; processes on SQLite above): no number twice, none skipped."""
+    engine = open_database(any_db_url)
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=HCM)
+
+    def issue(_i: int) -> None:
+        store = TicketStore(engine)
+        for _ in range(15):
+            store.allocate("A", "vi", now)
+            store.allocate("B", "vi", now)
+
+    together(6, issue)
+    records = TicketStore(engine).tickets_of_day(now.date())
+    for service in "AB":
+        numbers = [r.number for r in records if r.service == service]
+        assert numbers == [format_number(service, n) for n in range(1, 91)]
+    issued = [e for e in TicketStore(engine).events_after(0, 1000) if e.kind == "issued"]
+    assert sorted(e.ticket_id for e in issued) == sorted(r.id for r in records)
+    engine.dispose()
+
+
+def test_issuing_and_printing_outcomes_are_events(any_db_url: str) -> None:
+    engine = open_database(any_db_url)
+    store = TicketStore(engine)
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=HCM)
+    printed, shown, killed = (store.allocate("A", "vi", now, origin=o)
+                              for o in (None, "kiosk-2", None))
+    store.mark_printed(printed.id, now)
+    store.mark_shown_not_printed(shown.id, "paper out", now)
+    later = now.replace(hour=10)
+    assert [r.id for r in store.resolve_interrupted(later)] == [killed.id]
+    got = [(e.number, e.kind, e.terminal, e.detail, e.at) for e in store.events_after(0, 100)]
+    assert got == [
+        ("A001", "issued", None, None, now),
+        ("A002", "issued", "kiosk-2", None, now),
+        ("A003", "issued", None, None, now),
+        ("A001", "printed", None, None, now),
+        ("A002", "not_printed", "kiosk-2", "paper out", now),
+        ("A003", "interrupted", None, None, later),
+    ]
+    assert store.get(shown.id).origin == "kiosk-2"
+    engine.dispose()

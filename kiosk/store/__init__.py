@@ -9,9 +9,16 @@ from kiosk.store.db import (
 )
 from kiosk.store.queue import (
     ALLOCATED,
+    CALLED,
     INTERRUPTED,
+    NO_SHOW,
     PRINTED,
+    SERVED,
+    SERVING,
     SHOWN_NOT_PRINTED,
+    VOID,
+    WAITING,
+    TicketEvent,
     TicketRecord,
     TicketStore,
     format_number,
@@ -19,9 +26,16 @@ from kiosk.store.queue import (
 
 __all__ = [
     "ALLOCATED",
+    "CALLED",
     "INTERRUPTED",
+    "NO_SHOW",
     "PRINTED",
+    "SERVED",
+    "SERVING",
     "SHOWN_NOT_PRINTED",
+    "VOID",
+    "WAITING",
+    "TicketEvent",
     "TicketRecord",
     "TicketStore",
     "StoreUnavailable",

@@ -27,6 +27,8 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    select,
+    text,
 )
 
 metadata = MetaData()
@@ -38,6 +40,21 @@ READ_ONLY = "kiosk_read_only"
 class StoreUnavailable(Exception):
     """The database cannot be opened or is not the kiosk's: one line for staff, naming it."""
 
+
+# The newest migration in kiosk/store/migrations/versions: a database at it needs nothing.
+# A new revision changes this too (tests/test_store_migrations.py checks they agree).
+SCHEMA_HEAD = "0002_centre_queue"
+VERSION_TABLE = "alembic_version"
+# Alembic's own bookkeeping table, as it makes it; kept out of `metadata`.
+alembic_version = Table(
+    VERSION_TABLE,
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+# pg_advisory_xact_lock key serialising schema upgrades ("kiosk" in ASCII).
+_UPGRADE_LOCK = 0x6B696F736B
+
 # One row per service per local day: the last sequence number handed out.
 daily_counters = Table(
     "daily_counters",
@@ -45,6 +62,8 @@ daily_counters = Table(
     Column("day", String(10), nullable=False),  # local date, YYYY-MM-DD
     Column("service", String(8), nullable=False),
     Column("last_seq", Integer, nullable=False),
+    # Where the next lease of numbers starts (kiosk/store/leases.py); NULL: none yet.
+    Column("next_lease", Integer),
     PrimaryKeyConstraint("day", "service"),
 )
 
@@ -68,12 +87,22 @@ tickets = Table(
     # 1 once the ticket has been rated (one rating per ticket), else NULL. Only the flag:
     # the rating itself is in `ratings`, with no ticket id and no time finer than the hour.
     Column("rated", Integer),
+    # The queue (kiosk/store/queue.py, calls.py): waiting → called → serving → served, or
+    # no_show, or back to waiting in another service's queue (transfer); void for a
+    # leased number never used. Defaults keep rows written before these columns valid.
+    Column("queue_state", String(12), nullable=False, server_default="waiting"),
+    Column("queue_service", String(8)),  # NULL: the ticket's own service
+    Column("counter", Integer),  # the counter that called it last
+    Column("called_at", String(32)),  # the last call (a recall moves it)
+    Column("started_at", String(32)),
+    Column("calls", Integer, nullable=False, server_default="0"),
+    Column("origin", String(64)),  # the terminal that issued it; NULL: this database's own
     UniqueConstraint("day", "service", "seq", name="uq_ticket_number"),
+    Index("ix_tickets_queue", "day", "queue_state", "issued_at"),
 )
 
 # Satisfaction ratings (kiosk/ratings.py). Anonymous: no person hash, no free text, only
 # codes from fixed lists, so nothing a citizen types or shows can end up here.
-# `metadata.create_all` adds this table to databases made before it existed.
 ratings = Table(
     "ratings",
     metadata,
@@ -88,6 +117,61 @@ ratings = Table(
     Column("counter", Integer),
     Column("lang", String(8), nullable=False),
     Index("ix_ratings_day", "day"),  # the staff summary reads a range of days
+)
+
+# Every change of a ticket, appended in the transaction that makes it; never updated or
+# deleted. `id` is the readers' cursor (TicketStore.events_after, the lobby display).
+# No personal data: `detail` holds a printer's reason or a transfer's origin at most.
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(32)),  # NULL for a counter's pause/resume
+    Column("day", String(10), nullable=False),
+    Column("number", String(12)),
+    Column("service", String(8)),  # the queue service at the time
+    Column("kind", String(16), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("counter", Integer),
+    Column("terminal", String(64)),
+    Column("detail", Text),
+    Index("ix_ticket_events_day", "day"),
+)
+
+# Counter operations already applied, by the request id the caller made up: a retried
+# request returns the stored result instead of acting twice (kiosk/store/calls.py).
+applied_requests = Table(
+    "applied_requests",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("counter", Integer),
+    Column("result", Text),  # JSON: what the first attempt returned
+    Column("applied_at", String(32), nullable=False),
+)
+
+counter_state = Table(
+    "counter_state",
+    metadata,
+    Column("counter", Integer, primary_key=True, autoincrement=False),
+    Column("paused", Integer, nullable=False, server_default="0"),
+    Column("changed_at", String(32)),
+)
+
+# Blocks of numbers leased to a kiosk for a day and service (kiosk/store/leases.py), so
+# it can issue while the centre is unreachable. They never overlap each other or the
+# centre's live numbers.
+number_leases = Table(
+    "number_leases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("service", String(8), nullable=False),
+    Column("terminal", String(64), nullable=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("leased_at", String(32), nullable=False),
+    Index("ix_number_leases_day_service", "day", "service", "first_seq"),
 )
 
 
@@ -135,11 +219,81 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def open_database(url: str, busy_timeout: float = 30.0) -> Engine:
+    """An engine on the database at `url`, its schema brought to the newest revision.
+
+    A database already there costs one small read (alembic_version); Alembic is imported
+    only when there is something to upgrade (docs/architecture.md, Tickets)."""
     engine = make_engine(url, busy_timeout)
-    missing = _missing_columns(engine)
-    metadata.create_all(engine)
-    _add_columns(engine, missing)
+    if schema_revision(engine) != SCHEMA_HEAD:
+        upgrade_database(engine)
     return engine
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's migration revision; None for a new or pre-migration database."""
+    with reading(engine) as conn:
+        return _read_revision(conn)
+
+
+def _read_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    return conn.execute(select(alembic_version.c.version_num)).scalar()
+
+
+def upgrade_database(engine: Engine) -> tuple[str | None, str]:
+    """Brings the schema to SCHEMA_HEAD in one transaction; the revisions before and after.
+
+    A new database gets the whole schema at once. One made by an older kiosk (no
+    alembic_version) is first checked to be a kiosk's, then migrated in place from the
+    baseline, every row kept. Raises StoreUnavailable for another program's database."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two centre processes starting at once: the second waits, then finds head.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        names = set(inspect(conn).get_table_names())
+        before = _read_revision(conn) if VERSION_TABLE in names else None
+        if before == SCHEMA_HEAD:
+            return before, before
+        if before is None:
+            _check_kiosk_tables(conn, names, engine)
+            if not names & set(metadata.tables):
+                # Nothing to keep: the schema as the migrations leave it
+                # (tests/test_store_migrations.py checks they agree), without Alembic.
+                metadata.create_all(conn)
+                alembic_version.create(conn, checkfirst=True)
+                conn.execute(alembic_version.insert().values(version_num=SCHEMA_HEAD))
+                return None, SCHEMA_HEAD
+        from kiosk.store.migrations import run_upgrade
+
+        run_upgrade(conn, describe_url(engine))
+        after = _read_revision(conn)
+    assert after is not None
+    return before, after
+
+
+def describe_url(engine: Engine) -> str:
+    """The database as staff know it: the file for SQLite, else the URL without password."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _check_kiosk_tables(conn: Connection, names: set[str], engine: Engine) -> None:
+    """A table of ours lacking a required column means another program's database: refused
+    before anything is added to it. Missing nullable columns or whole tables were added by
+    later versions, and the migrations add them, keeping every existing row valid."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        if table.name not in names:
+            continue
+        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        required = [c.name for c in table.columns
+                    if c.name not in existing and not c.nullable and c.server_default is None]
+        if required:
+            raise StoreUnavailable(
+                f"database {describe_url(engine)}: not a kiosk database: table {table.name} "
+                f"has no column {', '.join(required)}")
 
 
 def open_database_file(path: Path, busy_timeout: float = 30.0) -> Engine:
@@ -176,31 +330,3 @@ def _keep_private(file: Path) -> None:
         mode = file.stat().st_mode
         if mode & 0o077:
             file.chmod(mode & 0o700)
-
-
-def _missing_columns(engine: Engine) -> list[Column]:
-    """The columns our existing tables lack, read once. A missing required column means
-    another program's database: refused before anything is added to it. Missing nullable
-    ones were added by later versions: adding them keeps every existing row valid."""
-    inspector = inspect(engine)
-    missing: list[Column] = []
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue  # create_all makes it whole
-        existing = {c["name"] for c in inspector.get_columns(table.name)}
-        lacking = [c for c in table.columns if c.name not in existing]
-        required = [c.name for c in lacking if not c.nullable]
-        if required:
-            raise StoreUnavailable(
-                f"database {engine.url.database}: not a kiosk database: table {table.name} "
-                f"has no column {', '.join(required)}")
-        missing += lacking
-    return missing
-
-
-def _add_columns(engine: Engine, columns: list[Column]) -> None:
-    for column in columns:
-        kind = column.type.compile(dialect=engine.dialect)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
-                f"ALTER TABLE {column.table.name} ADD COLUMN {column.name} {kind}")
