@@ -1,5 +1,8 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
+# The kiosk's centre-link tables (lease, outbox) are part of `metadata` whoever opens the
+# database first: a new one is made whole from it and stamped at the head revision.
+from kiosk.store import link as _link  # noqa: F401
 from kiosk.store.db import (
     StoreUnavailable,
     open_database,

@@ -43,7 +43,7 @@ class StoreUnavailable(Exception):
 
 # The newest migration in kiosk/store/migrations/versions: a database at it needs nothing.
 # A new revision changes this too (tests/test_store_migrations.py checks they agree).
-SCHEMA_HEAD = "0002_centre_queue"
+SCHEMA_HEAD = "0006_kiosk_link"
 VERSION_TABLE = "alembic_version"
 # Alembic's own bookkeeping table, as it makes it; kept out of `metadata`.
 alembic_version = Table(

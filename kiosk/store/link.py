@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from kiosk.store.db import metadata, reading, tickets
-from kiosk.store.queue import ALLOCATED, TicketRecord, format_number
+from kiosk.store.queue import ALLOCATED, WAITING, TicketRecord, format_number, ticket_event
 
 # Blocks of numbers the centre leased to this kiosk: next_seq is the next one to hand out;
 # a block is used up when next_seq > last.
@@ -158,7 +158,8 @@ class LinkStore:
             conn.execute(tickets.insert().values(
                 id=ticket_id, day=day, service=service, seq=seq, number=record.number,
                 lang=lang, issued_at=issued_at.isoformat(), status=ALLOCATED,
-                person_hash=person_hash))
+                person_hash=person_hash, queue_state=WAITING, calls=0))
+            ticket_event(conn, "issued", issued_at, record, detail="from this kiosk's lease")
             conn.execute(link_outbox.insert().values(
                 ticket_id=ticket_id, payload=json.dumps(ticket_payload(record))))
         return record
@@ -170,7 +171,8 @@ class LinkStore:
             conn.execute(tickets.insert().values(
                 id=record.id, day=record.day, service=record.service, seq=record.seq,
                 number=record.number, lang=record.lang, issued_at=record.issued_at.isoformat(),
-                status=ALLOCATED, person_hash=record.person_hash))
+                status=ALLOCATED, person_hash=record.person_hash, queue_state=WAITING, calls=0))
+            ticket_event(conn, "issued", record.issued_at, record, detail="by the centre")
 
     # -- outbox ------------------------------------------------------------------------
     def outbox(self, limit: int = 100) -> list[OutboxItem]:
