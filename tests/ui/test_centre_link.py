@@ -120,3 +120,85 @@ def test_offline_the_mark_turns_red_and_a_number_comes_from_the_lease(k, linked,
         scan(k, ticket.id, lang)
         k.harness.screenshot(folder / f"ticket-status-offline-{lang}-{size_tag()}.png")
     assert link.links.outbox_size() == 1  # waiting for the centre, kept in the kiosk's SQLite
+
+
+def serve_some(centre, service: str, count: int, minutes: int) -> None:  # type: ignore[no-untyped-def]
+    """`count` tickets of `service` issued at the centre earlier today, each called and
+    served `minutes` later: enough for the centre to estimate waits."""
+    from datetime import datetime, timedelta
+
+    from kiosk.store import TicketStore
+    from kiosk.store.calls import CounterDesk
+
+    store, desk = TicketStore(centre.engine), CounterDesk(centre.engine)
+    now = datetime.now(centre_tz())
+    start = max(now.replace(hour=0, minute=1, second=0, microsecond=0),
+                now - timedelta(minutes=minutes * (count + 1)))
+    for i in range(count):
+        at = start + timedelta(seconds=i)
+        store.allocate(service, "vi", at)
+        desk.call_next(9, [service], at, f"early-call-{service}-{i}")
+        desk.served(9, at + timedelta(minutes=minutes), f"early-served-{service}-{i}")
+
+
+def centre_tz():  # type: ignore[no-untyped-def]
+    from tests.centre_server import TZ
+
+    return TZ
+
+
+def test_online_the_mark_is_green_and_a_scan_follows_the_ticket_at_the_centre(
+        k, linked, tmp_path):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from kiosk.store.calls import CounterDesk
+    from tests.centre_server import make_centre
+
+    centre = make_centre(tmp_path / "centre")
+    centre.start()
+    try:
+        link = centre.kiosk_link(k.store.engine, "lobby-1")
+        linked(link)
+        assert link.sync_once()
+        k.harness.wait_until(lambda: k.app.link_mark == "ok", "the mark to turn green")
+        k.harness.settle()
+        assert link_mark_colour(k) == theme.PRINTER_MARK["ok"]
+        folder = shots_dir(tmp_path)
+        serve_some(centre, "C", 5, 6)  # today's service times: about 6 min each
+        ticket = take_number_by_touch(k, "en", "C")
+        assert not ticket.from_lease and ticket.number == "C006" and ticket.printed
+        k.harness.screenshot(folder / f"ticket-online-en-{size_tag()}.png")
+        behind = take_number_by_touch(k, "vi", "C")
+        assert behind.people_ahead == 1 and behind.wait_minutes is not None
+        screen = scan(k, behind.id, "en")
+        assert screen.ids.ahead.text.startswith("People ahead: 1\nEstimated wait: about ")
+        assert screen.ids.as_of.text == ""  # live
+        for lang in LANGS:
+            scan(k, behind.id, lang)
+            k.harness.screenshot(folder / f"ticket-status-waiting-{lang}-{size_tag()}.png")
+        desk = CounterDesk(centre.engine)
+        now = datetime.now(centre_tz())
+        assert desk.call_next(4, ["C"], now, "call-mine").ticket.id == ticket.id
+        screen = scan(k, ticket.id, "vi")
+        assert screen.ids.ahead.text == "Số của Ông/Bà đã được gọi: mời đến quầy 4."
+        for lang in LANGS:
+            scan(k, ticket.id, lang)
+            k.harness.screenshot(folder / f"ticket-status-called-{lang}-{size_tag()}.png")
+        desk.served(4, now, "served-mine")
+        assert scan(k, ticket.id, "en").ids.ahead.text == "This ticket has been served."
+        desk.call_next(4, ["C"], now, "call-behind")
+        desk.no_show(4, now, "no-show-behind")
+        screen = scan(k, behind.id, "en")
+        assert screen.ids.ahead.text.startswith("This number was called and nobody came.")
+        k.harness.screenshot(folder / f"ticket-status-missed-en-{size_tag()}.png")
+        centre.stop()  # the network goes down: the lease serves, the mark turns red
+        leased = take_number_by_touch(k, "vi", "C")
+        assert leased.from_lease and leased.number == "C500"
+        k.harness.wait_until(lambda: k.app.link_mark == "fault", "the mark to turn red")
+        centre.start()
+        assert link.sync_once() and link.links.outbox_size() == 0
+        k.harness.wait_until(lambda: k.app.link_mark == "ok", "the mark to turn green again")
+        assert scan(k, leased.id, "vi").ids.as_of.text == ""  # the centre has it now
+    finally:
+        centre.stop()
+        centre.engine.dispose()
