@@ -127,6 +127,7 @@ class CentreLink:
         self._online: bool | None = None  # None: not tried yet
         self._offline_since: datetime | None = None
         self._last_contact: datetime | None = None
+        self._last_heard: float | None = None  # monotonic time of the last answer
         self._retry = self.settings.retry_min
         self._next_try = 0.0  # monotonic: no citizen waits on the centre before this
         self._known: dict[str, TicketState] = {}  # last live answers, by ticket id
@@ -157,6 +158,7 @@ class CentreLink:
             log.info("centre link: back online after %s", _hhmm(self._offline_since))
         self._online, self._offline_since = True, None
         self._last_contact = self._now()
+        self._last_heard = time.monotonic()
         self._retry = self.settings.retry_min
         self._next_try = 0.0
 
@@ -193,7 +195,7 @@ class CentreLink:
             else:
                 self._reached()
                 record = _record_from_answer(answer, lang, person_hash)
-                self.links.record_centre_ticket(record)
+                self._keep_copy(record)
                 self._announce()
                 self._wake.set()  # the lease may want topping up
                 return LinkIssued(record, int(answer.get("people_ahead") or 0),
@@ -205,6 +207,18 @@ class CentreLink:
             raise NoNumberLeft(f"the centre cannot be reached and no leased number of "
                                f"service {service} is left")
         return LinkIssued(record, self.store.people_ahead(record), None, from_lease=True)
+
+    def _keep_copy(self, record: TicketRecord) -> None:
+        """The centre's ticket in this kiosk's database too; a copy that cannot be kept (a
+        number this database already holds from the day it stood alone) is logged: the
+        ticket stands at the centre, only its printing goes unrecorded here."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            self.links.record_centre_ticket(record)
+        except IntegrityError:
+            log.warning("ticket %s of the centre: this kiosk's database already holds that "
+                        "number; its printing is not recorded here", record.number)
 
     # -- a scanned ticket ---------------------------------------------------------------
     def ticket_state(self, ticket_id: str) -> TicketState | None:
@@ -282,7 +296,7 @@ class CentreLink:
         try:
             did = self.drain_outbox()
             did += self.top_up_leases()
-            if not did:
+            if not did and not self._heard_lately():
                 self._probe()
             self._reached()
             ok = True
@@ -331,6 +345,11 @@ class CentreLink:
                          block["last"], day)
                 taken += 1
         return taken
+
+    def _heard_lately(self) -> bool:
+        """The centre answered within the last half probe interval: no need to ask."""
+        return (self._online is True and self._last_heard is not None
+                and time.monotonic() - self._last_heard < IDLE_PROBE_SECONDS / 2)
 
     def _probe(self) -> None:
         """A cheap call that tells whether the centre is there."""

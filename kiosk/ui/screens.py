@@ -127,9 +127,11 @@ class TicketScreen(Screen):
     people_ahead = NumericProperty(0)
     printed = BooleanProperty(True)
     pending = BooleanProperty(False)  # the number is shown while the ticket prints
+    wait_minutes = NumericProperty(-1)  # the centre's estimate; -1: none to show
 
     def show(self, ticket) -> None:  # type: ignore[no-untyped-def]
         self.number = ticket.number
+        self.wait_minutes = -1 if ticket.wait_minutes is None else ticket.wait_minutes
         self.service = ticket.service
         self.service_name = ticket.service_name
         self.people_ahead = ticket.people_ahead
