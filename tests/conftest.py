@@ -258,16 +258,26 @@ def db_url(pg_cluster: PgCluster) -> Iterator[str]:
         pg_cluster.drop_database(url)
 
 
-@pytest.fixture
-def pg_engine(db_url: str) -> Iterator:
-    """An engine on a fresh PostgreSQL database with the kiosk's schema."""
+def _engine_on(url: str) -> Iterator:
     from kiosk.store import open_database
 
-    engine = open_database(db_url)
+    engine = open_database(url)
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(db_url: str) -> Iterator:
+    """An engine on a fresh PostgreSQL database with the kiosk's schema."""
+    yield from _engine_on(db_url)
+
+
+@pytest.fixture
+def any_engine(any_db_url: str) -> Iterator:
+    """An engine with the kiosk's schema on a fresh database of each kind."""
+    yield from _engine_on(any_db_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

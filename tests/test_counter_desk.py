@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,20 +43,13 @@ def rid() -> str:
 
 
 @pytest.fixture
-def engine(any_db_url: str) -> Iterator[Engine]:
-    engine = open_database(any_db_url)
-    yield engine
-    engine.dispose()
+def store(any_engine: Engine) -> TicketStore:
+    return TicketStore(any_engine)
 
 
 @pytest.fixture
-def store(engine: Engine) -> TicketStore:
-    return TicketStore(engine)
-
-
-@pytest.fixture
-def desk(engine: Engine) -> CounterDesk:
-    return CounterDesk(engine, services="ABC")
+def desk(any_engine: Engine) -> CounterDesk:
+    return CounterDesk(any_engine, services="ABC")
 
 
 def issue(store: TicketStore, services: str, start: datetime = NINE,
@@ -194,7 +186,8 @@ def test_a_paused_counter_calls_no_one(store, desk) -> None:
 
 @pytest.mark.parametrize("operation", ["call", "recall", "start", "served", "no_show",
                                        "transfer", "pause", "resume"])
-def test_the_same_request_twice_changes_once(store, desk, engine, operation: str) -> None:
+def test_the_same_request_twice_changes_once(store, desk, any_engine,
+                                             operation: str) -> None:
     issue(store, "AAA")
     setup = {"recall": ["call"], "start": ["call"], "served": ["call"], "no_show": ["call"],
              "transfer": ["call"], "resume": ["pause"]}.get(operation, [])
@@ -217,7 +210,7 @@ def test_the_same_request_twice_changes_once(store, desk, engine, operation: str
     assert again.replayed and not first.replayed
     assert (again.action, again.ticket, again.counter) == (first.action, first.ticket, 1)
     assert (events(store), store.tickets_of_day(NINE.date()), desk.is_paused(1)) == before
-    with engine.connect() as conn:
+    with any_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(applied_requests)
                             .where(applied_requests.c.request_id == request)).scalar() == 1
 
@@ -241,7 +234,7 @@ def test_a_refused_request_can_be_retried_once_it_can_succeed(store, desk) -> No
     assert desk.call_next(1, ["A"], NINE, request).ticket.number == "A001"
 
 
-def test_every_change_is_an_event_appended_in_order(store, desk, engine) -> None:
+def test_every_change_is_an_event_appended_in_order(store, desk, any_engine) -> None:
     a1, _a2 = issue(store, "AA")
     store.mark_printed(a1.id, NINE)
     store.mark_shown_not_printed(_a2.id, "paper out", NINE)
@@ -281,7 +274,7 @@ def test_every_change_is_an_event_appended_in_order(store, desk, engine) -> None
     assert [e.id for e in seen] == sorted({e.id for e in seen})
     assert store.events_after(seen[5].id, 2) == seen[6:8]  # a reader's cursor
     assert store.last_event_id() == seen[-1].id
-    with engine.connect() as conn:
+    with any_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ticket_events)).scalar() == 13
 
 
@@ -307,11 +300,12 @@ def test_people_ahead_counts_only_those_still_waiting(store, desk) -> None:
     assert [desk.people_ahead(t) for t in (a1, a2, a3)] == [0, 0, 1]
 
 
-def test_two_counters_calling_at_once_never_get_one_ticket(store, engine, together) -> None:
+def test_two_counters_calling_at_once_never_get_one_ticket(store, any_engine,
+                                                           together) -> None:
     tickets = issue(store, "AB" * 15, step=timedelta(seconds=1))
 
     def work(i: int) -> list[str]:
-        counter, counter_desk, got = i + 1, CounterDesk(engine), []
+        counter, counter_desk, got = i + 1, CounterDesk(any_engine), []
         while True:
             try:
                 result = counter_desk.call_next(counter, ["A", "B"], NINE, rid())

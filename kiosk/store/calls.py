@@ -18,9 +18,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
-from sqlalchemy.exc import IntegrityError
 
-from kiosk.store.db import applied_requests, counter_state, reading, tickets
+from kiosk.store.db import counter_state, reading, tickets
 from kiosk.store.queue import (
     CALLED,
     NO_SHOW,
@@ -38,6 +37,7 @@ from kiosk.store.queue import (
     row_to_record,
     ticket_event,
 )
+from kiosk.store.requests import InvalidRequest, apply_once, check_request_id
 
 CALL = "call"
 RECALL = "recall"
@@ -49,15 +49,7 @@ PAUSE = "pause"
 RESUME = "resume"
 ACTIONS = (CALL, RECALL, START, SERVE, NO_SHOW_ACTION, TRANSFER, PAUSE, RESUME)
 
-# Ids a page or script makes up: a UUID, or random letters. Long enough not to collide
-# between counters, short enough to store; nothing that needs quoting anywhere.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 _SERVICE = re.compile(r"[A-Z]")  # the config's rule for a service letter
-
-
-class InvalidRequest(ValueError):
-    """A request that no page or command of ours would make (a malformed request id, a
-    counter that is not a number above 0, a time without a zone): a bug or a forgery."""
 
 
 class CounterRefused(Exception):
@@ -113,12 +105,6 @@ class CallResult:
     ticket: TicketRecord | None
     counter: int
     replayed: bool = False
-
-
-def check_request_id(value: object) -> str:
-    if not (isinstance(value, str) and _REQUEST_ID.fullmatch(value)):
-        raise InvalidRequest("request_id must be 8 to 64 letters, digits or . _ : -")
-    return value
 
 
 def check_counter(value: object) -> int:
@@ -332,36 +318,11 @@ class CounterDesk:
             require_aware(at)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        try:
-            with self.engine.begin() as conn:
-                stored = self._stored(conn, request_id, action, counter)
-                if stored is not None:
-                    return stored
-                ticket = step(conn, self._lock_counter(conn, counter))
-                result = CallResult(action, ticket, counter)
-                conn.execute(applied_requests.insert().values(
-                    request_id=request_id, action=action, counter=counter,
-                    result=_record_json(ticket), applied_at=at.isoformat()))
-            return result
-        except IntegrityError:
-            # Another attempt with the same id (a retry racing the first, on PostgreSQL)
-            # committed first: this one was rolled back whole; answer as a replay.
-            with reading(self.engine) as conn:
-                stored = self._stored(conn, request_id, action, counter)
-            if stored is None:
-                raise
-            return stored
-
-    @staticmethod
-    def _stored(conn: Connection, request_id: str, action: str,
-                counter: int) -> CallResult | None:
-        row = conn.execute(select(applied_requests)
-                           .where(applied_requests.c.request_id == request_id)).first()
-        if row is None:
-            return None
-        if (row.action, row.counter) != (action, counter):
-            raise RequestReused(row.action, row.counter)
-        return CallResult(action, _record_from_json(row.result), counter, replayed=True)
+        ticket, replayed = apply_once(
+            self.engine, request_id, action, counter, at,
+            lambda conn: step(conn, self._lock_counter(conn, counter)),
+            _record_json, _record_from_json, RequestReused)
+        return CallResult(action, ticket, counter, replayed)
 
     @staticmethod
     def _lock_counter(conn: Connection, counter: int):  # type: ignore[no-untyped-def]
