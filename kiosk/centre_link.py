@@ -323,10 +323,16 @@ class CentreLink:
             batch = self.links.outbox(IMPORT_BATCH)
             if not batch:
                 return sent
-            self.api.import_tickets([item.ticket for item in batch])
-            self.links.acknowledged(batch)
+            answer = self.api.import_tickets([item.ticket for item in batch])
+            refused = {str(r.get("id")): str(r.get("error") or "refused")
+                       for r in (answer.get("refused") or []) if isinstance(r, dict)}
+            for ticket_id, error in refused.items():
+                # Never taken however often sent: kept for staff (kiosk/store/link.py).
+                log.error("centre link: the centre refused offline ticket %s: %s",
+                          ticket_id, error)
+            self.links.acknowledged(batch, refused, self._now())
             sent += len(batch)
-            log.info("centre link: %d offline ticket(s) delivered", len(batch))
+            log.info("centre link: %d offline ticket(s) delivered", len(batch) - len(refused))
 
     def top_up_leases(self) -> int:
         """For each service, a new block from the centre when this day's leases have fewer

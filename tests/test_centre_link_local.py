@@ -31,7 +31,7 @@ from kiosk.cli import main
 from kiosk.config import ConfigError, load_config
 from kiosk.link_http import ClientCentreApi
 from kiosk.paths import ROOT
-from kiosk.store import open_database, sqlite_url
+from kiosk.store import TicketStore, open_database, sqlite_url
 from kiosk.store.db import tickets
 from kiosk.store.link import LinkStore, link_outbox
 
@@ -143,8 +143,13 @@ def test_a_lease_hands_out_its_numbers_once_each_with_an_outbox_row(engine) -> N
     out = links.outbox()
     assert [item.ticket["number"] for item in out] == ["A500", "A501", "A502"]
     assert "person_hash" not in out[0].ticket
-    links.acknowledged(out[:2])
+    TicketStore(engine).mark_printed(issued[0].id)  # the outcome known since goes too
+    assert [item.ticket["status"] for item in links.outbox()] == ["printed", "allocated",
+                                                                   "allocated"]
+    out = links.outbox()
+    links.acknowledged(out[:2], {out[1].ticket_id: "A501 is another ticket"}, at(10))
     assert [item.ticket["number"] for item in links.outbox()] == ["A502"]
+    assert links.refused() == [(out[1].ticket_id, "A501 is another ticket")]  # for staff
 
 
 def test_a_new_database_never_asks_for_an_old_ones_lease(tmp_path: Path) -> None:
@@ -193,7 +198,7 @@ KILLED_ISSUER = textwrap.dedent("""
     import sys
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
-    from kiosk.store import open_database, sqlite_url
+    from kiosk.store import TicketStore, open_database, sqlite_url
     from kiosk.store.link import LinkStore
 
     links = LinkStore(open_database(sqlite_url(sys.argv[1])))

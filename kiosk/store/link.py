@@ -56,6 +56,16 @@ link_outbox = Table(
     Column("payload", Text, nullable=False),  # the ticket as POST /api/tickets/import takes it
 )
 
+# Tickets the centre refused for good (not in this kiosk's blocks, a number that is
+# another ticket's): kept for staff, never sent again.
+link_refused = Table(
+    "link_refused",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("error", Text, nullable=False),  # the centre's sentence
+    Column("at", String(32), nullable=False),
+)
+
 # Small facts about this database: its random id (part of every lease request id, so a
 # database made anew never replays an old one's leases).
 link_meta = Table(
@@ -176,20 +186,46 @@ class LinkStore:
 
     # -- outbox ------------------------------------------------------------------------
     def outbox(self, limit: int = 100) -> list[OutboxItem]:
-        """The oldest tickets still to send, in issue order."""
+        """The oldest tickets still to send, in issue order, each with its printing outcome
+        as this kiosk knows it now (it was not known yet when the row was written)."""
         with reading(self.engine) as conn:
-            rows = conn.execute(select(link_outbox).order_by(link_outbox.c.id)
-                                .limit(limit)).all()
-        return [OutboxItem(r.id, r.ticket_id, json.loads(r.payload)) for r in rows]
+            rows = conn.execute(
+                select(link_outbox, tickets.c.status, tickets.c.print_error)
+                .join(tickets, tickets.c.id == link_outbox.c.ticket_id, isouter=True)
+                .order_by(link_outbox.c.id).limit(limit)).all()
+        items = []
+        for r in rows:
+            ticket = json.loads(r.payload)
+            if r.status is not None:
+                ticket["status"] = r.status
+                ticket["print_error"] = r.print_error
+            items.append(OutboxItem(r.id, r.ticket_id, ticket))
+        return items
 
     def outbox_size(self) -> int:
         with reading(self.engine) as conn:
             return conn.execute(select(func.count()).select_from(link_outbox)).scalar_one()
 
-    def acknowledged(self, items: list[OutboxItem]) -> None:
-        """The centre has these tickets (a 2xx answer): they leave the outbox."""
+    def acknowledged(self, items: list[OutboxItem], refused: dict[str, str] | None = None,
+                     at: datetime | None = None) -> None:
+        """The centre answered for these tickets (a 2xx): they leave the outbox; those it
+        `refused` (ticket id → its sentence) are kept in link_refused for staff."""
         if not items:
             return
+        refused = refused or {}
         with self.engine.begin() as conn:
+            for ticket_id, error in refused.items():
+                if conn.execute(select(link_refused.c.ticket_id)
+                                .where(link_refused.c.ticket_id == ticket_id)).first():
+                    continue
+                conn.execute(link_refused.insert().values(
+                    ticket_id=ticket_id, error=error[:500],
+                    at=(at or datetime.now().astimezone()).isoformat()))
             conn.execute(delete(link_outbox)
                          .where(link_outbox.c.id.in_([item.id for item in items])))
+
+    def refused(self) -> list[tuple[str, str]]:
+        """(ticket id, the centre's reason) of every ticket it refused: for staff."""
+        with reading(self.engine) as conn:
+            return [(r.ticket_id, r.error) for r in conn.execute(
+                select(link_refused).order_by(link_refused.c.at)).all()]

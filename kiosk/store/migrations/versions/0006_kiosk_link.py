@@ -35,6 +35,12 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
     )
     op.create_table(
+        "link_refused",
+        sa.Column("ticket_id", sa.String(32), primary_key=True),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("at", sa.String(32), nullable=False),
+    )
+    op.create_table(
         "link_meta",
         sa.Column("key", sa.String(40), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
@@ -43,5 +49,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("link_meta")
+    op.drop_table("link_refused")
     op.drop_table("link_outbox")
     op.drop_table("link_leases")
