@@ -193,13 +193,20 @@ class CentreLink:
                 log.error("centre link: the centre refused a number: %s", exc)
                 self._lost(exc)
             else:
-                self._reached()
-                record = _record_from_answer(answer, lang, person_hash)
-                self._keep_copy(record)
-                self._announce()
-                self._wake.set()  # the lease may want topping up
-                return LinkIssued(record, int(answer.get("people_ahead") or 0),
-                                  _minutes(answer.get("wait_minutes")), from_lease=False)
+                try:
+                    record = _record_from_answer(answer, lang, person_hash)
+                except MalformedAnswer as exc:
+                    log.error("centre link: %s", exc)
+                    self._lost(exc)
+                else:
+                    self._reached()
+                    self._keep_copy(record)
+                    self._announce()
+                    self._wake.set()  # the lease may want topping up
+                    ahead = answer.get("people_ahead")
+                    return LinkIssued(record, ahead if isinstance(ahead, int) and ahead >= 0
+                                      else 0, _minutes(answer.get("wait_minutes")),
+                                      from_lease=False)
         record = self.links.issue_from_lease(service, lang, issued_at, person_hash)
         self._announce()
         self._wake.set()
@@ -235,15 +242,13 @@ class CentreLink:
                 self._reached()
                 self._announce()
                 if answer is not None:
-                    state = TicketState(
-                        number=str(answer["number"]), service=str(answer["service"]),
-                        queue_state=str(answer.get("queue_state") or WAITING),
-                        counter=answer.get("counter"),
-                        people_ahead=int(answer.get("people_ahead") or 0),
-                        wait_minutes=_minutes(answer.get("wait_minutes")), live=True,
-                        as_of=self._last_contact, day=str(answer.get("day") or ""))
-                    self._known[ticket_id] = state
-                    return state
+                    try:
+                        state = _state_from_answer(answer, self._last_contact)
+                    except MalformedAnswer as exc:
+                        log.error("centre link: %s", exc)
+                    else:
+                        self._known[ticket_id] = state
+                        return state
         as_of = self._last_contact or self._offline_since
         known = self._known.get(ticket_id)
         if known is not None:
@@ -345,10 +350,9 @@ class CentreLink:
             request_id = self.links.next_lease_request(day, service)
             block = self.api.lease({"request_id": request_id, "service": service, "day": day,
                                     "size": self.settings.lease_size})
-            if self.links.add_lease(day, service, int(block["first"]), int(block["last"]),
-                                    request_id):
-                log.info("centre link: leased %s%d-%d for %s", service, block["first"],
-                         block["last"], day)
+            first, last = _block_from_answer(block)
+            if self.links.add_lease(day, service, first, last, request_id):
+                log.info("centre link: leased %s%d-%d for %s", service, first, last, day)
                 taken += 1
         return taken
 
@@ -362,21 +366,59 @@ class CentreLink:
         self.api.health()
 
 
-def _record_from_answer(answer: dict[str, Any], lang: str,
-                        person_hash: str | None) -> TicketRecord:
-    issued_at = datetime.fromisoformat(str(answer["issued_at"]))
-    return TicketRecord(str(answer["id"]), str(answer.get("day") or issued_at.date().isoformat()),
-                        str(answer["service"]), int(answer["seq"]), str(answer["number"]), lang,
+class MalformedAnswer(CentreUnreachable):
+    """The centre's answer lacks what the kiosk needs: as good as no answer."""
+
+
+def _record_from_answer(answer: Any, lang: str, person_hash: str | None) -> TicketRecord:
+    """The ticket in POST /api/tickets' answer; MalformedAnswer if it is not one."""
+    try:
+        issued_at = datetime.fromisoformat(str(answer["issued_at"]))
+        ticket_id, service, number = (str(answer[key]) for key in ("id", "service", "number"))
+        seq = answer["seq"]
+        if (issued_at.tzinfo is None or isinstance(seq, bool) or not isinstance(seq, int)
+                or seq < 1 or not ticket_id or not number or not service):
+            raise ValueError("a field out of range")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedAnswer(f"the centre's ticket cannot be read ({exc})") from None
+    return TicketRecord(ticket_id, issued_at.date().isoformat(), service, seq, number, lang,
                         issued_at, ALLOCATED, person_hash=person_hash)
 
 
-def _minutes(value: object) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
+def _state_from_answer(answer: Any, at: datetime | None) -> TicketState:
+    """The ticket in GET /api/tickets/{id}'s answer; MalformedAnswer if it is not one."""
     try:
-        return max(0, round(float(value)))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        counter = answer.get("counter")
+        return TicketState(
+            number=str(answer["number"]), service=str(answer["service"]),
+            queue_state=str(answer.get("queue_state") or WAITING),
+            counter=counter if isinstance(counter, int) and not isinstance(counter, bool)
+            else None,
+            people_ahead=max(0, int(answer.get("people_ahead") or 0)),
+            wait_minutes=_minutes(answer.get("wait_minutes")), live=True, as_of=at,
+            day=str(answer.get("issued_at") or "")[:10])
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise MalformedAnswer(f"the centre's ticket state cannot be read ({exc})") from None
+
+
+def _block_from_answer(answer: Any) -> tuple[int, int]:
+    try:
+        first, last = answer["first"], answer["last"]
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (first, last)) \
+                or not 0 < first <= last:
+            raise ValueError("not a block of numbers")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedAnswer(f"the centre's lease cannot be read ({exc})") from None
+    return first, last
+
+
+def _minutes(value: object) -> int | None:
+    """Whole minutes from the centre's estimate; None for none, or one that is no number."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return None
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+        return None
+    return max(0, round(value))
 
 
 def _hhmm(at: datetime | None) -> str:

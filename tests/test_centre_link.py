@@ -226,7 +226,7 @@ def test_a_kiosk_killed_mid_way_loses_and_doubles_nothing(centre: Centre,
 
 
 def test_what_a_lease_leaves_unused_is_void_at_day_end(centre: Centre, tmp_path: Path) -> None:
-    from kiosk.store import leases
+    from kiosk.store.leases import LeaseStore
 
     engine = kiosk_engine(tmp_path / "kiosk")
     link = centre.kiosk_link(engine, "kiosk-1", lease_size=5, low_water=1)
@@ -236,9 +236,10 @@ def test_what_a_lease_leaves_unused_is_void_at_day_end(centre: Centre, tmp_path:
     used = [link.issue("E", "vi", datetime.now(TZ)).record for _ in range(2)]
     centre.start()
     assert link.sync_once()
-    voided = leases.void_unused(centre.engine, day)
-    assert voided == 5 * len(SERVICES) - 2
-    assert leases.void_unused(centre.engine, day) == 0  # once only
+    end_of_day = datetime.now(TZ)
+    voided = LeaseStore(centre.engine).void_unused(day, end_of_day)
+    assert voided == 5 * len(SERVICES) - 2  # every leased number no ticket holds
+    assert LeaseStore(centre.engine).void_unused(day, end_of_day) == 0  # once only
     rows = [r for r in centre_tickets(centre) if r.service == "E"]
     assert sorted(r.seq for r in rows) == list(range(500, 505))
     assert {u.id for u in used} <= {r.id for r in rows}

@@ -233,3 +233,44 @@ def test_a_kiosk_killed_while_issuing_loses_and_doubles_nothing(tmp_path: Path) 
     # The kiosk goes on from where the killed one stopped.
     after = LinkStore(engine).issue_from_lease("A", "vi", at(10))
     assert after is not None and after.seq == 500 + len(seqs)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=4), max_leaves=10)
+answer_keys = st.sampled_from(["id", "number", "service", "seq", "issued_at", "queue_state",
+                               "counter", "people_ahead", "wait_minutes", "first", "last"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(json_values, st.dictionaries(answer_keys, json_values, max_size=11)))
+def test_any_centre_answer_is_read_or_refused_as_malformed(answer: object) -> None:
+    """Whatever the centre (or something posing as it) answers, the kiosk reads a ticket,
+    a state or a block from it, or treats it as no answer: never a traceback."""
+    from kiosk.centre_link import (
+        MalformedAnswer,
+        _block_from_answer,
+        _record_from_answer,
+        _state_from_answer,
+    )
+
+    for read in (lambda a: _record_from_answer(a, "vi", None),
+                 lambda a: _state_from_answer(a, None), _block_from_answer):
+        try:
+            read(answer)
+        except MalformedAnswer as exc:
+            assert "\n" not in str(exc)
+
+
+def test_a_well_formed_answer_is_read() -> None:
+    from kiosk.centre_link import _block_from_answer, _record_from_answer, _state_from_answer
+
+    record = _record_from_answer({"id": "ab" * 8, "number": "A007", "service": "A", "seq": 7,
+                                  "issued_at": "2026-11-30T09:00:00+07:00"}, "vi", None)
+    assert (record.number, record.day, record.seq) == ("A007", "2026-11-30", 7)
+    state = _state_from_answer({"number": "A007", "service": "A", "queue_state": "called",
+                                "counter": 3, "people_ahead": 0, "wait_minutes": None,
+                                "issued_at": "2026-11-30T09:00:00+07:00"}, None)
+    assert (state.queue_state, state.counter, state.day) == ("called", 3, "2026-11-30")
+    assert _block_from_answer({"first": 500, "last": 519}) == (500, 519)
