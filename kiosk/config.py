@@ -506,7 +506,9 @@ def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
     fingerprint = link.get("ca_fingerprint", "")
     if not isinstance(fingerprint, str):
         raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits", fingerprint)
-    fingerprint = fingerprint.replace(":", "").strip().lower()
+    # As staff may type it (kiosk/centre/pki.py normalise_fingerprint): any case, with or
+    # without colons, spaces or dashes.
+    fingerprint = "".join(ch for ch in fingerprint if ch not in ": \t-").lower()
     if url:
         problem = centre_url_problem(url)
         if problem:

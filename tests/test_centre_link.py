@@ -244,3 +244,68 @@ def test_what_a_lease_leaves_unused_is_void_at_day_end(centre: Centre, tmp_path:
     assert sorted(r.seq for r in rows) == list(range(500, 505))
     assert {u.id for u in used} <= {r.id for r in rows}
     assert LinkStore(engine).outbox_size() == 0
+
+
+@pytest.fixture
+def sqlite_centre(tmp_path: Path) -> Iterator[Centre]:
+    running = make_centre(tmp_path / "centre")
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        running.engine.dispose()
+
+
+def test_kiosk_enrol_keeps_its_token_private_and_the_link_uses_it(
+        sqlite_centre: Centre, tmp_path: Path, capsys, sim_printer) -> None:
+    from kiosk.centre.terminals import Terminals
+    from kiosk.cli import main
+
+    data = tmp_path / "kiosk-data"
+    code, _ = Terminals(sqlite_centre.engine).new_code("kiosk", "lobby-2")
+    assert main(["enrol", "--data-dir", str(data), "--centre", sqlite_centre.url,
+                 "--fingerprint", sqlite_centre.fingerprint.upper(), "--code", code]) == 0
+    out = capsys.readouterr().out
+    assert "enrolled as kiosk 'lobby-2'" in out and sqlite_centre.fingerprint in out
+    for name in ("centre_token", "centre_ca.pem"):
+        assert (data / name).stat().st_mode & 0o777 == 0o600
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[kiosk]\ndata_dir = "{data}"\n[devices]\nprinter = "{sim_printer.url}"\n'
+                      f'[centre_link]\nurl = "{sqlite_centre.url}"\n'
+                      f'ca_fingerprint = "{sqlite_centre.fingerprint}"\n', encoding="utf-8")
+    assert main(["ticket", "--config", str(config), "--service", "A", "--json"]) == 0
+    assert '"number": "A001"' in capsys.readouterr().out  # through the centre
+    assert [r.service for r in centre_tickets(sqlite_centre)] == ["A"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"--fingerprint": "ab" * 32}, "--fingerprint: "),
+    ({"--fingerprint": "not-hex"}, "--fingerprint 'not-hex': expected the 64 hex digits"),
+    ({"--code": "WRONG-CODE-0000"}, "--code: "),
+    ({"--centre": "http://127.0.0.1:1"}, "(the link is always encrypted)"),
+])
+def test_kiosk_enrol_refuses_bad_input_in_one_line(sqlite_centre: Centre, tmp_path: Path,
+                                                   capsys, change: dict,
+                                                   expected: str) -> None:
+    from kiosk.cli import main
+
+    args = {"--centre": sqlite_centre.url, "--fingerprint": sqlite_centre.fingerprint,
+            "--code": "ABCD-EFGH-JKMN-PQRS", **change}
+    assert main(["enrol", "--data-dir", str(tmp_path / "d"),
+                 *[x for pair in args.items() for x in pair]]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "d" / "centre_token").exists()
+
+
+def test_kiosk_enrol_with_the_centre_down_changes_nothing(tmp_path: Path, capsys) -> None:
+    from kiosk.cli import main
+    from tests.centre_server import free_port
+
+    assert main(["enrol", "--data-dir", str(tmp_path / "d"), "--centre",
+                 f"https://127.0.0.1:{free_port()}", "--fingerprint", "ab" * 32,
+                 "--code", "ABCD-EFGH-JKMN-PQRS"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be reached" in err and "nothing was changed" in err
+    assert not (tmp_path / "d").exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -33,10 +32,13 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     problem = centre_url_problem(url)
     if problem:
         raise UsageError(f"--centre {args.centre!r}: {problem}")
-    fingerprint = args.fingerprint.replace(":", "").strip().lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+    from kiosk.centre.pki import normalise_fingerprint
+
+    try:
+        fingerprint = normalise_fingerprint(args.fingerprint)
+    except ValueError:
         raise UsageError(f"--fingerprint {args.fingerprint!r}: expected the 64 hex digits "
-                         "`kiosk centre init` printed")
+                         "`kiosk centre init` printed") from None
     code = args.code.strip()
     if not code or len(code) > 40 or not code.isprintable():
         raise UsageError("--code: expected the one-time code `kiosk centre enrol` printed")
