@@ -204,8 +204,8 @@ class CentreLink:
                     self._announce()
                     self._wake.set()  # the lease may want topping up
                     ahead = answer.get("people_ahead")
-                    return LinkIssued(record, ahead if isinstance(ahead, int) and ahead >= 0
-                                      else 0, _minutes(answer.get("wait_minutes")),
+                    ahead = ahead if isinstance(ahead, int) and ahead >= 0 else 0
+                    return LinkIssued(record, ahead, _estimate(answer.get("wait_minutes"), ahead),
                                       from_lease=False)
         record = self.links.issue_from_lease(service, lang, issued_at, person_hash)
         self._announce()
@@ -389,13 +389,14 @@ def _state_from_answer(answer: Any, at: datetime | None) -> TicketState:
     """The ticket in GET /api/tickets/{id}'s answer; MalformedAnswer if it is not one."""
     try:
         counter = answer.get("counter")
+        ahead = max(0, int(answer.get("people_ahead") or 0))
         return TicketState(
             number=str(answer["number"]), service=str(answer["service"]),
             queue_state=str(answer.get("queue_state") or WAITING),
             counter=counter if isinstance(counter, int) and not isinstance(counter, bool)
             else None,
-            people_ahead=max(0, int(answer.get("people_ahead") or 0)),
-            wait_minutes=_minutes(answer.get("wait_minutes")), live=True, as_of=at,
+            people_ahead=ahead, wait_minutes=_estimate(answer.get("wait_minutes"), ahead),
+            live=True, as_of=at,
             day=str(answer.get("issued_at") or "")[:10])
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise MalformedAnswer(f"the centre's ticket state cannot be read ({exc})") from None
@@ -410,6 +411,13 @@ def _block_from_answer(answer: Any) -> tuple[int, int]:
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedAnswer(f"the centre's lease cannot be read ({exc})") from None
     return first, last
+
+
+def _estimate(minutes: object, ahead: int) -> int | None:
+    """The wait to show: the centre's minutes, or None when there is nothing honest to say
+    (no estimate yet, nobody ahead, or less than a minute)."""
+    value = _minutes(minutes)
+    return value if value and ahead > 0 else None
 
 
 def _minutes(value: object) -> int | None:

@@ -98,7 +98,9 @@ class Centre:
         """The service goes away (its database stays): connections are refused."""
         if self._server is None:
             return
+        # At once, open connections cut (a network gone), not a graceful wait for them.
         self._server.should_exit = True  # type: ignore[attr-defined]
+        self._server.force_exit = True  # type: ignore[attr-defined]
         assert self._thread is not None and self._sock is not None
         self._thread.join(START_BOUND)
         self._sock.close()

@@ -118,9 +118,9 @@ def test_centre_down_the_kiosk_issues_from_its_lease_then_delivers_once(
     desk = CounterDesk(centre.engine)
     called = []
     for i in range(4):
-        result = desk.call_next(3, ["B"], datetime.now(TZ), f"call-{i}")
+        result = desk.call_next(3, ["B"], datetime.now(TZ), f"call-lease-{i}")
         called.append(result.ticket.number)
-        desk.served(3, datetime.now(TZ), f"served-{i}")
+        desk.served(3, datetime.now(TZ), f"served-lease-{i}")
     assert called == [live.number] + [t.number for t in offline]
 
 
@@ -165,7 +165,13 @@ def test_two_kiosks_at_once_never_issue_one_number_twice(centre: Centre,
         t.join(120)
     centre.start()
     for link in links:
-        assert link.wait_synced(lambda link=link: drained(link), SYNC_BOUND)
+        link.start()
+    try:
+        for link in links:
+            assert link.wait_synced(lambda link=link: drained(link), SYNC_BOUND)
+    finally:
+        for link in links:
+            link.stop()
     rows = centre_tickets(centre)
     no_number_twice(rows)
     assert sorted(r.id for r in rows) == sorted(issued[0] + issued[1])

@@ -51,6 +51,8 @@ def choose_language(k, lang: str) -> None:  # type: ignore[no-untyped-def]
 def take_number_by_touch(k, lang: str, letter: str):  # type: ignore[no-untyped-def]
     from kiosk.ui.journey import take_number
 
+    k.session.end()  # the previous citizen has gone
+    k.harness.settle(2)
     choose_language(k, lang)
     k.harness.tap(k.app.screen("home").ids.take_number)
     k.harness.next_frame()
@@ -178,13 +180,13 @@ def test_online_the_mark_is_green_and_a_scan_follows_the_ticket_at_the_centre(
             k.harness.screenshot(folder / f"ticket-status-waiting-{lang}-{size_tag()}.png")
         desk = CounterDesk(centre.engine)
         now = datetime.now(centre_tz())
-        assert desk.call_next(4, ["C"], now, "call-mine").ticket.id == ticket.id
+        assert desk.call_next(4, ["C"], now, "call-mine-1").ticket.id == ticket.id
         screen = scan(k, ticket.id, "vi")
         assert screen.ids.ahead.text == "Số của Ông/Bà đã được gọi: mời đến quầy 4."
         for lang in LANGS:
             scan(k, ticket.id, lang)
             k.harness.screenshot(folder / f"ticket-status-called-{lang}-{size_tag()}.png")
-        desk.served(4, now, "served-mine")
+        desk.served(4, now, "served-mine-1")
         assert scan(k, ticket.id, "en").ids.ahead.text == "This ticket has been served."
         desk.call_next(4, ["C"], now, "call-behind")
         desk.no_show(4, now, "no-show-behind")
