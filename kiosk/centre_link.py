@@ -64,6 +64,8 @@ class CentreApi(Protocol):
 
     def ticket(self, ticket_id: str) -> dict | None: ...
 
+    def outcome(self, ticket_id: str, body: dict) -> dict: ...
+
     def health(self) -> None: ...
 
     def lease(self, body: dict) -> dict: ...
@@ -226,6 +228,26 @@ class CentreLink:
         except IntegrityError:
             log.warning("ticket %s of the centre: this kiosk's database already holds that "
                         "number; its printing is not recorded here", record.number)
+
+    def report_outcome(self, ticket_id: str, problem: str | None) -> threading.Thread:
+        """Tells the centre whether a ticket it issued printed (for staff and statistics),
+        on a thread of its own: the citizen does not wait for it. A lease's tickets carry
+        their outcome in the outbox instead. A report the centre does not get is logged;
+        the ticket itself stands either way."""
+        body = {"request_id": uuid.uuid4().hex, "printed": problem is None}
+        if problem is not None:
+            body["problem"] = problem[:200]
+
+        def send() -> None:
+            try:
+                self.api.outcome(ticket_id, body)
+            except (CentreUnreachable, CentreRefused) as exc:
+                log.warning("centre link: the printing outcome of %s was not reported: %s",
+                            ticket_id, exc)
+
+        thread = threading.Thread(target=send, name="centre-outcome", daemon=True)
+        thread.start()
+        return thread
 
     # -- a scanned ticket ---------------------------------------------------------------
     def ticket_state(self, ticket_id: str) -> TicketState | None:

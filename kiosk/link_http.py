@@ -67,6 +67,9 @@ class ClientCentreApi:
                 return None
             raise
 
+    def outcome(self, ticket_id: str, body: dict) -> dict:
+        return self._call(self._patient, "POST", f"/api/tickets/{ticket_id}/outcome", body)
+
     def health(self) -> None:
         self._call(self._quick, "GET", "/api/health")
 

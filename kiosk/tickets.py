@@ -121,6 +121,8 @@ class TicketService:
         if problem is not None:
             self.printers.print_failed(problem)  # the staff mark turns red now
         self._record_outcome(record, problem, sent)
+        if self.link is not None and not leased:
+            self.link.report_outcome(record.id, problem)
         return self._ticket(record, area.name(lang), ahead, problem=problem, sent=sent, **shown)
 
     @staticmethod

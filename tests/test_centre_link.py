@@ -77,6 +77,10 @@ def test_online_a_number_comes_from_the_centre_and_prints_here(centre: Centre, c
     held = {r.id: r for r in centre_tickets(centre)}
     assert set(held) == {first.id, second.id}  # the centre holds them, under their ids
     assert TicketStore(engine).get(first.id).status == "printed"  # printing recorded here
+    for thread in threading.enumerate():  # ... and reported to the centre, off the way
+        if thread.name == "centre-outcome":
+            thread.join(30)
+    assert TicketStore(centre.engine).get(first.id).status == "printed"
     assert link.state.kind == ONLINE
     state = service.ticket_state(second.id)
     assert state.live and (state.number, state.people_ahead) == ("A002", 1)
