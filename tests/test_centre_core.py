@@ -239,3 +239,51 @@ def test_refusals_are_one_json_sentence(centre: RunningCentre) -> None:
             assert reply.status_code == status, (path, reply.text)
             error = reply.json()["error"]
             assert isinstance(error, str) and "\n" not in error and "Traceback" not in error
+
+
+def test_the_client_retries_only_what_is_safe_to_repeat(tmp_path: Path) -> None:
+    """A service restarting answers 503 for a moment: a GET or a POST with a request_id is
+    sent again; a POST without one is not (it might be applied twice)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from kiosk.centre.serve import serving
+
+    seen: list[str] = []
+
+    async def flaky(request: Request) -> JSONResponse:
+        seen.append(request.method)
+        if len(seen) % 3:  # two failures, then an answer
+            return JSONResponse({"error": "restarting"}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    pki = init_pki(tmp_path / "state", ["127.0.0.1"])
+    app = Starlette(routes=[Route("/x", flaky, methods=["GET", "POST"])])
+    with serving(app, pki.files) as url, \
+            CentreClient(url, ca_pem=pki.files.ca_cert.read_text()) as client:
+        assert client.get("/x") == {"ok": True} and seen == ["GET"] * 3
+        assert client.post("/x", {"request_id": "once-only-0001"}) == {"ok": True}
+        seen.clear()
+        with pytest.raises(CentreUnreachable, match="HTTP 503"):
+            client.post("/x", {"no": "request id"})
+        assert seen == ["POST"]
+
+
+def test_one_code_raced_by_several_terminals_enrols_exactly_one(
+        tmp_path: Path, any_db_url: str, together) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.centre.terminals import EnrolmentRefused
+
+    with running_centre(centre_config(tmp_path, db_url=any_db_url)) as centre:
+        code, _ = centre.terminals.new_code("kiosk", "kiosk-1")
+
+        def attempt(i: int) -> str | None:
+            try:
+                return centre.terminals.enrol(code, "kiosk", request_id=f"racer-{i:04d}").token
+            except EnrolmentRefused:
+                return None
+
+        tokens = [t for t in together(4, attempt) if t is not None]
+        assert len(tokens) == 1
+        assert centre.terminals.authenticate(tokens[0]).name == "kiosk-1"

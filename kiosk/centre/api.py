@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from kiosk.centre import terminals as kinds
 from kiosk.centre.context import CentreContext
 from kiosk.centre.estimate import wait_minutes
+from kiosk.centre.issuing import NotYours, RequestTaken, TicketIssuer
 from kiosk.centre.requests import ApiError, bearer_token, json_body, moment, request_id, text
 from kiosk.centre.terminals import (
     EnrolmentRefused,
@@ -28,6 +29,9 @@ from kiosk.centre.terminals import (
     TokenRefused,
     check_kind,
 )
+from kiosk.store import WAITING, TicketRecord
+from kiosk.store.calls import CounterRefused
+from kiosk.store.requests import InvalidRequest
 
 # A kiosk may say when the citizen asked (its request may have been retried meanwhile);
 # the centre's clock decides beyond this, so a kiosk's wrong clock cannot jump the queue.
@@ -103,7 +107,7 @@ async def enrol(request: Request) -> Response:
 
 # --- tickets (kiosk tokens) -----------------------------------------------------------------
 
-def _service(ctx: CentreContext, body: dict[str, Any], key: str) -> str:
+def service_letter(ctx: CentreContext, body: dict[str, Any], key: str) -> str:
     letter = text(body, key, max_len=8)
     letters = [s.letter for s in ctx.config.services]
     if letter not in letters:
@@ -123,42 +127,42 @@ def issued_time(ctx: CentreContext, asked: datetime | None) -> datetime:
     return now
 
 
-def ticket_view(ctx: CentreContext, ticket: Any) -> dict[str, Any]:
-    """What a terminal may know of a ticket: never its person link."""
+def ticket_view(ctx: CentreContext, ticket: TicketRecord) -> dict[str, Any]:
+    """What a terminal may know of a ticket (blocking: run it in a thread). Never its
+    person link."""
     ahead = ctx.desk.people_ahead(ticket)
     queue = ticket.queue
-    counters = len(ctx.config.service(queue).counters) if _configured(ctx, queue) else 0
-    minutes = (wait_minutes(ctx.desk.service_minutes(_day(ticket), queue), ahead, counters)
-               if ticket.queue_state == "waiting" else None)
+    minutes = None
+    if ticket.queue_state == WAITING:
+        try:
+            counters = len(ctx.config.service(queue).counters)
+        except KeyError:  # a service taken out of the config since
+            counters = 0
+        minutes = wait_minutes(ctx.desk.service_minutes(ticket.day, queue), ahead, counters)
     return {"id": ticket.id, "number": ticket.number, "service": queue, "seq": ticket.seq,
             "issued_at": ticket.issued_at.isoformat(), "queue_state": ticket.queue_state,
             "counter": ticket.counter, "people_ahead": ahead, "wait_minutes": minutes}
 
 
-def _configured(ctx: CentreContext, letter: str) -> bool:
-    return any(s.letter == letter for s in ctx.config.services)
-
-
-def _day(ticket: Any) -> Any:
-    return datetime.fromisoformat(ticket.day).date()
-
-
 async def issue(request: Request) -> Response:
-    from kiosk.centre.issuing import issue_once
-
     kiosk = await terminal(request, kinds.KIOSK)
     ctx = ctx_of(request)
     body = await json_body(request)
     rid = request_id(body)
-    service = _service(ctx, body, "service")
+    service = service_letter(ctx, body, "service")
     lang = text(body, "lang", max_len=8)
     if lang not in ctx.config.languages:
         raise ApiError(400, f"lang: {lang!r} is not offered; expected one of "
                             f"{', '.join(ctx.config.languages)}")
     at = issued_time(ctx, moment(body, "issued_at"))
 
+    issuer: TicketIssuer = request.app.state.issuer
+
     def work() -> dict[str, Any]:
-        ticket, replayed = issue_once(ctx, kiosk.name, rid, service, lang, at)
+        try:
+            ticket, replayed = issuer.issue(kiosk.name, rid, service, lang, at)
+        except RequestTaken as exc:
+            raise ApiError(409, str(exc)) from None
         return {**ticket_view(ctx, ticket), "replayed": replayed}
 
     return _answer(await run_in_threadpool(work))
@@ -179,6 +183,33 @@ async def ticket_status(request: Request) -> Response:
     return _answer(found)
 
 
+async def ticket_outcome(request: Request) -> Response:
+    """The issuing kiosk says whether the ticket printed: {printed: true} or {printed:
+    false, problem: "paper out"}. Applied once (kiosk/centre/issuing.py)."""
+    kiosk = await terminal(request, kinds.KIOSK)
+    ctx = ctx_of(request)
+    body = await json_body(request)
+    request_id(body)  # required like every mutating request's, though the state decides
+    printed = body.get("printed")
+    if not isinstance(printed, bool):
+        raise ApiError(400, "printed: expected true or false")
+    problem = None if printed else (text(body, "problem", required=False, max_len=200)
+                                    or "not printed")
+    issuer: TicketIssuer = request.app.state.issuer
+    ticket_id = request.path_params["ticket_id"]
+
+    def work() -> dict[str, Any]:
+        try:
+            ticket, replayed = issuer.record_outcome(kiosk.name, ticket_id, problem,
+                                                     ctx.config.now())
+        except NotYours as exc:
+            raise ApiError(404, str(exc)) from None
+        return {"id": ticket.id, "number": ticket.number, "status": ticket.status,
+                "replayed": replayed}
+
+    return _answer(await run_in_threadpool(work))
+
+
 # --- counters (counter tokens or a staff session) ---------------------------------------
 
 def counter_services(ctx: CentreContext, counter: int) -> list[str]:
@@ -188,9 +219,7 @@ def counter_services(ctx: CentreContext, counter: int) -> list[str]:
 def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str, Any],
                    ) -> dict[str, Any]:
     """Applies one counter action (blocking: run it in a thread). Shared by the API and
-    the counter page, so both refuse and answer alike."""
-    from kiosk.store.calls import CounterRefused
-
+    `kiosk counter`, so both refuse and answer alike."""
     method = COUNTER_ACTIONS.get(action)
     if method is None:
         raise ApiError(404, f"unknown counter action {action!r}; expected one of "
@@ -205,12 +234,14 @@ def counter_action(ctx: CentreContext, counter: int, action: str, body: dict[str
         if action == "call":
             result = desk.call_next(counter, services, at=at, request_id=rid)
         elif action == "transfer":
-            to = _service(ctx, body, "to_service")
+            to = service_letter(ctx, body, "to_service")
             result = desk.transfer(counter, to, at=at, request_id=rid)
         else:
             result = getattr(desk, method)(counter, at=at, request_id=rid)
     except CounterRefused as exc:
         raise ApiError(409, str(exc)) from None
+    except InvalidRequest as exc:  # checked above already; the store checks again
+        raise ApiError(400, str(exc)) from None
     ticket = result.ticket
     return {"action": result.action, "counter": result.counter, "replayed": result.replayed,
             "number": ticket.number if ticket else None,
@@ -241,7 +272,7 @@ def display_state(ctx: CentreContext) -> dict[str, Any]:
     waiting = {s.letter: 0 for s in ctx.config.services}
     waiting.update(ctx.desk.waiting_counts(day))
 
-    def shown(t: Any) -> dict[str, Any]:
+    def shown(t: TicketRecord) -> dict[str, Any]:
         return {"number": t.number, "counter": t.counter, "calls": t.calls,
                 "called_at": t.called_at.isoformat() if t.called_at else None}
 
@@ -261,6 +292,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/enrol", enrol, methods=["POST"]),
         Route("/api/tickets", issue, methods=["POST"]),
         Route("/api/tickets/{ticket_id}", ticket_status, methods=["GET"]),
+        Route("/api/tickets/{ticket_id}/outcome", ticket_outcome, methods=["POST"]),
         Route("/api/counters/{counter:int}/{action}", counter, methods=["POST"]),
         Route("/api/display/state", display, methods=["GET"]),
     ]

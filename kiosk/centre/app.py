@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from http import HTTPStatus
 from types import ModuleType
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +18,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from kiosk.centre.api import api_routes
 from kiosk.centre.context import CentreContext
+from kiosk.centre.issuing import TicketIssuer
+from kiosk.centre.offline import offline_routes
 from kiosk.centre.requests import ApiError
 from kiosk.centre.terminals import Terminals
 
@@ -56,6 +59,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _refusal(request, exc.status_code, _SENTENCES.get(exc.status_code, default))
 
 
+async def _database_down(request: Request, exc: Exception) -> Response:
+    # The database restarting, unreachable or locked: nothing was applied (the transaction
+    # did not commit), so the terminal may send the same request again, and should.
+    log.warning("%s %s: the database failed (%s)", request.method, request.url.path,
+                type(getattr(exc, "orig", None) or exc).__name__)
+    response = _refusal(request, 503, "the centre's database cannot be reached just now; "
+                                      "try again in a moment")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _failure(request: Request, exc: Exception) -> Response:
     # The traceback goes to the service's log for the maintainer; the terminal gets one
     # sentence. Request bodies are never logged: they may name a service a citizen chose.
@@ -67,7 +81,7 @@ async def _failure(request: Request, exc: Exception) -> Response:
 def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     """The app over `ctx`. `ca_pem`: the CA handed out at /api/ca (None when serving
     without TLS, for development)."""
-    routes = api_routes()
+    routes = api_routes() + offline_routes()
     web = _optional("kiosk.centre.web")
     if web is not None:
         routes += web.page_routes(ctx)
@@ -86,11 +100,13 @@ def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            OperationalError: _database_down, InterfaceError: _database_down,
                             Exception: _failure},
         lifespan=lifespan,
     )
     app.state.ctx = ctx
     app.state.terminals = Terminals(ctx.engine)
+    app.state.issuer = TicketIssuer(ctx.engine, ctx.store)
     app.state.ca_pem = ca_pem
     app.state.staff_check = getattr(staff_auth, "staff_for_request", None)
     return app

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import ssl
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class CentreClient:
             self._check_pin(ca_pem)
             self.ca_pem = ca_pem
         self._http: httpx.Client | None = None
+        self._making = threading.Lock()  # one connection pool, whichever thread asks first
 
     def __enter__(self) -> CentreClient:
         return self
@@ -121,15 +123,16 @@ class CentreClient:
                                   "fingerprint this terminal was given")
 
     def _client(self) -> httpx.Client:
-        if self._http is None:
-            verify: ssl.SSLContext | bool = False
-            if self._tls:
-                if self.ca_pem is None:
-                    self.ca_pem = self._fetch_ca()
-                verify = ssl.create_default_context(cadata=self.ca_pem)
-            self._http = httpx.Client(base_url=self.base_url, verify=verify,
-                                      timeout=self.timeout)
-        return self._http
+        with self._making:
+            if self._http is None:
+                verify: ssl.SSLContext | bool = False
+                if self._tls:
+                    if self.ca_pem is None:
+                        self.ca_pem = self._fetch_ca()
+                    verify = ssl.create_default_context(cadata=self.ca_pem)
+                self._http = httpx.Client(base_url=self.base_url, verify=verify,
+                                          timeout=self.timeout)
+            return self._http
 
     def _fetch_ca(self) -> str:
         # Unverified on purpose: what comes back is trusted only if its fingerprint is the

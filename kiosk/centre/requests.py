@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,100}")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 
 
 class ApiError(Exception):
@@ -64,8 +64,8 @@ def text(body: dict[str, Any], key: str, *, required: bool = True, max_len: int 
 
 
 def request_id(body: dict[str, Any]) -> str:
-    value = text(body, "request_id", max_len=100, pattern=REQUEST_ID,
-                 expected="8 to 100 letters, digits or . _ : -, the same on every retry")
+    value = text(body, "request_id", max_len=64, pattern=REQUEST_ID,
+                 expected="8 to 64 letters, digits or . _ : -, the same on every retry")
     assert value is not None
     return value
 

@@ -33,8 +33,12 @@ def shown_url(url: str) -> str:
 @contextmanager
 def centre_database(cfg: Config) -> Iterator[None]:
     """A centre database that cannot be reached or used: one line naming it, exit 2."""
-    with database_errors(shown_url(cfg.centre_database_url)):  # type: ignore[arg-type]
-        yield
+    try:
+        with database_errors(shown_url(cfg.centre_database_url)):  # type: ignore[arg-type]
+            yield
+    except UsageError as exc:
+        # PostgreSQL's messages run over several lines (a hint after the reason).
+        raise UsageError(" ".join(str(exc).split())) from None
 
 
 def _engine(cfg: Config) -> Engine:
@@ -136,7 +140,7 @@ def _terminals(args: argparse.Namespace, cfg: Config) -> int:
 def _serve(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.centre.app import make_app
     from kiosk.centre.pki import server_files
-    from kiosk.centre.serve import make_server, open_centre
+    from kiosk.centre.serve import listening_socket, make_server, open_centre
     from kiosk.commands import setup_logging
 
     host, port = args.listen or cfg.centre_service.listen
@@ -151,12 +155,14 @@ def _serve(args: argparse.Namespace, cfg: Config) -> int:
         ctx = open_centre(cfg)
     setup_logging()
     app = make_app(ctx, ca_pem=files.ca_cert.read_text() if files else None)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     server = make_server(app, host, port, files)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again once its own
     # handler is gone: this one takes it, so that a stop asked for exits 0.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
-    server.run()
-    if not server.started:
-        print(f"kiosk: the centre service could not listen on {host}:{port}", file=sys.stderr)
-        return 1
-    return 0
+    with sock:
+        server.run(sockets=[sock])
+    return 0 if server.started else 1

@@ -33,6 +33,18 @@ enrolment_codes = Table(
     Column("used_at", String(32)),
     # The request_id of the enrolment that used it: the same terminal retrying after a lost
     # answer gets a (new) token; anyone else holding the code gets nothing.
-    Column("used_by_request", String(100)),
+    Column("used_by_request", String(64)),
     Index("ix_enrolment_codes_name", "name"),
+)
+
+# Tickets issued through the centre's API, by the request id the kiosk made up: a retried
+# request (its answer lost on the way) gets the same ticket back instead of a second number
+# (kiosk/centre/issuing.py).
+ticket_requests = Table(
+    "ticket_requests",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("terminal", String(64), nullable=False),
+    Column("ticket_id", String(32), nullable=False),
+    Column("at", String(32), nullable=False),
 )

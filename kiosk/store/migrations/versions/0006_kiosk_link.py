@@ -2,7 +2,7 @@
 it issued from them while the centre was down (kiosk/store/link.py).
 
 Revision ID: 0006_kiosk_link
-Revises: 0002_centre_queue (the revisions of the other parts are chained in between when
+Revises: 0003_centre_terminals (the revisions of the other parts are chained in between when
 they are merged)
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_kiosk_link"
-down_revision = "0002_centre_queue"
+down_revision = "0003_centre_terminals"
 branch_labels = None
 depends_on = None
 
