@@ -96,6 +96,15 @@ def linked(k, tmp_path):  # type: ignore[no-untyped-def]
     k.app.centre_status.watch()
     if link is not None:
         link.stop()
+    # The kiosk leaves that centre: its blocks and outbox were that centre's business (a
+    # made-up lease must not serve the next test's centre).
+    from sqlalchemy import delete
+
+    from kiosk.store.link import link_leases, link_outbox, link_refused
+
+    with k.store.engine.begin() as conn:
+        for table in (link_leases, link_outbox, link_refused):
+            conn.execute(delete(table))
 
 
 def test_offline_the_mark_turns_red_and_a_number_comes_from_the_lease(k, linked, tmp_path):  # type: ignore[no-untyped-def]
