@@ -55,9 +55,11 @@ class CentreProcess:
         out = self._kiosk("centre", "init")
         self.fingerprint = re.search(r"CA fingerprint \(SHA-256\): (\S+)", out)[1]  # type: ignore[index]
         self.url = f"https://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([*KIOSK, "centre", "serve", "--config", str(self.config)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+        # Its log goes to a file: a pipe nobody reads fills up and stops the service.
+        self.log = folder / "centre.log"
+        with open(self.log, "w", encoding="utf-8") as log:
+            self.proc = subprocess.Popen([*KIOSK, "centre", "serve", "--config",
+                                          str(self.config)], stdout=log, stderr=log)
         self._wait_listening()
 
     def _kiosk(self, *args: str) -> str:
@@ -76,8 +78,7 @@ class CentreProcess:
                 except CentreUnreachable:
                     if time.monotonic() > deadline or self.proc.poll() is not None:
                         raise RuntimeError("the centre did not start: "
-                                           + (self.proc.stderr.read() if self.proc.stderr
-                                              else "")) from None
+                                           + self.log.read_text()[-2000:]) from None
 
     def link(self, folder: Path, name: str, settings: LinkSettings) -> CentreLink:
         """A kiosk enrolled as staff do it (a code from `kiosk centre enrol`)."""
