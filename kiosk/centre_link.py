@@ -205,8 +205,7 @@ class CentreLink:
                     self._keep_copy(record)
                     self._announce()
                     self._wake.set()  # the lease may want topping up
-                    ahead = answer.get("people_ahead")
-                    ahead = ahead if isinstance(ahead, int) and ahead >= 0 else 0
+                    ahead = _count(answer.get("people_ahead"))
                     return LinkIssued(record, ahead, _estimate(answer.get("wait_minutes"), ahead),
                                       from_lease=False)
         record = self.links.issue_from_lease(service, lang, issued_at, person_hash)
@@ -411,7 +410,7 @@ def _state_from_answer(answer: Any, at: datetime | None) -> TicketState:
     """The ticket in GET /api/tickets/{id}'s answer; MalformedAnswer if it is not one."""
     try:
         counter = answer.get("counter")
-        ahead = max(0, int(answer.get("people_ahead") or 0))
+        ahead = _count(answer.get("people_ahead"))
         return TicketState(
             number=str(answer["number"]), service=str(answer["service"]),
             queue_state=str(answer.get("queue_state") or WAITING),
@@ -433,6 +432,11 @@ def _block_from_answer(answer: Any) -> tuple[int, int]:
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedAnswer(f"the centre's lease cannot be read ({exc})") from None
     return first, last
+
+
+def _count(value: object) -> int:
+    """People ahead as the centre gave them; 0 for anything that is not a count."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _estimate(minutes: object, ahead: int) -> int | None:
