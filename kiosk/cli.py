@@ -42,6 +42,8 @@ COMMANDS = {
     "i18n": "translators:cmd_i18n",
     "ratings": "ratings:cmd_ratings",
     "db": "db:cmd_db",
+    # The kiosk in a centre (docs/architecture.md, Kiosks in a centre).
+    "enrol": "link:cmd_enrol",
     # The centre service (docs/architecture.md, Centre).
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
@@ -229,6 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "postgresql+psycopg://USER@HOST:PORT/DB "
                                       "(default: the configured SQLite file)")
         dp.add_argument("--json", action="store_true", help="report as JSON")
+    # -- the kiosk in a centre ------------------------------------------------------------
+    p = sub.add_parser("enrol", help="join a centre with the one-time code staff printed there")
+    _common(p)
+    p.add_argument("--centre", required=True, help="the centre's URL, https://HOST:PORT")
+    p.add_argument("--fingerprint", required=True,
+                   help="the SHA-256 of the centre's CA, as `kiosk centre init` printed it")
+    p.add_argument("--code", required=True, help="the one-time code from `kiosk centre enrol`")
+    p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
     _centre_commands(sub)
     _stats_command(sub)
     return parser

@@ -100,6 +100,8 @@ class Config:
     dossier_timeout: float = 3.0
     dossier_cache_minutes: float = 10.0
     source: str = field(default=str(DEFAULT_CONFIG))
+    # [centre_link]: the kiosk issuing through a centre service (kiosk/centre_link.py).
+    centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
     centre_service: CentreService = field(default_factory=CentreService)
 
     def now(self) -> datetime:
@@ -130,6 +132,24 @@ class Config:
     def centre_database_url(self) -> str:
         return (self.centre_service.database
                 or f"sqlite:///{self.centre_state_dir / 'centre.sqlite3'}")
+
+
+@dataclass(frozen=True)
+class CentreLinkSettings:
+    """[centre_link]: where the centre service is and how the kiosk keeps issuing without
+    it (docs/architecture.md, Kiosks in a centre). An empty url: a kiosk on its own."""
+
+    url: str = ""
+    ca_fingerprint: str = ""  # SHA-256 of the centre's CA certificate, hex (pinned)
+    lease_size: int = 20  # numbers per block leased ahead, per service and day
+    low_water: int = 5  # a new block is leased when fewer numbers than this are left
+    timeout: float = 2.0  # seconds a citizen may wait for the centre before the lease is used
+    retry_min: float = 1.0  # seconds between tries to reach the centre, growing ...
+    retry_max: float = 30.0  # ... up to this while it stays unreachable
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
 
 
 def localized(texts: dict[str, str], lang: str) -> str:
@@ -220,12 +240,14 @@ class _Checker:
 
 
 KNOWN_KEYS = {
-    "": {"centre", "kiosk", "devices", "services", "centre_service"},
+    "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
+    "centre_link": {"url", "ca_fingerprint", "lease_size", "low_water", "timeout",
+                    "retry_min", "retry_max"},
     "centre_service": {"database", "listen", "state_dir", "hostnames"},
 }
 
@@ -499,6 +521,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         **_dossier(c, raw),
         source=str(path),
         centre_service=centre_service,
+        centre_link=_centre_link(c, raw),
     )
 
 
@@ -560,3 +583,60 @@ def _centre_service(c: _Checker, table: dict[str, Any]) -> CentreService:
         raise c.fail("centre_service.hostnames", "expected a list of the centre's host names "
                      "and IP addresses, e.g. [\"centre.lan\", \"192.168.1.10\"]", names)
     return CentreService(database, host_port, state_dir, tuple(dict.fromkeys(names)))
+
+
+def centre_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a centre's address (None when it can): https only."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "expected a URL like https://centre.local:8443"
+    if parts.scheme != "https" or not parts.hostname:
+        return "expected a URL like https://centre.local:8443 (the link is always encrypted)"
+    return None
+
+
+def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
+    """[centre_link], checked whole: an https URL and its CA's pin go together."""
+    link = c.table(raw, "centre_link")
+    _reject_unknown(c, link, KNOWN_KEYS["centre_link"], "centre_link.")
+    url = link.get("url", "")
+    if not isinstance(url, str):
+        raise c.fail("centre_link.url", "expected the centre's https:// URL or \"\" for none", url)
+    url = url.strip().rstrip("/")
+    fingerprint = link.get("ca_fingerprint", "")
+    if not isinstance(fingerprint, str):
+        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits", fingerprint)
+    # As staff may type it (kiosk/centre/pki.py normalise_fingerprint): any case, with or
+    # without colons, spaces or dashes.
+    fingerprint = "".join(ch for ch in fingerprint if ch not in ": \t-").lower()
+    if url:
+        problem = centre_url_problem(url)
+        if problem:
+            raise c.fail("centre_link.url", problem, url)
+        if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+            raise c.fail("centre_link.ca_fingerprint", "expected the SHA-256 fingerprint "
+                         "(64 hex digits) `kiosk centre init` printed", link.get("ca_fingerprint"))
+    elif fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits",
+                     link.get("ca_fingerprint"))
+
+    def count(key: str, default: int, low: int, high: int) -> int:
+        value = link.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise c.fail(f"centre_link.{key}", f"expected a whole number from {low} to {high}",
+                         value)
+        return value
+
+    size = count("lease_size", 20, 1, 500)
+    low_water = count("low_water", 5, 0, 500)
+    if low_water >= size:
+        raise c.fail("centre_link.low_water", f"expected fewer than lease_size ({size})",
+                     low_water)
+    timeout = c.number(link.get("timeout", 2.0), "centre_link.timeout", 0.1, 60)
+    retry_min = c.number(link.get("retry_min", 1.0), "centre_link.retry_min", 0.1, 600)
+    retry_max = c.number(link.get("retry_max", 30.0), "centre_link.retry_max", retry_min, 3600)
+    return CentreLinkSettings(url, fingerprint, size, low_water, timeout, retry_min, retry_max)

@@ -34,6 +34,7 @@ class TicketContent:
     issued_at: datetime
     lang: str
     counters: tuple[int, ...] = ()  # where the number is called: printed below it
+    wait_minutes: int | None = None  # the centre's estimate; not printed when None
 
 
 def text_shaping_available() -> bool:
@@ -133,6 +134,9 @@ class TicketLayout:
             self.line(job, _("Counter: {numbers}").format(numbers=counters), self.COUNTERS_SIZE,
                       bold=True)
         self.line(job, _("People ahead: {count}").format(count=t.people_ahead), self.AHEAD_SIZE)
+        if t.wait_minutes is not None:
+            self.line(job, _("Estimated wait: about {minutes} min").format(
+                minutes=t.wait_minutes), self.AHEAD_SIZE)
         job.text(t.issued_at.strftime("%d/%m/%Y %H:%M") + "\n")
         # Native QR is a few dozen bytes; as an image it is kilobytes.
         job.qr(t.ticket_id, module_size=5, native=job.native_qr)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import kiosk.store.link  # noqa: F401 - its tables are part of the kiosk's database
 from drivers.printer import PrinterError, TicketPrinter
+from kiosk.centre_link import CentreLink, TicketState
 from kiosk.config import Config
 from kiosk.devices import PrinterSupervisor, describe, printer_url
 from kiosk.identity import Citizen
@@ -47,6 +49,10 @@ class IssuedTicket:
     # The number is committed and may be shown; printing has not finished yet (printed
     # and problem are not known). The final ticket follows.
     pending: bool = False
+    # Minutes to wait, from today's service times at the centre; None until enough
+    # tickets were served today, and always without a centre (or while it is down).
+    wait_minutes: int | None = None
+    from_lease: bool = False  # issued from this kiosk's lease while the centre was down
 
 
 class TicketService:
@@ -56,9 +62,13 @@ class TicketService:
         store: TicketStore,
         printers: PrinterSupervisor | None = None,
         now: Callable[[], datetime] | None = None,
+        link: CentreLink | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        # With a centre ([centre_link] url): numbers come through it (kiosk/centre_link.py);
+        # printing stays here.
+        self.link = link
         self.tz = ZoneInfo(config.timezone)
         # Without a running supervisor (the `kiosk ticket` command) this one is only used
         # for its shared, locked access to the printer.
@@ -86,10 +96,11 @@ class TicketService:
         # Write-ahead: the number is in the database before it is printed or shown, and
         # before the printer is even asked (a silent printer would make the citizen wait
         # for its status timeout, or for the background poll holding it).
-        record, ahead = self._allocate(service, lang, link)
+        record, ahead, wait, leased = self._allocate(service, lang, link)
+        shown = {"wait_minutes": wait, "from_lease": leased}
         if on_number is not None:
             try:
-                on_number(self._ticket(record, area.name(lang), ahead, pending=True))
+                on_number(self._ticket(record, area.name(lang), ahead, pending=True, **shown))
             except Exception:  # noqa: BLE001
                 log.exception("ticket %s: showing the number failed", record.number)
         sent = 0
@@ -97,7 +108,7 @@ class TicketService:
             with self.printers.printer() as printer:
                 problem = self._check(printer)
                 if problem is None:
-                    content = self._content(record, area.name(lang), ahead)
+                    content = self._content(record, area.name(lang), ahead, wait)
                     sent, problem = self._print(printer, content)
         except (PrinterError, ValueError) as exc:
             # The printer could not even be opened: the number stands all the same.
@@ -110,11 +121,14 @@ class TicketService:
         if problem is not None:
             self.printers.print_failed(problem)  # the staff mark turns red now
         self._record_outcome(record, problem, sent)
-        return self._ticket(record, area.name(lang), ahead, problem=problem, sent=sent)
+        if self.link is not None and not leased:
+            self.link.report_outcome(record.id, problem)
+        return self._ticket(record, area.name(lang), ahead, problem=problem, sent=sent, **shown)
 
     @staticmethod
     def _ticket(record: TicketRecord, service_name: str, ahead: int, *, pending: bool = False,
-                problem: str | None = None, sent: int = 0) -> IssuedTicket:
+                problem: str | None = None, sent: int = 0, wait_minutes: int | None = None,
+                from_lease: bool = False) -> IssuedTicket:
         return IssuedTicket(
             id=record.id,
             number=record.number,
@@ -126,6 +140,8 @@ class TicketService:
             problem=problem,
             bytes_sent=sent,
             pending=pending,
+            wait_minutes=wait_minutes,
+            from_lease=from_lease,
         )
 
     def today(self) -> date:
@@ -133,9 +149,26 @@ class TicketService:
         return self._now().astimezone(self.tz).date()
 
     def _allocate(self, service: str, lang: str,
-                  link: str | None) -> tuple[TicketRecord, int]:
-        record = self.store.allocate(service, lang, self._now().astimezone(self.tz), link)
-        return record, self.store.people_ahead(record)
+                  link: str | None) -> tuple[TicketRecord, int, int | None, bool]:
+        """The committed ticket, people ahead, the wait estimate and whether it came from
+        this kiosk's lease."""
+        at = self._now().astimezone(self.tz)
+        if self.link is not None:
+            issued = self.link.issue(service, lang, at, link)
+            return issued.record, issued.people_ahead, issued.wait_minutes, issued.from_lease
+        record = self.store.allocate(service, lang, at, link)
+        return record, self.store.people_ahead(record), None, False
+
+    def ticket_state(self, ticket_id: str) -> TicketState | None:
+        """Where a scanned ticket stands: live from the centre when there is one (and it
+        answers), else from this kiosk's database; None for a ticket unknown to both."""
+        if self.link is not None:
+            return self.link.ticket_state(ticket_id)
+        record = self.store.get(ticket_id)
+        if record is None:
+            return None
+        return TicketState(record.number, record.service, "waiting", None,
+                           self.store.people_ahead(record), None, live=True, day=record.day)
 
     def _person_link(self, identity: Citizen | None) -> str | None:
         """The salted hash that links this ticket to the identified citizen (or None)."""
@@ -183,7 +216,8 @@ class TicketService:
         else:
             log.warning("ticket %s shown, not printed: %s", record.number, problem)
 
-    def _content(self, record: TicketRecord, service_name: str, ahead: int) -> TicketContent:
+    def _content(self, record: TicketRecord, service_name: str, ahead: int,
+                 wait: int | None = None) -> TicketContent:
         return TicketContent(
             ticket_id=record.id,
             number=record.number,
@@ -193,4 +227,5 @@ class TicketService:
             issued_at=record.issued_at,
             lang=record.lang,
             counters=self.config.service(record.service).counters,
+            wait_minutes=wait,
         )

@@ -218,6 +218,16 @@ def draw_printer(pen: Pen) -> None:
     pen.dot((190, 186), 11, CLEAR)
 
 
+def draw_centre_link(pen: Pen) -> None:
+    """The link to the centre (a staff mark): a large node joined to two small ones."""
+    hub, left, right = (128, 70), (56, 190), (200, 190)
+    pen.line([left, hub, right], THIN)
+    pen.line([left, right], THIN)
+    pen.dot(hub, 44)
+    pen.dot(left, 32)
+    pen.dot(right, 32)
+
+
 def draw_warning(pen: Pen) -> None:
     """Solid rounded triangle with a cut-out exclamation mark."""
     corners = [(128, 34), (230, 214), (26, 214)]
@@ -469,6 +479,7 @@ ICONS: dict[str, Callable[[Pen], None]] = {
     "back.png": draw_back,
     "language.png": draw_language,
     "printer.png": draw_printer,
+    "centre_link.png": draw_centre_link,
     "warning.png": draw_warning,
     "still_here.png": draw_still_here,
     "id_card.png": draw_id_card,

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from dataclasses import replace
 
+from kiosk.centre_link import link_from_config
 from kiosk.commands import EXIT_FAILED, UsageError, check_printer_url, config_from, database_errors
 from kiosk.store import TicketStore, open_database_file
 from kiosk.tickets import TicketService, open_ticket_store
@@ -28,7 +29,11 @@ def cmd_ticket(args: argparse.Namespace) -> int:
                          f"expected one of {', '.join(cfg.languages)}")
     with database_errors(cfg.database_path):
         store = open_ticket_store(cfg)
-        ticket = TicketService(cfg, store).issue_ticket(args.service, args.lang)
+        # In a centre the number comes through it (or this kiosk's lease while it is down).
+        link = link_from_config(cfg, store.engine)
+        ticket = TicketService(cfg, store, link=link).issue_ticket(args.service, args.lang)
+        if link is not None and ticket.from_lease:
+            link.sync_once()  # deliver it now if the centre is back; else the kiosk will
     if args.json:
         print(json.dumps({
             "id": ticket.id,

@@ -1,7 +1,10 @@
 """Persistence: SQLAlchemy Core over SQLite (default) or PostgreSQL."""
 
-# The centre's terminal tables are part of the one schema (migration 0003), made with it;
-# so are its staff tables (0004) and the province outbox's cursor (0005).
+# Every table of the one schema is in `metadata` whoever opens the database first (a new
+# one is made whole from it and stamped at the head revision): the centre's terminals
+# (migration 0003), its staff (0004), the province outbox's cursor (0005), and the kiosk's
+# centre-link lease and outbox (0006).
+from kiosk.store import link as _link  # noqa: F401
 from kiosk.store import province as _province  # noqa: F401
 from kiosk.store import staff as _staff  # noqa: F401
 from kiosk.store import terminals as _terminals  # noqa: F401

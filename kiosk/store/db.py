@@ -44,7 +44,7 @@ class StoreUnavailable(Exception):
 
 # The newest migration in kiosk/store/migrations/versions: a database at it needs nothing.
 # A new revision changes this too (tests/test_store_migrations.py checks they agree).
-SCHEMA_HEAD = "0005_province_outbox"
+SCHEMA_HEAD = "0006_kiosk_link"
 VERSION_TABLE = "alembic_version"
 # Alembic's own bookkeeping table, as it makes it; kept out of `metadata`.
 alembic_version = Table(

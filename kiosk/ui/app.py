@@ -39,6 +39,7 @@ from kiosk.session import Feature, Screen, Session
 from kiosk.store.ratings import RatingStore, TicketAlreadyRated
 from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import theme, widgets
+from kiosk.ui.centre_status import CentreStatus
 from kiosk.ui.dossier_lookup import DossierLookup
 from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
 from kiosk.ui.issuing import TicketIssuing
@@ -64,6 +65,10 @@ class KioskApp(App):
     # The database could not take the last number: the mark shows a fault whatever the
     # printer says, until a number is issued again.
     store_fault = BooleanProperty(False)
+    # The centre link for staff, beside the printer's mark: ok (online), low (syncing the
+    # offline tickets), fault (offline), unknown, or none (a kiosk on its own: no mark).
+    link_mark = StringProperty("none")
+    link_detail = StringProperty("")  # "offline since 09:12", "syncing 4": for staff
     # A short message over the screen (a greeting, or why a scan was not understood).
     banner = StringProperty("")
     # The citizen's text size (normal 1, large 1.25, extra large 1.5); every screen's
@@ -121,6 +126,7 @@ class KioskApp(App):
         self.dossier = dossier  # kiosk/dossier.py; None: the tile says "not available"
         self.dossier_available = dossier is not None
         self.dossier_lookup = DossierLookup(self)
+        self.centre_status = CentreStatus(self)
         # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
         self.scan_trigger = IdentifyStepTrigger(self.session, scans)
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
@@ -161,6 +167,7 @@ class KioskApp(App):
             lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
         )
         self._printer_changed(self.tickets.printers.status)
+        self.centre_status.watch()
         for source in self.scans:
             # Called on the reader's thread: hand over to the Kivy clock.
             source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from kiosk.centre_link import link_from_config
 from kiosk.config import Config
 from kiosk.devices import (
     ChipReaderService,
@@ -35,15 +36,22 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     from kiosk.ui.app import KioskApp
 
     store = open_ticket_store(cfg)
+    # With [centre_link] url: numbers through the centre, leases kept topped up meanwhile.
+    link = link_from_config(cfg, store.engine)
+    if link is not None:
+        link.start()
     printers = PrinterSupervisor(
         printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
     scans = _start_readers(cfg)
     dossier = dossier_service(cfg)
     try:
-        app = KioskApp(cfg, TicketService(cfg, store, printers=printers), kiosk_mode=fullscreen,
-                       scans=scans, chip=_chip_reader(cfg), dossier=dossier)
+        app = KioskApp(cfg, TicketService(cfg, store, printers=printers, link=link),
+                       kiosk_mode=fullscreen, scans=scans, chip=_chip_reader(cfg),
+                       dossier=dossier)
         app.run()
     finally:
+        if link is not None:
+            link.stop()
         printers.stop()
         if dossier is not None:
             dossier.close()

@@ -43,15 +43,8 @@ class ScanRouting:
                                  args=(app.chip, mrz, session.visit)).start()
             self._identified(identity)
         elif found.kind is ScanKind.TICKET:
-            tickets = app.tickets
-            record = tickets.store.get(found.ticket_id or "")
-            if record is None:
-                app.say(app.tr("This ticket was not issued here. Please ask the staff."))
-                return
-            today = record.day == tickets.today().isoformat()
-            ahead = tickets.store.people_ahead(record) if today else 0
-            app.screen("ticket_status").show(record, ahead, today)
-            session.show_ticket_status(record)
+            # Live from the centre when there is one (kiosk/ui/centre_status.py).
+            app.centre_status.show_scanned(found.ticket_id or "")
         elif found.kind is ScanKind.DOSSIER and app.dossier is not None:
             app.dossier_lookup.look_up(found.dossier_code or "")
         elif found.kind is ScanKind.DOSSIER:
