@@ -413,3 +413,32 @@ def test_a_change_made_through_the_centre_wakes_the_display_at_once(
     assert watching.version == 2
     assert desk.post("/api/counters/1/call", call)["replayed"] is True
     assert watching.version == 2
+
+
+def test_a_past_days_unused_leased_numbers_are_void_once_the_centre_starts(
+        tmp_path: Path, any_db_url: str) -> None:
+    """A kiosk leased A500-A504 yesterday and used A500 only: when the centre starts (or
+    its date changes) the four others become void tickets, for the statistics; a second
+    pass finds nothing more to do."""
+    from datetime import datetime
+
+    from kiosk.centre.day_end import DayCloser
+    from kiosk.store import VOID, TicketStore, open_database
+    from kiosk.store.leases import ImportedTicket, LeaseStore
+
+    config = centre_config(tmp_path, db_url=any_db_url)
+    now = config.now()
+    yesterday = now.date() - timedelta(days=1)
+    engine = open_database(any_db_url)
+    leases = LeaseStore(engine)
+    lease = leases.lease_block(yesterday, "A", "kiosk-1", 5, now)
+    used = datetime.combine(yesterday, now.timetz()).replace(hour=9, minute=0)
+    leases.import_ticket(ImportedTicket("a" * 16, "A", lease.first, "vi", used), "kiosk-1",
+                         now)
+    engine.dispose()
+    with running_centre(config) as centre:
+        states = {t.number: t.queue_state for t in centre.ctx.store.tickets_of_day(yesterday)}
+        assert states == {"A500": "waiting", "A501": VOID, "A502": VOID, "A503": VOID,
+                          "A504": VOID}
+        assert DayCloser(centre.ctx).close_past_days() == 0  # done already: nothing twice
+        assert len(TicketStore(centre.ctx.engine).tickets_of_day(yesterday)) == 5

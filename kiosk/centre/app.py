@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from kiosk.centre import web
 from kiosk.centre.api import api_routes
 from kiosk.centre.context import CentreContext
+from kiosk.centre.day_end import closing_days
 from kiosk.centre.issuing import TicketIssuer
 from kiosk.centre.offline import offline_routes
 from kiosk.centre.province import start_outbox
@@ -77,9 +78,9 @@ def make_app(ctx: CentreContext, *, ca_pem: str | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Beside the app: the display's notifier, and the events outbox to the province
-        # (which does nothing without [province] url).
-        with start_outbox(ctx.config, ctx.engine):
+        # Beside the app: the display's notifier, the events outbox to the province
+        # (which does nothing without [province] url), and the end of each day's leases.
+        with start_outbox(ctx.config, ctx.engine), closing_days(ctx):
             async with web.lifespan(ctx):
                 yield
 
