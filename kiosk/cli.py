@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kiosk import __version__
-from kiosk.commands import EXIT_USAGE, UsageError
+from kiosk.commands import EXIT_FAILED, EXIT_USAGE, UsageError
 from kiosk.config import ConfigError
 
 # drivers.sim.printer.FAULTS, spelt out so that parsing does not load the simulator
@@ -366,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"kiosk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # Whoever read our output stopped early (`| head -1`): nothing is wrong here. The
+        # standard output goes to /dev/null so that Python's flush at exit stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -60,3 +60,19 @@ def test_console_scans_the_sample_card(tmp_path: Path) -> None:
         assert reader.wait_status(DeviceState.ONLINE, WAIT)
         sim_console._obey("scan-id", printer, scanner)
         assert reader.scans.get(timeout=WAIT) == Scan(SAMPLE_CCCD.encode(), "QR", "]Q1")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`kiosk … | head -1`: the pipe closes under the command; it ends quietly."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk", "i18n", "report"], cwd=ROOT,
+                              stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr.decode()
+    assert "BrokenPipe" not in done.stderr.decode()
+    assert done.returncode == 1
