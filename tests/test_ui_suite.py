@@ -10,9 +10,13 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import xml.etree.ElementTree as ET
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +27,9 @@ from kiosk.paths import ROOT
 from kiosk.session import Screen
 
 UI_DIR = ROOT / "tests" / "ui"
-UI_TIMEOUT = 600  # seconds for the whole UI run
+UI_TIMEOUT = 1200  # seconds for the whole UI run (beside the other tests: see KivyRuns)
+# How long a test waits for the Kivy runs before it: all of them, each bounded.
+WAIT_BOUND = 3 * UI_TIMEOUT + 600
 
 
 def find_ui_tests() -> list[str]:
@@ -97,14 +103,52 @@ def _captured(element: ET.Element | None) -> str:
                    for title, body in zip(parts[1::2], parts[2::2], strict=True) if body.strip())
 
 
-@pytest.fixture(scope="session")
-def ui_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> UiRun:
-    """One run of the UI tests for the whole session: those selected here, or all of them."""
-    selected = [item.callspec.params["ui_test"] for item in request.session.items
-                if hasattr(item, "callspec") and "ui_test" in item.callspec.params]
-    targets = ([f"tests/ui/{ui_test}" for ui_test in selected]
-               if selected and set(selected) != set(UI_TESTS) else ["tests/ui"])
-    xml = tmp_path_factory.mktemp("ui-run") / "junit.xml"
+class KivyRuns:
+    """The processes that open a Kivy window (the UI tests, the layout at other sizes, the
+    screenshots), run one after another on a thread started as soon as the session's tests
+    are collected (tests/conftest.py): they keep one core busy while the other tests use
+    the other. Each test below waits for its own result."""
+
+    def __init__(self, ui_targets: list[str]) -> None:
+        self.ui = Future[UiRun]()
+        self.sizes = {size: Future[subprocess.CompletedProcess]() for size in OTHER_SIZES}
+        self.shots_dir = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+        self.shots = Future[subprocess.CompletedProcess]()
+        self._ui_targets = ui_targets
+        threading.Thread(target=self._run_all, name="kivy-runs", daemon=True).start()
+
+    def _run_all(self) -> None:
+        _settle(self.ui, lambda: run_ui_tests(self._ui_targets))
+        for size, future in self.sizes.items():
+            _settle(future, lambda size=size: run_layout_at(size))
+        _settle(self.shots, lambda: run_screenshots(self.shots_dir))
+
+
+def _settle(future: Future, work) -> None:  # type: ignore[no-untyped-def]
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # handed to the test that waits for it
+        future.set_exception(exc)
+
+
+_KIVY_RUNS: KivyRuns | None = None
+
+
+def start_kivy_runs(items: list[pytest.Item]) -> KivyRuns:
+    """Starts the Kivy runs once, for the UI tests among `items` (all of them when none or
+    every one is selected)."""
+    global _KIVY_RUNS
+    if _KIVY_RUNS is None:
+        selected = [item.callspec.params["ui_test"] for item in items
+                    if hasattr(item, "callspec") and "ui_test" in item.callspec.params]
+        targets = ([f"tests/ui/{ui_test}" for ui_test in selected]
+                   if selected and set(selected) != set(UI_TESTS) else ["tests/ui"])
+        _KIVY_RUNS = KivyRuns(targets)
+    return _KIVY_RUNS
+
+
+def run_ui_tests(targets: list[str]) -> UiRun:
+    xml = Path(tempfile.mkdtemp(prefix="kiosk-ui-run-")) / "junit.xml"
     command = [sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider",
                f"--junitxml={xml}", "-o", "junit_logging=all"]
     try:
@@ -116,6 +160,17 @@ def ui_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if xml.exists():
         read_junit(xml, run)
     return run
+
+
+@pytest.fixture(scope="session")
+def kivy_runs(request: pytest.FixtureRequest) -> KivyRuns:
+    return start_kivy_runs(request.session.items)
+
+
+@pytest.fixture(scope="session")
+def ui_run(kivy_runs: KivyRuns) -> UiRun:
+    """One run of the UI tests for the whole session: those selected here, or all of them."""
+    return kivy_runs.ui.result(timeout=WAIT_BOUND)
 
 
 def _text(output: bytes | str | None) -> str:
@@ -146,11 +201,18 @@ def test_the_ui_run_is_reported_in_full(ui_run: UiRun) -> None:
     assert ui_run.returncode == (1 if any_failed else 0), ui_run.tail()
 
 
-def test_screenshots_command_renders_every_screen(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk", "screenshots", "--out", str(tmp_path), "--lang", "kpm"],
+def run_screenshots(out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "screenshots", "--out", str(out), "--lang", "kpm"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
+
+
+def test_screenshots_command_renders_every_screen(kivy_runs: KivyRuns,
+                                                 request: pytest.FixtureRequest) -> None:
+    proc = kivy_runs.shots.result(timeout=WAIT_BOUND)
+    tmp_path = kivy_runs.shots_dir
+    request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     steps = {name.removesuffix("-kpm.png").removesuffix("-hc") for name in names}
@@ -174,14 +236,18 @@ LAYOUT_TESTS = ["tests/ui/test_journey.py::test_the_window_has_the_size_this_run
                 "test_touch_targets_are_big_reachable_and_no_label_is_clipped"]
 
 
-@pytest.mark.parametrize("size", OTHER_SIZES)
-def test_every_screen_fits_on_a_screen_of(size: str) -> None:
-    """The layout check (touch targets, reach, no clipped label) in a window of `size`:
-    one Kivy window per process, so one process per size."""
+def run_layout_at(size: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, KIOSK_UI_SIZE=size)
-    proc = subprocess.run([sys.executable, "-m", "pytest", *LAYOUT_TESTS, "-q", "-p",
+    return subprocess.run([sys.executable, "-m", "pytest", *LAYOUT_TESTS, "-q", "-p",
                            "no:cacheprovider"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=UI_TIMEOUT)
+
+
+@pytest.mark.parametrize("size", OTHER_SIZES)
+def test_every_screen_fits_on_a_screen_of(size: str, kivy_runs: KivyRuns) -> None:
+    """The layout check (touch targets, reach, no clipped label) in a window of `size`:
+    one Kivy window per process, so one process per size."""
+    proc = kivy_runs.sizes[size].result(timeout=WAIT_BOUND)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     assert "2 passed" in proc.stdout, proc.stdout[-2000:]
 

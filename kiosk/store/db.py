@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -213,9 +215,9 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
             # Let SQLAlchemy's begin event below issue BEGIN, not pysqlite's own logic.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            _set_wal(cur, busy_timeout)
+            cur.execute("PRAGMA synchronous=FULL")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -230,6 +232,22 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _set_wal(cursor: sqlite3.Cursor, patience: float) -> None:
+    """Switches the file to WAL (it stays so). Switching needs the file to itself, and
+    SQLite answers "locked" at once, without its busy timeout, while another connection is
+    opening a new file (processes starting together): asked again until `patience` runs
+    out."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextmanager
