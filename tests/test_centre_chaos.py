@@ -329,6 +329,9 @@ def check_the_day(day: Day) -> None:
             row = final[int(event["uid"].rsplit(":e", 1)[1])]
             assert (event["kind"], event["number"]) == (row.kind, row.number), why
 
+    for log in [day.folder / "centre.log", day.folder / "receiver.log",
+                *(k.log for k in day.kiosks)]:  # faults of others are not failures here
+        assert "Traceback" not in log.read_text(errors="replace"), f"see {log}; {why}"
     for i in range(KIOSKS):  # nothing the centre refused waits with staff
         kiosk_db = open_database(sqlite_url(day.folder / f"kiosk-{i}" / "kiosk.sqlite3"))
         try:
@@ -381,3 +384,33 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(
         given = [g for record in day.records for g in read_given(record)]
         print(f"{day.why()}; {sum(g['from_lease'] for g in given)} of {len(given)} numbers "
               f"from leases; receiver {receiver_stats(day)}")
+
+
+def test_a_kiosk_gone_mid_request_is_no_failure_in_the_log(tmp_path: Path, caplog) -> None:
+    """What the day above hits at random, on purpose: a kiosk killed while sending its
+    request (half its body sent, then its connection closed). Nothing is applied and the
+    service's log holds no traceback: staff reading it must not see a failure."""
+    import logging
+    import socket
+
+    from tests.centre_support import centre_config, running_centre
+
+    caplog.set_level(logging.INFO)
+    with running_centre(centre_config(tmp_path)) as centre:
+        code, _ = centre.terminals.new_code("kiosk", "kiosk-1")
+        token = centre.client().enrol(code, "kiosk").token
+        context = ssl.create_default_context(cafile=str(centre.pki.files.ca_cert))
+        port = int(centre.url.rsplit(":", 1)[1])
+        with context.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                                 server_hostname="127.0.0.1") as sock:
+            sock.sendall(b"POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Authorization: Bearer " + token.encode() + b"\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                         b'{"request_id": "')
+        wait_until(lambda: "went away before its request was read" in caplog.text, 10,
+                   "the service noticing the kiosk gone")
+        with reading(centre.ctx.engine) as conn:
+            assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 0
+    failures = [r.getMessage() for r in caplog.records
+                if r.levelno >= logging.ERROR and "graceful shutdown" not in r.getMessage()]
+    assert failures == [] and "Traceback" not in caplog.text
