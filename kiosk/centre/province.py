@@ -133,6 +133,14 @@ class _Stream:
     def next_batch(self, after_id: int, limit: int, now: float, grace: float) -> Batch | None:
         rows = self.fetch(after_id, limit)
         self.gaps = {first: seen for first, seen in self.gaps.items() if first > after_id}
+        # Every gap in sight starts its wait now, not only the first: a PostgreSQL crash or
+        # a killed centre leaves several, and each waiting its turn held the events back
+        # GAP_GRACE per gap (found by tests/test_centre_chaos.py).
+        expected = after_id + 1
+        for row in rows:
+            if row.id != expected:
+                self.gaps.setdefault(expected, now)
+            expected = row.id + 1
         taken: list[Any] = []
         expected = after_id + 1
         for row in rows:

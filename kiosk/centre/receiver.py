@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -272,11 +272,16 @@ def make_receiver_app(receiver: Receiver) -> Starlette:
         at = receiver.clock()
         key = request.headers.get("idempotency-key")
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > receiver.max_body:
-                await run_in_threadpool(receiver.record, at, key, 413, b"")
-                return _refused(413, f"a batch may be at most {receiver.max_body} bytes")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > receiver.max_body:
+                    await run_in_threadpool(receiver.record, at, key, 413, b"")
+                    return _refused(413, f"a batch may be at most {receiver.max_body} bytes")
+        except ClientDisconnect:
+            # The sender went away mid-batch (a centre killed): nothing kept, it sends the
+            # batch again; not a failure with a traceback.
+            return _refused(400, "the batch ended before its body was read")
         refusal = receiver.next_refusal()
         if refusal is not None:
             await run_in_threadpool(receiver.record, at, key, refusal.status, body)
