@@ -104,10 +104,11 @@ def _captured(element: ET.Element | None) -> str:
 
 
 class KivyRuns:
-    """The processes that open a Kivy window (the UI tests, the layout at other sizes, the
-    screenshots), run one after another on a thread started as soon as the session's tests
-    are collected (tests/conftest.py): they keep one core busy while the other tests use
-    the other. Each test below waits for its own result."""
+    """The processes that open a Kivy window (the UI tests; the layout at other sizes and
+    the screenshots), started as soon as the session's tests are collected
+    (tests/conftest.py) on two threads, one process at a time on each: they run beside the
+    other tests, and once those are done the two go on, one per core. Each test below
+    waits for its own result."""
 
     def __init__(self, ui_targets: list[str]) -> None:
         self.ui = Future[UiRun]()
@@ -115,10 +116,13 @@ class KivyRuns:
         self.shots_dir = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
         self.shots = Future[subprocess.CompletedProcess]()
         self._ui_targets = ui_targets
-        threading.Thread(target=self._run_all, name="kivy-runs", daemon=True).start()
+        threading.Thread(target=self._run_ui, name="kivy-ui-run", daemon=True).start()
+        threading.Thread(target=self._run_others, name="kivy-runs", daemon=True).start()
 
-    def _run_all(self) -> None:
+    def _run_ui(self) -> None:
         _settle(self.ui, lambda: run_ui_tests(self._ui_targets))
+
+    def _run_others(self) -> None:
         for size, future in self.sizes.items():
             _settle(future, lambda size=size: run_layout_at(size))
         _settle(self.shots, lambda: run_screenshots(self.shots_dir))
