@@ -308,11 +308,3 @@ def browser() -> Iterator:
         yield chromium
         chromium.close()
 
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """The Kivy runs (tests/test_ui_suite.py) start as soon as the tests are known: they
-    take one core for several minutes while the other tests run on the other."""
-    ui_items = [item for item in session.items
-                if "kivy_runs" in getattr(item, "fixturenames", ())]
-    if ui_items and not session.config.option.collectonly:
-        ui_items[0].module.start_kivy_runs(session.items)
