@@ -258,6 +258,21 @@ KNOWN_KEYS["province"] = {"url", "centre_id", "batch", "token", "max_backoff", "
 _CENTRE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+def _is_http_url(url: str, base: bool = False) -> bool:
+    """An http(s) URL with a host and a valid port, printable, without spaces; `base`: also
+    without a query or fragment (paths are added to it)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and url.isprintable() and " " not in url
+            and not (base and (parts.query or parts.fragment)))
+
+
 def _province(c: _Checker, raw: dict[str, Any]) -> ProvinceSettings:
     table = c.table(raw, "province")
     _reject_unknown(c, table, KNOWN_KEYS["province"], "province.")
@@ -265,18 +280,8 @@ def _province(c: _Checker, raw: dict[str, Any]) -> ProvinceSettings:
     if not isinstance(url, str):
         raise c.fail("province.url", "expected an http:// or https:// URL, or \"\" for none",
                      url)
-    if url:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(url)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-            parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-        except ValueError:
-            ok = False
-        if not ok or not url.isprintable() or " " in url:
-            raise c.fail("province.url", "expected an http:// or https:// URL with a host",
-                         url)
+    if url and not _is_http_url(url):
+        raise c.fail("province.url", "expected an http:// or https:// URL with a host", url)
     centre_id = table.get("centre_id", "")
     if not isinstance(centre_id, str) or (centre_id and not _CENTRE_ID.fullmatch(centre_id)):
         raise c.fail("province.centre_id", "expected the centre's code: letters, digits, "
@@ -368,20 +373,10 @@ def _dossier(c: _Checker, raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(provider, str):
         raise c.fail("dossier.provider", "expected an http:// or https:// URL, or \"\" for none",
                      provider)
-    if provider:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(provider)
-            parts.port  # noqa: B018 - raises ValueError for a port out of range
-        except ValueError:
-            parts = None
-        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
-                or parts.query or parts.fragment or not provider.isprintable()
-                or " " in provider):
-            raise c.fail("dossier.provider",
-                         "expected an http:// or https:// URL like https://dvc.example.vn/api, "
-                         "or \"\" for none", provider)
+    if provider and not _is_http_url(provider, base=True):
+        raise c.fail("dossier.provider",
+                     "expected an http:// or https:// URL like https://dvc.example.vn/api, "
+                     "or \"\" for none", provider)
     timeout = c.number(table.get("timeout", 3), "dossier.timeout", 0.5, 30)
     minutes = table.get("cache_minutes", 10)
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes <= 60:
