@@ -28,6 +28,7 @@ from kiosk.config import (
     check_display_settings,
     load_config,
 )
+from kiosk.durable import sync_folder
 from kiosk.paths import DEFAULT_CONFIG, LOCALES
 from kiosk.session import Screen, Session
 
@@ -207,14 +208,4 @@ def _write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise SettingsRefused("", f"{path}: cannot be written ({exc.strerror})") from None
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """The rename itself reaches the disk (ext4 may otherwise lose it in a power cut)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    sync_folder(path.parent)

@@ -122,6 +122,7 @@ class Export:
 
     paths: tuple[Path, ...]
     at: datetime
+    counts: dict[str, int]  # rows per table exported: a wipe checks nothing came since
 
 
 Listener = Callable[["StaffSession"], None]
@@ -266,10 +267,11 @@ class StaffSession:
         return (self.confirmed_at is not None
                 and self.clock() - self.confirmed_at <= CONFIRM_VALID)
 
-    def note_export(self, paths: list[Path]) -> None:
+    def note_export(self, paths: list[Path], counts: dict[str, int]) -> None:
         """An export of the local data succeeded (kiosk/local_data.py): a wipe may follow."""
-        self.export = Export(tuple(paths), self.clock())
-        self.act("export", f"{len(paths)} files to {paths[0].parent}" if paths else "no files")
+        self.export = Export(tuple(paths), self.clock(), dict(counts))
+        rows = ", ".join(f"{name} {count}" for name, count in counts.items())
+        self.act("export", f"{len(paths)} files to {paths[0].parent if paths else '-'}: {rows}")
 
     def leave(self, reason: str = "leave") -> None:
         """Back to the citizen screens; `reason`: "leave" (the button) or "idle"."""
