@@ -49,6 +49,8 @@ COMMANDS = {
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    "bundle": "bundle:cmd_bundle",
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
@@ -242,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
     _centre_commands(sub)
     _stats_command(sub)
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    from kiosk.commands.bundle import add_bundle_parsers
+
+    add_bundle_parsers(sub, _common, OneLineParser)
     return parser
 
 
