@@ -50,6 +50,8 @@ COMMANDS = {
     "counter": "counter:cmd_counter",
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
     "staff": "kiosk_staff:cmd_kiosk_staff",  # staff mode's staff (docs/architecture.md)
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    "bundle": "bundle:cmd_bundle",
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
@@ -244,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     _centre_commands(sub)
     _stats_command(sub)
     add_staff_parser(sub, kiosk=True)
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    from kiosk.commands.bundle import add_bundle_parsers
+
+    add_bundle_parsers(sub, _common, OneLineParser)
     return parser
 
 
