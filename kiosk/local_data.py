@@ -25,7 +25,7 @@ import socket
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, select, text
 
@@ -34,6 +34,9 @@ from kiosk.durable import sync_folder
 from kiosk.privacy import SALT_FILE
 from kiosk.staff_mode import StaffSession, State
 from kiosk.store.db import append_only, applied_requests, ratings, reading, ticket_events, tickets
+
+if TYPE_CHECKING:
+    from kiosk.tickets import TicketService
 
 # What is exported (and wiped), by file name; the tickets without their person link.
 EXPORTED: dict[str, tuple[Table, tuple[str, ...]]] = {
@@ -124,10 +127,12 @@ def _rows_in(path: Path) -> int:
         return -1
 
 
-def wipe_local_data(cfg: Config, engine: Engine, session: StaffSession) -> dict[str, Any]:
+def wipe_local_data(cfg: Config, engine: Engine, session: StaffSession,
+                    ticket_service: TicketService | None = None) -> dict[str, Any]:
     """Clears the local data (module docstring) and returns what went: rows per table and
     whether a salt file was deleted. WipeRefused unless `session` is signed in, exported
-    in this session with nothing new since, and confirmed the PIN just before."""
+    in this session with nothing new since, and confirmed the PIN just before.
+    `ticket_service`: the running kiosk's, which then forgets the salt it holds in memory."""
     if session.state is not State.OPEN or session.who is None:
         raise WipeRefused("no staff member is signed in")
     if session.export is None:
@@ -149,6 +154,8 @@ def wipe_local_data(cfg: Config, engine: Engine, session: StaffSession) -> dict[
         sync_folder(cfg.data_dir)
     except FileNotFoundError:
         removed["salt"] = False
+    if ticket_service is not None:
+        ticket_service.forget_salt()
     session.act("wipe", ", ".join(f"{k} {v}" for k, v in removed.items()))
     return removed
 

@@ -124,10 +124,12 @@ def test_wipe_clears_tickets_events_ratings_and_salt_and_keeps_the_numbering(
     config, store, session = kiosk
     salt = config.data_dir / SALT_FILE
     assert salt.exists()  # made when the citizen identified
+    service = TicketService(config, store, now=lambda: datetime(2026, 11, 30, 10, tzinfo=HCM))
+    before = store.get(service.issue_ticket("A", "vi", identity=parse_cccd_qr(QR)).id)
     export_local_data(store.engine, tmp_path, datetime.now(HCM), session=signed_in(session))
     assert session.confirm_pin("4817")
-    removed = wipe_local_data(config, store.engine, session)
-    assert removed == {"tickets": 2, "ticket_events": removed["ticket_events"],
+    removed = wipe_local_data(config, store.engine, session, ticket_service=service)
+    assert removed == {"tickets": 3, "ticket_events": removed["ticket_events"],
                        "ratings": 1, "applied_requests": 0, "salt": True}
     assert removed["ticket_events"] >= 2
     assert not salt.exists()
@@ -137,7 +139,12 @@ def test_wipe_clears_tickets_events_ratings_and_salt_and_keeps_the_numbering(
         assert conn.execute(text("SELECT count(*) FROM ratings")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM staff")).scalar() == 1
     # Today's numbering goes on: A001 is never handed out twice in one day.
-    assert store.allocate("A", "vi", datetime(2026, 11, 30, 11, tzinfo=HCM)).number == "A002"
+    assert store.allocate("A", "vi", datetime(2026, 11, 30, 11, tzinfo=HCM)).number == "A003"
+    # The same citizen is not linked to their visits before the wipe: a new salt.
+    after = store.get(service.issue_ticket("A", "vi", identity=parse_cccd_qr(QR)).id)
+    assert after is not None and before is not None
+    assert after.person_hash and after.person_hash != before.person_hash
+    assert salt.exists()
     # The events are protected again.
     with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as conn:
         conn.execute(text("DELETE FROM ticket_events"))
