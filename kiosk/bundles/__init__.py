@@ -1,0 +1,1 @@
+"""Signed update bundles (docs/architecture.md, Updates)."""
