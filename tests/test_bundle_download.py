@@ -47,6 +47,11 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _statuses(server: FileServer) -> list[int]:
+    assert server.settled()
+    return [s.status for s in server.log]
+
+
 def _range_starts(server: FileServer) -> list[int | None]:
     return [int(s.range[6:].split("-")[0]) if s.range else None for s in server.log]
 
@@ -96,7 +101,7 @@ def test_a_server_that_ignores_range_makes_it_start_over(served, tmp_path: Path)
     dest = download(f"{server.url}/b.kbundle", tmp_path / "b.kbundle", size=SIZE,
                     sha256=_sha(src))
     assert dest.read_bytes() == src.read_bytes()
-    assert [s.status for s in server.log] == [200, 200]  # asked for a range, got it all
+    assert _statuses(server) == [200, 200]  # asked for a range, got it all
 
 
 def _stop_after(n: int) -> tuple[threading.Event, object]:
@@ -123,6 +128,7 @@ def test_a_file_changed_on_the_server_comes_back_whole(served, tmp_path: Path) -
     os.utime(src, ns=(1, 2_000_000_000_000_000_000))  # a new mtime: a new ETag
     download(url, dest)
     assert dest.read_bytes() == new
+    assert server.settled()
     last = server.log[-1]
     assert last.range == f"bytes={kept}-" and last.if_range and last.status == 200
 
@@ -140,7 +146,7 @@ def test_a_server_ignoring_if_range_is_caught_by_the_etag(served, tmp_path: Path
     os.utime(src, ns=(1, 2_000_000_000_000_000_000))
     download(url, dest)
     assert dest.read_bytes() == new
-    assert [s.status for s in server.log[-2:]] == [206, 200]  # spliced bytes refused
+    assert _statuses(server)[-2:] == [206, 200]  # spliced bytes refused
 
 
 def test_a_complete_part_is_finished_on_416(served, tmp_path: Path) -> None:
@@ -152,7 +158,7 @@ def test_a_complete_part_is_finished_on_416(served, tmp_path: Path) -> None:
                                 "sha256": None, "etag": None, "last_modified": None}))
     download(f"{server.url}/b.kbundle", dest)
     assert dest.read_bytes() == src.read_bytes()
-    assert [s.status for s in server.log] == [416]
+    assert _statuses(server) == [416]
 
 
 def test_a_part_longer_than_the_file_starts_over(served, tmp_path: Path) -> None:
@@ -164,7 +170,7 @@ def test_a_part_longer_than_the_file_starts_over(served, tmp_path: Path) -> None
                                 "sha256": None}))
     download(f"{server.url}/b.kbundle", dest)
     assert dest.read_bytes() == src.read_bytes()
-    assert [s.status for s in server.log] == [416, 200]
+    assert _statuses(server) == [416, 200]
 
 
 def test_a_wrong_sha256_removes_the_part_with_a_clear_error(served, tmp_path: Path) -> None:
@@ -242,10 +248,9 @@ def test_a_killed_download_resumes_in_a_new_process_without_refetching(
         assert child.returncode == -signal.SIGKILL
         kept = part.stat().st_size
         assert 200_000 <= kept < len(data)
-        with server.cond:  # the killed child's answer ends (and is logged) first
-            assert server.cond.wait_for(lambda: len(server.log) == 1, 30)
+        assert server.settled()  # the killed child's answer has ended
         download(url, dest, size=len(data), sha256=sha)
-    assert dest.read_bytes() == data
+    assert dest.read_bytes() == data and server.settled()
     resumed = server.log[1:]
     assert [s.range for s in resumed] == [f"bytes={kept}-"]
     assert resumed[0].status == 206 and resumed[0].sent == len(data) - kept

@@ -31,14 +31,17 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _CHUNK = 16 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class Served:
+    """One request, logged when its answer begins (so in the order requests came)."""
+
     path: str
     range: str | None
     if_range: str | None
-    status: int
-    start: int  # first byte offset of the body sent
-    sent: int  # body bytes written before the answer ended (or was cut)
+    status: int = 0
+    start: int = 0  # first byte offset of the body sent
+    sent: int = 0  # body bytes written before the answer ended (or was cut)
+    finished: bool = False
 
 
 class FileServer(ThreadingHTTPServer):
@@ -88,10 +91,22 @@ class FileServer(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], OSError):  # a client gone is no news
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-    def record(self, served: Served) -> None:
+    def begin(self, served: Served) -> Served:
         with self.cond:
             self.log.append(served)
             self.cond.notify_all()
+        return served
+
+    def end(self, served: Served, status: int, start: int = 0, sent: int = 0) -> None:
+        with self.cond:
+            served.status, served.start, served.sent, served.finished = status, start, sent, True
+            self.cond.notify_all()
+
+    def settled(self, timeout: float = 30) -> bool:
+        """Wait until every logged answer has ended (a cut one ends a moment after the
+        client saw it end)."""
+        with self.cond:
+            return self.cond.wait_for(lambda: all(s.finished for s in self.log), timeout)
 
     def take_cut(self, start: int, end: int) -> int | None:
         """The first cut inside [start, end), removed from the list (it happens once)."""
@@ -104,6 +119,7 @@ class FileServer(ThreadingHTTPServer):
 
     def body_bytes(self, path: str) -> int:
         """How many body bytes of `path` were sent in all (cut answers included)."""
+        self.settled()
         with self.cond:
             return sum(s.sent for s in self.log if s.path == path)
 
@@ -128,9 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
         target = (server.root / rel).resolve()
         range_header = self.headers.get("Range")
         if_range = self.headers.get("If-Range")
+        served = server.begin(Served(self.path, range_header, if_range))
         if server.root.resolve() not in target.parents or not target.is_file():
             self._small(404, b"not found\n")
-            server.record(Served(self.path, range_header, if_range, 404, 0, 0))
+            server.end(served, 404)
             return
         stat = target.stat()
         size = stat.st_size
@@ -154,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self.send_header("Content-Range", f"bytes */{size}")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                    server.record(Served(self.path, range_header, if_range, 416, 0, 0))
+                    server.end(served, 416)
                     return
                 status = 206
         self.send_response(status)
@@ -185,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
                         self.close_connection = True
                 except OSError:
                     self.close_connection = True  # the client went away
-        server.record(Served(self.path, range_header, if_range, status, start, sent))
+        server.end(served, status, start, sent)
 
     def _small(self, status: int, text: bytes) -> None:
         self.send_response(status)
