@@ -196,6 +196,14 @@ def test_missing_file_and_dead_server_are_one_sentence(served, tmp_path: Path) -
         download(f"{server.url}/b.kbundle", tmp_path / "b.kbundle", retries=1)
 
 
+def test_a_part_that_cannot_be_written_is_one_sentence(served, tmp_path: Path) -> None:
+    server, _ = served
+    dest = tmp_path / "b.kbundle"
+    part_paths(dest)[0].mkdir()  # in the way, as a full or read-only disk would be
+    with pytest.raises(DownloadError, match="b.kbundle: cannot be written"):
+        download(f"{server.url}/b.kbundle", dest)
+
+
 @pytest.mark.parametrize("url", ["ftp://h/x", "file:///etc/passwd", "", "http://", "h/x"])
 def test_only_http_urls_are_taken(url: str) -> None:
     with pytest.raises(FetchError):

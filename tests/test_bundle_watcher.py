@@ -61,7 +61,7 @@ def test_newer_than_installed_compares_numbers_and_prefers_the_stick() -> None:
     found = [Available("app", "1.10", "server", "u1"), Available("app", "1.9", "usb", "p1"),
              Available("app", "1.10", "usb", "p2"), Available("app", "1.2.0", "usb", "p3"),
              Available("content", "1", "server", "u2")]
-    got = newer_than_installed(found, _installed({"app": "1.2"}))
+    got = newer_than_installed(found, _installed({"app": "1.2", "content": "shipped"}))
     assert _offers(got) == [("app", "1.10", "usb"), ("app", "1.9", "usb"),
                             ("content", "1", "server")]
 

@@ -370,6 +370,17 @@ def download(url: str, dest: Path | str, *, size: int | None = None,
     kept. Returns `dest`; raises DownloadError (one sentence) when it cannot."""
     check_url(url)
     dest = Path(dest)
+    try:
+        return _download(url, dest, size, sha256, bandwidth_kbps, progress, timeout, verify,
+                         retries, cancel, clock)
+    except OSError as exc:  # this side's disk: full, read-only, not a folder
+        raise DownloadError(f"{dest}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _download(url: str, dest: Path, size: int | None, sha256: str | None,
+              bandwidth_kbps: float, progress: Progress | None, timeout: float,
+              verify: bool | str | ssl.SSLContext, retries: int,
+              cancel: threading.Event | None, clock: Callable[[], float]) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     part, meta_path = part_paths(dest)
     meta = _load_meta(meta_path)

@@ -70,14 +70,21 @@ def newer_than_installed(found: Iterable[Available],
     installed: dict[str, tuple[int, ...] | None] = {}
     for item in found:
         if item.kind not in installed:
-            current = installed_version(item.kind)
-            installed[item.kind] = version_key(current) if current else None
+            installed[item.kind] = _key_or_none(installed_version(item.kind))
         key = (item.kind, version_key(item.version))
         floor = installed[item.kind]
         if (floor is None or key[1] > floor) and (key not in best or (
                 item.source == "usb" and best[key].source != "usb")):
             best[key] = item
     return [best[k] for k in sorted(best, key=lambda k: (k[0], tuple(-p for p in k[1])))]
+
+
+def _key_or_none(version: str | None) -> tuple[int, ...] | None:
+    # None, or not a dotted version ("shipped" content): anything offered is newer.
+    try:
+        return version_key(version) if version else None
+    except ValueError:
+        return None
 
 
 def fetch_available(item: Available, settings: FetchSettings, progress: Progress | None = None,
@@ -239,7 +246,7 @@ class UpdateWatcher:
                     result = self.check()
                 except Exception:  # a bug must not end the checks for good
                     log.exception("update check failed")
-                    result = []
+                    result = None
                 due = now + (self._busy_retry if result is None else interval)
                 self._publish(result)
                 continue
