@@ -132,6 +132,28 @@ def test_the_thread_checks_on_schedule_and_only_when_idle(world) -> None:  # typ
     assert not watcher._thread.is_alive()  # type: ignore[union-attr]
 
 
+def test_a_stick_plugged_in_is_looked_at_without_waiting_for_the_schedule(
+        world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, _, settings = world
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda2 / ext4 rw 0 0\n")
+    stick = Path(settings.usb_dirs[0]) / "kiosk" / "NEW STICK"
+    make_bundle(stick / "deep" / "app-3.0.kbundle", "app", "3.0")  # not a watched folder
+    changes: list[list[Available]] = []
+    watcher = UpdateWatcher(settings, installed_version=_installed({}), is_idle=lambda: True,
+                            on_change=changes.append, clock=_Clock(), mounts_file=mounts,
+                            mount_poll=0.05).start()
+    try:
+        assert watcher.wait_checks(1, 10)
+        assert ("app", "3.0", "usb") not in _offers(changes[-1])
+        with open(mounts, "a") as f:  # udisks mounts it (the fake clock stands still)
+            f.write(f"/dev/sdb1 {str(stick).replace(' ', chr(92) + '040')} vfat rw 0 0\n")
+        assert watcher.wait_checks(2, 10)
+        assert _offers(changes[-1])[0] == ("app", "3.0", "usb")
+    finally:
+        watcher.stop()
+
+
 def test_stop_returns_quickly_while_waiting(world) -> None:  # type: ignore[no-untyped-def]
     _, _, settings = world
     watcher = _watcher(settings).start()

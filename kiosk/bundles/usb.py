@@ -79,20 +79,24 @@ def _holds_bundles(folder: Path) -> bool:
         return False
 
 
+def stick_mounts(roots: Iterable[str | Path], mounts_file: Path | str = MOUNTS_FILE
+                 ) -> list[Path]:
+    """Mounted filesystems at or under the roots (no stick is read: cheap to ask often)."""
+    root_paths = [Path(os.path.abspath(r)) for r in roots]
+    try:
+        text = Path(mounts_file).read_text("utf-8", errors="surrogateescape")
+    except OSError:
+        return []  # not Linux, or no /proc
+    return [Path(m.path) for m in parse_mounts(text)
+            if m.fstype not in _NOT_REMOVABLE
+            and any(_under(Path(m.path), r) for r in root_paths) and Path(m.path).is_dir()]
+
+
 def usb_mounts(roots: Iterable[str | Path], mounts_file: Path | str = MOUNTS_FILE) -> list[Path]:
     """Mounted filesystems at or under the roots, then the watched folders: a root, or a
     folder directly in one, that holds `*.kbundle` files. Each path once."""
     root_paths = [Path(os.path.abspath(r)) for r in roots]
-    found: list[Path] = []
-    try:
-        text = Path(mounts_file).read_text("utf-8", errors="surrogateescape")
-    except OSError:
-        text = ""  # not Linux, or no /proc: the watched folders still count
-    for mount in parse_mounts(text):
-        path = Path(mount.path)
-        if (mount.fstype not in _NOT_REMOVABLE and any(_under(path, r) for r in root_paths)
-                and path.is_dir()):
-            found.append(path)
+    found = stick_mounts(root_paths, mounts_file)
     for root in root_paths:
         candidates = [root]
         try:

@@ -20,12 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.bundles.fetch import FetchError, Progress, download, fetch_index, version_key
-from kiosk.bundles.usb import MOUNTS_FILE, copy_from_usb, find_bundles, peek_bundle, usb_mounts
+from kiosk.bundles.usb import (
+    MOUNTS_FILE,
+    copy_from_usb,
+    find_bundles,
+    peek_bundle,
+    stick_mounts,
+    usb_mounts,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_USB_DIRS = ("/media", "/run/media", "/mnt")
 BUSY_RETRY_SECONDS = 60.0  # a check put off by a visit is tried again this soon
+MOUNT_POLL_SECONDS = 2.0  # how often the mount table is read for a stick just plugged in
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,8 @@ class UpdateWatcher:
                  timeout: float = 30.0, verify: bool | str | ssl.SSLContext = True,
                  clock: Callable[[], float] = time.monotonic,
                  mounts_file: Path | str = MOUNTS_FILE,
-                 busy_retry: float = BUSY_RETRY_SECONDS) -> None:
+                 busy_retry: float = BUSY_RETRY_SECONDS,
+                 mount_poll: float = MOUNT_POLL_SECONDS) -> None:
         self.settings = settings
         self._installed = installed_version
         self._is_idle = is_idle
@@ -156,6 +165,7 @@ class UpdateWatcher:
         self._clock = clock
         self._mounts_file = mounts_file
         self._busy_retry = busy_retry
+        self._mount_poll = mount_poll
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._forced = False
@@ -233,9 +243,13 @@ class UpdateWatcher:
                 return None  # the answer came during a visit: keep the old list till later
         return newer_than_installed(found, self._installed)
 
+    def _sticks(self) -> set[Path]:
+        return set(stick_mounts(self.settings.usb_dirs, self._mounts_file))
+
     def _run(self) -> None:
         interval = max(1.0, self.settings.check_minutes * 60)
         due = self._clock()
+        sticks = self._sticks()
         while not self._stopping.is_set():
             with self._cond:
                 forced, self._forced = self._forced, False
@@ -250,8 +264,14 @@ class UpdateWatcher:
                 due = now + (self._busy_retry if result is None else interval)
                 self._publish(result)
                 continue
-            self._wake.wait(max(0.0, due - now))
+            # A stick plugged in is looked at within mount_poll, not at the next due check.
+            self._wake.wait(max(0.0, min(due - now, self._mount_poll)))
             self._wake.clear()
+            now_sticks = self._sticks()
+            if now_sticks - sticks:
+                with self._cond:
+                    self._forced = True
+            sticks = now_sticks
 
     def _publish(self, result: list[Available] | None) -> None:
         with self._cond:
