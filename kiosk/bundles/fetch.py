@@ -11,7 +11,6 @@ signature is not checked here: verify_bundle does that before anything is instal
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -434,8 +433,3 @@ def _download(url: str, dest: Path, size: int | None, sha256: str | None,
             if job.waiter.wait(min(5.0, 0.25 * 2 ** (failures - 1))):
                 raise DownloadCancelled(f"download of {url} stopped")
 
-
-def remove_partial(dest: Path) -> None:
-    """Forget a download: its .part and .part.json go."""
-    with contextlib.suppress(OSError):
-        _discard(*part_paths(Path(dest)))
