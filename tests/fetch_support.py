@@ -1,27 +1,37 @@
 """Shared by the tests of getting bundles (kiosk/bundles/fetch.py, usb.py, watcher.py):
-bundle-shaped archives and index files. The archives hold a manifest only: listing and
-fetching read no more of them (verify_bundle, in the bundles tests, checks the rest)."""
+real signed bundles made by the real builder, and index files for the update server."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import tarfile
+import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bundle_kit import Key, new_key
+
+from kiosk.bundles.build import build_bundle
+
+KEY: Key = new_key()  # the tests' signing key; KEY.public goes in trusted_keys
 
 
 def make_bundle(path: Path, kind: str, version: str, payload: bytes = b"",
                 gzip: bool = False) -> Path:
-    """A .kbundle-shaped tar (manifest.json first, then payload/data.bin)."""
+    """A signed bundle at `path` (an app bundle carries `payload` as a wheel, a content
+    bundle as a recording)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    manifest = json.dumps({"format": 1, "kind": kind, "version": version,
-                           "min_version": "0", "files": []}).encode()
-    with tarfile.open(path, "w:gz" if gzip else "w") as tar:
-        for name, data in (("manifest.json", manifest), ("payload/data.bin", payload)):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    name = "wheels/kiosk-0-py3-none-any.whl" if kind == "app" else "audio/vi/home.ogg"
+    with tempfile.TemporaryDirectory() as src:
+        (Path(src) / name).parent.mkdir(parents=True)
+        (Path(src) / name).write_bytes(payload or f"{kind} {version}".encode())
+        now = datetime.now(UTC)
+        build_bundle(Path(src), path, kind, version, "0", now + timedelta(days=30),
+                     [KEY.private])
+    if not gzip:  # the builder compresses; a plain tar is a bundle too
+        import gzip as gz
+
+        path.write_bytes(gz.decompress(path.read_bytes()))
     return path
 
 

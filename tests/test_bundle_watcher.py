@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fetch_support import index_entry, make_bundle, write_index
+from fetch_support import KEY, index_entry, make_bundle, write_index
 
 from drivers.sim.file_server import FileServer
+from kiosk.bundles.archive import verify_bundle
 from kiosk.bundles.watcher import (
     Available,
     FetchSettings,
@@ -176,15 +177,25 @@ def test_fetch_copies_from_the_stick_and_downloads_from_the_server(world) -> Non
     assert copied.read_bytes() == (usb / "content-3.kbundle").read_bytes()
     assert downloaded.read_bytes() == (server.root / "app-1.10.kbundle").read_bytes()
     assert {"copy", "download"} <= set(steps)
+    # what was fetched is the signed bundle, whole: the installer's check passes
+    assert verify_bundle(copied, (KEY.public,)).version == "3"
+    assert verify_bundle(downloaded, (KEY.public,)).version == "1.10"
 
 
 def test_from_config_takes_updates_settings(tmp_path: Path) -> None:
     from kiosk.config import load_config
 
-    cfg = load_config(data_dir=tmp_path)
-    settings = FetchSettings.from_config(cfg)
-    assert settings.updates_dir == Path(getattr(cfg, "updates_dir", tmp_path / "updates"))
-    assert settings.downloads_dir == settings.updates_dir / "downloads"
+    default = FetchSettings.from_config(load_config(data_dir=tmp_path))
+    assert default == FetchSettings(tmp_path / "updates", "", ("/media", "/run/media", "/mnt"),
+                                    0, 30)
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text('[updates]\ndir = "%s"\nurl = "https://updates.example/kiosk"\n'
+                    'usb_dirs = ["/srv/sticks"]\nbandwidth_kbps = 200\ncheck_minutes = 5\n'
+                    % (tmp_path / "u"))
+    settings = FetchSettings.from_config(load_config(toml, tmp_path))
+    assert settings == FetchSettings(tmp_path / "u", "https://updates.example/kiosk",
+                                     ("/srv/sticks",), 200, 5)
+    assert settings.downloads_dir == tmp_path / "u" / "downloads"
 
 
 # -- kiosk bundle fetch ------------------------------------------------------------------

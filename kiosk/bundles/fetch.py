@@ -25,14 +25,14 @@ from pathlib import Path
 
 import httpx
 
+from kiosk.bundles.manifest import KINDS, version_key
+
 log = logging.getLogger(__name__)
 
-KINDS = ("app", "content")
 Progress = Callable[[int, int, str], None]
 
 _MAX_INDEX_BYTES = 1 << 20
 _MAX_SIZE = 1 << 40  # larger than any bundle: a size past it is garbage, not a bundle
-_VERSION = re.compile(r"\d{1,9}(?:\.\d{1,9}){0,7}")
 _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -55,17 +55,6 @@ class DownloadCancelled(FetchError):
 
 class BadIndex(FetchError):
     pass
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """A dotted integer version as a tuple that compares numerically ("1.10" > "1.9");
-    trailing zeros do not count ("1.2" == "1.2.0"). ValueError for anything else."""
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        raise ValueError(f"not a dotted integer version: {version!r}")
-    parts = [int(p) for p in version.split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
 
 
 def check_url(url: str) -> str:

@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.bundles.fetch import KINDS, FetchError, Progress
+from kiosk.bundles.fetch import FetchError, Progress
+from kiosk.bundles.manifest import KINDS
 from kiosk.bundles.usb import peek_bundle
 from kiosk.bundles.watcher import (
     Available,

@@ -10,7 +10,6 @@ it is read is a UsbError naming the file, and the half copy is removed.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -19,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.bundles.fetch import KINDS, FetchError, Progress, version_key
+from kiosk.bundles.fetch import FetchError, Progress
+from kiosk.bundles.manifest import MAX_MANIFEST_BYTES, parse_manifest
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ _NOT_REMOVABLE = frozenset({
 _OCTAL = re.compile(r"\\([0-7]{3})")
 _MAX_DEPTH = 3  # a stick's root, and folders two deep (updates/2026-11/…)
 _MAX_ENTRIES = 5000  # per stick: a full photo stick must not stall the check
-_MAX_MANIFEST = 1 << 20
 _COPY_BLOCK = 1 << 20
 
 
@@ -142,39 +141,24 @@ def _walk(folder: Path, depth: int, found: set[Path], budget: list[int]) -> None
             continue  # gone while we looked (a stick pulled out)
 
 
-def manifest_head(data: bytes) -> tuple[str, str]:
-    """(kind, version) from a manifest.json's bytes, without trusting anything else in it;
-    UsbError if they are not there. The signature is checked later, by verify_bundle."""
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise UsbError("its manifest.json is not UTF-8 JSON") from None
-    if not isinstance(doc, dict) or doc.get("kind") not in KINDS:
-        raise UsbError(f"its manifest does not name a kind ({', '.join(KINDS)})")
-    version = doc.get("version")
-    try:
-        version_key(version)
-    except ValueError:
-        raise UsbError("its manifest has no dotted integer version") from None
-    return doc["kind"], version
-
-
 def peek_bundle(path: Path) -> tuple[str, str]:
     """(kind, version) of a bundle file, read from its manifest: enough to list what a
-    stick offers. UsbError when the file cannot be read or is not a bundle."""
+    stick offers (the signature and the files are checked by verify_bundle before use).
+    UsbError when the file cannot be read or is not a bundle."""
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:
                 if member.name.removeprefix("./") != "manifest.json":
                     continue
-                if not member.isfile() or member.size > _MAX_MANIFEST:
+                if not member.isfile() or member.size > MAX_MANIFEST_BYTES:
                     break
                 stream = archive.extractfile(member)
                 if stream is None:
                     break
-                return manifest_head(stream.read())
-    except UsbError as exc:
-        raise UsbError(f"{path.name}: {exc}") from None
+                manifest = parse_manifest(stream.read())
+                return manifest.kind, manifest.version
+    except ValueError as exc:
+        raise UsbError(f"{path.name}: not a bundle ({exc})") from None
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise UsbError(f"{path.name}: cannot be read as a bundle ({exc})") from None
     raise UsbError(f"{path.name}: not a bundle (no manifest.json)")

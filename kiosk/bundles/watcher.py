@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.bundles.fetch import FetchError, Progress, download, fetch_index, version_key
+from kiosk.bundles.fetch import FetchError, Progress, download, fetch_index
+from kiosk.bundles.manifest import version_key
 from kiosk.bundles.usb import (
     MOUNTS_FILE,
     copy_from_usb,
