@@ -61,16 +61,19 @@ class DevicesTab(StaffTabBase):
             self._refresh = None
 
     def refresh(self) -> None:
-        """Looks at every device on a thread (a card reader may take a while to answer)."""
+        """Looks at every device on a thread (a card reader may take a while to answer);
+        the rows come in the staff's language."""
         if self._looking:
             return
         self._looking = True
         app = self.app
         link = app.tickets.link
 
+        lang = self.control.lang
+
         def look() -> list[DeviceRow]:
             return device_rows(app.kiosk_config, app.tickets.printers.status, app.scans,
-                               app.chip, link.state if link is not None else None)
+                               app.chip, link.state if link is not None else None, lang)
 
         in_background("devices", look, self._show, self._not_looked)
 

@@ -101,9 +101,9 @@ class ResetTab(StaffTabBase):
         cfg, engine = self.app.kiosk_config, self.app.tickets.store.engine
 
         def done(_removed: dict) -> None:
-            self.app.tickets.forget_salt()
             self.exported = False  # a second wipe needs a new export
             self.say(WIPED)
 
-        in_background("wipe", lambda: wipe_local_data(cfg, engine, session), done,
+        tickets = self.app.tickets  # its salt in memory goes with the file
+        in_background("wipe", lambda: wipe_local_data(cfg, engine, session, tickets), done,
                       lambda exc: self.say(NOT_WIPED, ok=False, reason=exc))

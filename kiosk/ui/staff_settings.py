@@ -36,10 +36,6 @@ SAVED = N_("Saved. The next visit starts with these settings.")
 NOT_SAVED = N_("Not saved: {reason}")
 
 
-def offerable_languages(cfg: Config) -> tuple[str, ...]:
-    """What staff may offer: the centre's config's languages (the overlay only narrows
-    and orders them)."""
-    return tuple(getattr(cfg, "centre_languages", cfg.languages))
 
 
 def apply_settings(app: KioskApp, cfg: Config) -> None:
@@ -50,12 +46,17 @@ def apply_settings(app: KioskApp, cfg: Config) -> None:
     app.text_scale = app.session.text_scale
     app.prompts.volume = cfg.volume / 100
     if cfg.languages != before.languages:
-        # The language screen lists them when built: built again when next shown.
-        manager = app.manager
-        if manager.has_screen("language"):
-            manager.remove_widget(manager.get_screen("language"))
-        if manager.has_screen("attract"):
-            manager.get_screen("attract").offer_languages()
+        rebuild_language_screens(app)
+
+
+def rebuild_language_screens(app: KioskApp) -> None:
+    """The attract screen greets in the languages offered now; the language screen, which
+    lists them and puts its title in each when built, is built again when next shown."""
+    manager = app.manager
+    if manager.has_screen("language"):
+        manager.remove_widget(manager.get_screen("language"))
+    if manager.has_screen("attract"):
+        manager.get_screen("attract").offer_languages()
 
 
 class SettingsTab(StaffTabBase):
@@ -81,7 +82,7 @@ class SettingsTab(StaffTabBase):
     def _list_languages(self) -> None:
         rows = self.ids.languages
         rows.clear_widgets()
-        others = [lang for lang in offerable_languages(self.app.kiosk_config)
+        others = [lang for lang in self.app.kiosk_config.known_languages
                   if lang not in self.languages]
         for lang in [*self.languages, *others]:
             rows.add_widget(make("LanguageSettingRow", lang=lang, name=language_name(lang),

@@ -18,7 +18,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk import i18n
-from kiosk.bundles import BundleRefused, Installer, Manifest, verify_bundle
+from kiosk.bundles import BundleRefused, Installer, Manifest
 from kiosk.bundles.watcher import (
     Available,
     FetchSettings,
@@ -27,12 +27,13 @@ from kiosk.bundles.watcher import (
     offers_on_server,
     offers_on_usb,
 )
-from kiosk.content import audio_dirs, load_content_catalogue
+from kiosk.content import audio_dirs, content_locales
 from kiosk.i18n import N_, language_name
 from kiosk.i18n_tools import LanguageReport, report
 from kiosk.paths import LOCALES
 from kiosk.prompts import PROMPTS
 from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
+from kiosk.ui.staff_settings import rebuild_language_screens
 from kiosk.ui.staff_work import Progress, in_background, make
 
 if TYPE_CHECKING:
@@ -114,13 +115,11 @@ def find_offers(cfg: Config, installer: Installer,
                 allow_downgrade: bool) -> tuple[list[Offer], str]:
     """Every bundle on a stick, checked (refused ones say why), and what the server offers
     newer than installed; and why the server could not be asked ("" when it could)."""
-    keys, cap = cfg.updates.trusted_keys, cfg.updates.size_cap_mb * 1024 * 1024
     offers: list[Offer] = []
     for item in offers_on_usb(cfg.updates.usb_dirs) or []:
         try:
-            manifest = verify_bundle(Path(item.location), keys, kind=item.kind,
-                                     installed=installer.installed_version(item.kind),
-                                     allow_downgrade=allow_downgrade, size_cap=cap)
+            manifest = installer.verify(Path(item.location), kind=item.kind,
+                                        allow_downgrade=allow_downgrade)
             offers.append(Offer(item, manifest, None))
         except BundleRefused as exc:
             offers.append(Offer(item, None, exc))
@@ -146,21 +145,11 @@ def install(cfg: Config, installer: Installer, offer: Offer, allow_downgrade: bo
 
 
 def reload_content(app: KioskApp) -> None:
-    """A content version just switched: the catalogue, translations and recordings it
-    brings apply from the next visit."""
-    i18n.translations.cache_clear()
-    i18n._own_messages.cache_clear()
-    cfg = app.kiosk_config
-    app.prompts.audio_dir = audio_dirs(cfg)
-    previous = (app.catalogue, app.catalogue_path) if app.catalogue else None
-    catalogue, path, _problems = load_content_catalogue(cfg, previous)
-    app.use_catalogue(catalogue, path)
-    app.content_loads += 1
-    manager = app.manager
-    if manager.has_screen("language"):  # its title is in every language: built again
-        manager.remove_widget(manager.get_screen("language"))
-    if manager.has_screen("attract"):
-        manager.get_screen("attract").offer_languages()
+    """A content version just switched: its catalogue, translations and recordings apply
+    now (kiosk/ui/housekeeping.py), and the screens that put every language's words
+    together when built are built again."""
+    app.housekeeping.reload_content_if_changed()
+    rebuild_language_screens(app)
 
 
 class BundleTab(StaffTabBase):
@@ -324,10 +313,10 @@ class LanguagesTab(BundleTab):
     def after_look(self) -> None:
         app = self.app
         cfg, catalogue = app.kiosk_config, app.catalogue
-        langs = list(dict.fromkeys([*cfg.languages, *i18n.LANGUAGE_NAMES]))
+        langs = list(dict.fromkeys([*cfg.known_languages, *i18n.LANGUAGE_NAMES]))
         in_background("language report",
                       lambda: report(LOCALES, langs, audio_dirs(cfg), list(PROMPTS),
-                                     catalogue=catalogue),
+                                     catalogue=catalogue, updated_locales=content_locales(cfg)),
                       self._show_report, lambda exc: None)
 
     def _show_report(self, rows: list[LanguageReport]) -> None:

@@ -11,7 +11,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kiosk.store.audit import StaffAudit
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.metrics import dp
@@ -20,6 +19,7 @@ from kivy.uix.label import Label
 
 from kiosk.pins import hash_pin
 from kiosk.session import Screen
+from kiosk.store.audit import StaffAudit
 from kiosk.store.staff import StaffStore, name_key
 from kiosk.ui import theme
 from kiosk.ui.harness import Finger, visible
@@ -106,6 +106,7 @@ def s(k):  # type: ignore[no-untyped-def]
         store.add(NAME, hash_pin(PIN), None, WALL_START)
     store.clear_failures(name_key(NAME))
     start = k.clock.now
+    k.app.staff.lang = "vi"
     k.app.staff.use_clock(lambda: WALL_START + timedelta(seconds=k.clock.now - start))
     k.harness.settle()
     yield k
@@ -187,7 +188,6 @@ def test_staff_mode_leaves_by_itself_after_two_minutes_untouched(s) -> None:  # 
 
 def test_a_settings_change_applies_at_once(s) -> None:  # type: ignore[no-untyped-def]
     from kiosk.kiosk_settings import overlay_path, reset_settings
-
     from kiosk.ui.staff_settings import apply_settings
 
     k = s
@@ -289,3 +289,55 @@ def test_staff_screens_have_big_buttons_and_no_clipped_label(s) -> None:  # type
                     labels += 1
     assert not k.app.staff.holds_screen and shown(k) == "attract"
     assert buttons > 150 and labels > 150, (buttons, labels)
+
+
+def test_a_refused_bundle_says_why_and_a_language_pack_installs_to_the_end(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from kiosk.bundles import Installer
+    from kiosk.prompts import find_recording
+    from tests.bundle_kit import build, content_files, new_key
+
+    k = s
+    trusted, stranger = new_key(), new_key()
+    stick = tmp_path / "media" / "STICK"  # a watched folder under a USB root
+    stick.mkdir(parents=True)
+    pack = {name: data for name, data in content_files("2.0.0", ("kpm",)).items()
+            if name.startswith(("locales/", "audio/"))}
+    build(tmp_path, trusted, "content", "2.0.0", pack, name="media/STICK/kpm.kbundle")
+    build(tmp_path, stranger, "content", "3.0.0", pack, name="media/STICK/other.kbundle")
+    original = k.app.kiosk_config
+    k.app.kiosk_config = replace(original, updates=replace(
+        original.updates, usb_dirs=(str(tmp_path / "media"),), trusted_keys=(trusted.public,),
+        dir=str(tmp_path / "updates")))
+    try:
+        sign_in(k)
+        tab = open_tab(k, "languages")
+        k.harness.wait_until(lambda: not tab.working and tab.ids.offers.children, "the stick")
+        k.harness.settle()
+        rows = {row.offer.available.version: row for row in tab.ids.offers.children}
+        assert rows["3.0.0"].refused and rows["3.0.0"].ids.install.opacity == 0
+        assert "Gói được ký bằng khóa mà máy này không tin cậy." in rows["3.0.0"].text
+        assert "Gói ngôn ngữ Kơho 2.0.0" in rows["2.0.0"].text
+        seen: list[float] = []
+        tab.bind(progress=lambda _t, value: seen.append(value))
+        tap_in_tab(k, rows["2.0.0"].ids.install)
+        k.harness.wait_until(lambda: not tab.working and tab.progress_text.startswith("Đã cài"),
+                             "the install")
+        k.harness.settle()
+        assert tab.progress == 1.0 and tab.ids.progress.value == 1.0
+        assert seen[-1] == 1.0 and tab.ids.progress.opacity == 1  # the bar, full, shown
+        assert k.app.screen("staff").notice == "Đã cài Nội dung 2.0.0."
+        assert Installer.from_config(k.app.kiosk_config).installed_version("content") == "2.0.0"
+        # The pack's recording plays for K'Ho from now on; the report counts it.
+        found = find_recording("kpm", "home", k.app.prompts.audio_dir)
+        assert found is not None and str(tmp_path / "updates") in str(found)
+        k.harness.wait_until(lambda: len(tab.ids.report.children) >= 4, "the report")
+        k.harness.settle()
+        [kpm] = [row for row in tab.ids.report.children if row.name.endswith("(kpm)")]
+        assert kpm.prompts == 1
+        actions = [e.action for e in StaffAudit(k.store.engine).recent(5)]
+        assert "install" in actions and "install_start" in actions, actions
+    finally:
+        k.app.kiosk_config = original
+        k.app.housekeeping.reload_content_if_changed()
