@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from kiosk.session import Screen
 from kiosk.staff_mode import EntryGesture, StaffSession, State
 from kiosk.store.audit import StaffAudit
 from kiosk.store.staff import StaffStore
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 STAFF_LANGUAGES = ("vi", "en")  # staff screens are in Vietnamese or English
 TICK_SECONDS = 0.5  # how often the idle logout and the lock-out countdown are looked at
 PIN_SCREEN, STAFF_SCREEN = "staff_pin", "staff"
+# The update watcher starts this long after the window is built: the first frame and the
+# screens built after it do not wait for its imports (httpx, cryptography).
+WATCH_AFTER_SECONDS = 10
 
 
 class StaffControl(EventDispatcher):
@@ -47,6 +51,9 @@ class StaffControl(EventDispatcher):
     # For the screens: the session's state name (kiosk.staff_mode.State values) and who.
     state = StringProperty(State.CLOSED.value)
     who = StringProperty("")
+    # What the update watcher last found newer than installed (kiosk.bundles.watcher
+    # Available), looked for only while the kiosk is idle; the Updates tab counts them.
+    available = ListProperty([])
 
     def __init__(self, app: KioskApp,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -57,6 +64,7 @@ class StaffControl(EventDispatcher):
         self.session.add_listener(self._session_changed)
         self.gesture = EntryGesture(*Window.size)
         self._navbar_at: int | None = None  # the navigation bar's place while it is hidden
+        self.watcher = None  # kiosk.bundles.watcher.UpdateWatcher, once started
 
     def attach(self) -> None:
         """Bound after KioskApp's own touch handler, so called before it (Kivy calls the
@@ -64,7 +72,29 @@ class StaffControl(EventDispatcher):
         Window.bind(on_touch_down=self._touch_down, on_touch_up=self._touch_up,
                     size=lambda _w, size: self.gesture.resize(*size))
         Clock.schedule_interval(lambda _dt: self.tick(), TICK_SECONDS)
+        Clock.schedule_once(lambda _dt: self.watch_for_updates(), WATCH_AFTER_SECONDS)
         apply_settings(self.app, self.app.kiosk_config)
+
+    def watch_for_updates(self) -> None:
+        """Starts the update watcher: sticks and the server are looked at only while the
+        attract screen waits (never during a visit, nor while staff are here)."""
+        from kiosk.bundles import Installer
+        from kiosk.bundles.watcher import UpdateWatcher
+
+        if self.watcher is not None:
+            return
+        cfg = self.app.kiosk_config
+
+        def found(offers: list) -> None:  # on the watcher's thread
+            Clock.schedule_once(lambda _dt: setattr(self, "available", list(offers)))
+
+        self.watcher = UpdateWatcher.from_config(
+            cfg, installed_version=Installer.from_config(cfg).installed_version,
+            is_idle=self.kiosk_idle, on_change=found).start()
+
+    def kiosk_idle(self) -> bool:
+        """Nobody at the screen (asked from the watcher's thread: two plain reads)."""
+        return self.app.session.screen is Screen.ATTRACT and not self.holds_screen
 
     def use_clock(self, clock: Callable[[], datetime]) -> None:
         """The wall clock staff mode reads (lock-outs, idle logout, the audit log): the UI

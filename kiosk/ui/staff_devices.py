@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
+from kivy.properties import BooleanProperty
 
 from drivers.printer import PrinterError
 from kiosk.device_report import DeviceRow, device_rows
@@ -45,10 +46,11 @@ def print_test_page(app: KioskApp) -> int:
 
 
 class DevicesTab(StaffTabBase):
+    working = BooleanProperty(False)  # the devices are being looked at
+
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._refresh = None
-        self._looking = False
         self._shown_rows: list[DeviceRow] | None = None
 
     def shown(self) -> None:
@@ -63,9 +65,9 @@ class DevicesTab(StaffTabBase):
     def refresh(self) -> None:
         """Looks at every device on a thread (a card reader may take a while to answer);
         the rows come in the staff's language."""
-        if self._looking:
+        if self.working:
             return
-        self._looking = True
+        self.working = True
         app = self.app
         link = app.tickets.link
 
@@ -78,10 +80,10 @@ class DevicesTab(StaffTabBase):
         in_background("devices", look, self._show, self._not_looked)
 
     def _not_looked(self, _exc: Exception) -> None:
-        self._looking = False
+        self.working = False
 
     def _show(self, rows: list[DeviceRow]) -> None:
-        self._looking = False
+        self.working = False
         if rows == self._shown_rows:
             return  # unchanged: no new textures every second
         self._shown_rows = rows

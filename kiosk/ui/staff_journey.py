@@ -58,7 +58,7 @@ def staff_screens(h: Harness, app: KioskApp, lang: str) -> Iterator[str]:
         tab = screen.tab_widget(key)
         # What the tab looks up on a thread (devices, bundles, the report) comes in.
         h.wait_until(lambda tab=tab: not getattr(tab, "working", False), f"the {key} tab")
-        h.settle(6)
+        h.settle(4)
         yield f"staff-{key}"
     screen.show_tab("reset")
     tab = screen.tab_widget("reset")

@@ -140,14 +140,22 @@ class StaffScreen(Screen):
 
         self._tab_classes = TAB_CLASSES
         self._tabs: dict[str, object] = {}
-        app = App.get_running_app()
         for key, msgid in TAB_NAMES:
-            button = Factory.StaffTab(text=app.tr(msgid, staff().lang))
-            button.key = key
-            staff().bind(lang=lambda _s, lang, b=button, m=msgid: setattr(b, "text",
-                                                                          app.tr(m, lang)))
+            button = make("StaffTab", key=key, msgid=msgid)
             button.bind(on_release=lambda b: self.show_tab(b.key))
             self.ids.tabs.add_widget(button)
+        staff().bind(lang=self._name_tabs, available=self._name_tabs)
+        self._name_tabs()
+
+    def _name_tabs(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        """Each tab's name in the staff's language; Updates with how many updates the
+        watcher found while the kiosk was idle."""
+        control = staff()
+        for button in self.ids.tabs.children:
+            text = control.tr(button.msgid)
+            if button.key == "updates" and control.available:
+                text += f" ({len(control.available)})"
+            button.text = text
 
     def opened(self) -> None:
         """Just signed in: the Devices tab first, no old notice."""

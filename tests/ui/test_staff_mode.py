@@ -235,6 +235,8 @@ def test_nothing_a_staff_member_does_reaches_a_log_with_citizen_data(s, caplog) 
     k.app.bind(banner=lambda _a, text: banners.append(text))
     assert k.scanner.scan(CCCD.encode())  # a card read during staff mode is not used
     tab = open_tab(k, "devices")
+    k.harness.wait_until(lambda: tab.ids.rows.children and not tab.working, "the devices")
+    k.harness.settle()
     k.harness.tap(tab.ids.test_print)
     k.harness.tap(tab.ids.paper_replaced)
     k.harness.wait_until(lambda: k.app.screen("staff").notice, "the outcome")
