@@ -73,8 +73,10 @@ NOT_DONE = N_("Not done: {reason}")
 NOTHING_FOUND = N_("No update found on a USB stick or the server.")
 NO_SERVER = N_("The update server cannot be reached: {reason}")
 SHIPPED = N_("As shipped")
+# The installer's and fetcher's progress steps, in words.
 STEPS = {"copy": N_("Copying"), "download": N_("Downloading"), "verify": N_("Checking"),
-         "unpack": N_("Unpacking"), "install": N_("Installing"), "switch": N_("Switching")}
+         "unpack": N_("Unpacking"), "compile": N_("Preparing the translations"),
+         "install": N_("Installing"), "switch": N_("Switching")}
 PACK = N_("Language pack for {languages}")
 
 
@@ -176,12 +178,16 @@ class BundleTab(StaffTabBase):
             return
         self.working = True
         cfg, allow = self.app.kiosk_config, self.allow_downgrade
-        in_background("look for bundles", lambda: find_offers(cfg, self.installer(), allow),
-                      self._found, self._failed)
+        installer = self.installer()
 
-    def _found(self, found: tuple[list[Offer], str]) -> None:
+        def look() -> tuple[list[Offer], str, dict]:
+            return (*find_offers(cfg, installer, allow), installer.status())
+
+        in_background("look for bundles", look, self._found, self._failed)
+
+    def _found(self, found: tuple[list[Offer], str, dict]) -> None:
         self.working = False
-        offers, problem = found
+        offers, problem, status = found
         offers = [offer for offer in offers if self.wanted(offer)]
         box = self.ids.offers
         box.clear_widgets()
@@ -192,10 +198,10 @@ class BundleTab(StaffTabBase):
         self.ids.none_found.opacity = 0 if offers else 1
         if problem:
             self.tell(self.control.tr(NO_SERVER).format(reason=problem), ok=False)
-        self.after_look()
+        self.after_look(status)
 
-    def after_look(self) -> None:
-        pass
+    def after_look(self, status: dict) -> None:
+        """`status`: the installer's (Installer.status()), read with the bundles."""
 
     def _failed(self, exc: Exception) -> None:
         self.working = False
@@ -254,20 +260,20 @@ class BundleTab(StaffTabBase):
 class UpdatesTab(BundleTab):
     installed_text = StringProperty("")
 
-    def after_look(self) -> None:
-        self.show_installed()
+    def after_look(self, status: dict) -> None:
+        self.show_installed(status)
 
-    def show_installed(self) -> None:
-        """Each kind's version now, and the one a roll back would return to."""
+    def show_installed(self, status: dict) -> None:
+        """Each kind's version now, and the one a roll back would return to (the shipped
+        one when the first bundle of that kind is in use)."""
         tr, lines = self.control.tr, []
-        status = self.installer().status()
         box = self.ids.rollbacks
         box.clear_widgets()
         for kind, word in KINDS.items():
             state = status.get(kind) or {}
             current = state.get("current") or tr(SHIPPED)
             lines.append(f"{tr(word)}: {current}")
-            previous = state.get("previous")
+            previous = state.get("previous") or (tr(SHIPPED) if state.get("current") else "")
             if previous:
                 button = Factory.StaffButton(
                     text=tr("Roll back {kind} to {version}").format(kind=tr(word),
@@ -310,7 +316,7 @@ class LanguagesTab(BundleTab):
         return bool(offer.pack_languages) or (offer.refused is not None
                                               and offer.available.kind == "content")
 
-    def after_look(self) -> None:
+    def after_look(self, status: dict) -> None:
         app = self.app
         cfg, catalogue = app.kiosk_config, app.catalogue
         langs = list(dict.fromkeys([*cfg.known_languages, *i18n.LANGUAGE_NAMES]))
