@@ -343,3 +343,55 @@ def test_a_refused_bundle_says_why_and_a_language_pack_installs_to_the_end(s, tm
     finally:
         k.app.kiosk_config = original
         k.app.housekeeping.reload_content_if_changed()
+
+
+def test_local_data_is_wiped_only_after_an_export_and_a_second_pin(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from kiosk.privacy import SALT_FILE, load_or_create_salt
+    from kiosk.ui.staff_screens import ConfirmDialog
+
+    k = s
+    k.app.tickets.issue_ticket("A", "vi")
+    load_or_create_salt(k.app.kiosk_config.data_dir)  # as after a citizen identified
+    stick = tmp_path / "media" / "STICK"  # a watched folder (it holds a bundle)
+    stick.mkdir(parents=True)
+    (stick / "old.kbundle").write_bytes(b"")
+    original = k.app.kiosk_config
+    k.app.kiosk_config = replace(original, updates=replace(
+        original.updates, usb_dirs=(str(tmp_path / "media"),)))
+
+    def dialog() -> ConfirmDialog:
+        [view] = [w for w in Window.children if isinstance(w, ConfirmDialog)]
+        return view
+
+    def count(table: str) -> int:
+        with sqlite3.connect(k.app.kiosk_config.database_path) as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    try:
+        sign_in(k)
+        tab = open_tab(k, "reset")
+        assert tab.ids.wipe.disabled  # no export yet
+        tap_in_tab(k, tab.ids.export)
+        k.harness.wait_until(lambda: tab.exported, "the export")
+        k.harness.settle()
+        exported = sorted(p.name for p in stick.glob("*.csv"))
+        assert [name for name in exported if "-tickets-" in name], exported
+        assert len(exported) == 3, exported  # tickets, ticket events, ratings
+        tap_in_tab(k, tab.ids.wipe)
+        k.harness.settle()
+        type_pin(k, "1111", dialog().ids.pad)
+        assert k.app.screen("staff").notice == "Sai mã PIN: chưa xóa gì."
+        assert count("tickets") > 0 and (k.app.kiosk_config.data_dir / SALT_FILE).exists()
+        tap_in_tab(k, tab.ids.wipe)
+        k.harness.settle()
+        type_pin(k, PIN, dialog().ids.pad)
+        k.harness.wait_until(lambda: k.app.screen("staff").notice == "Đã xóa dữ liệu trên máy.",
+                             "the wipe")
+        assert count("tickets") == 0 and count("ratings") == 0
+        assert not (k.app.kiosk_config.data_dir / SALT_FILE).exists()
+        actions = [e.action for e in StaffAudit(k.store.engine).recent(6)]
+        assert "wipe" in actions and "export" in actions, actions
+    finally:
+        k.app.kiosk_config = original
