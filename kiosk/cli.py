@@ -49,6 +49,7 @@ COMMANDS = {
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
+    "install-service": "service:cmd_install_service",  # docs/architecture.md, Running unattended
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
@@ -242,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
     _centre_commands(sub)
     _stats_command(sub)
+    _service_command(sub)
     return parser
 
 
@@ -330,6 +332,21 @@ def _stats_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="report as JSON")
     p.add_argument("--csv", type=Path, metavar="FILE",
                    help="also write one row per hour and service to FILE (UTF-8, for Excel)")
+
+
+def _service_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk install-service` (docs/architecture.md, Running unattended)."""
+    p = sub.add_parser("install-service", help="install and enable the systemd unit that runs "
+                                               "the kiosk unattended on tty1")
+    _common(p)
+    p.add_argument("--user", default="kiosk", help="the dedicated user it runs as "
+                                                   "(default kiosk)")
+    p.add_argument("--session", choices=("cage", "x11"), default="cage",
+                   help="its screen: the cage Wayland compositor (default) or a bare X server")
+    p.add_argument("--unit-dir", type=Path, metavar="DIR",
+                   help="write the unit there and stop (default /etc/systemd/system, then "
+                        "systemctl daemon-reload and enable)")
+    p.add_argument("--dry-run", action="store_true", help="print the unit, change nothing")
 
 
 def _stats_day(text: str) -> date:
