@@ -367,9 +367,12 @@ def test_sigterm_finishes_the_ticket_being_printed(tmp_path: Path, notify: Notif
         proc = start_kiosk(["run", "--config", str(config)],
                            {"NOTIFY_SOCKET": notify.address, "KIOSK_TEST_TAKE_NUMBER": "A"}, log)
         try:
-            notify.wait_for("READY=1", lambda m: notify.index("READY=1") >= 0)
-            # The ticket's bytes are on their way (status polls are a few bytes a second).
-            wait_until(lambda: printer.bytes_received > 1500, "printing")
+            notify.wait_for("a number taken", lambda m: notify.index(
+                "STATUS=test: taking a number for A") >= 0)
+            # The ticket's first bytes are through (a job is about 4 KB: 4 s at 9600 baud;
+            # the status polls before it, a dozen bytes a second, are held off meanwhile).
+            before = printer.bytes_received
+            wait_until(lambda: printer.bytes_received > before + 300, "printing")
             assert not printer.jobs
             proc.terminate()
             assert wait_exit(proc, log) == 0, log.read_text()[-3000:]
