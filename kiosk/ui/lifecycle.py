@@ -155,11 +155,15 @@ class Lifecycle:
         return (app.session.screen is Screen.ATTRACT and app.manager.current == "attract"
                 and not app.ticket_issuing.in_progress)
 
+    def restart_due(self, now: datetime) -> bool:
+        """The quiet hour has passed since this process started, and nobody is here."""
+        return (self.nightly is not None and not self.stopping and self.nightly.due(now)
+                and self.idle())
+
     def _check_nightly(self, *_args) -> None:
-        nightly = self.nightly
-        if (nightly is not None and not self.stopping
-                and nightly.due(datetime.now(nightly.tz)) and self.idle()):
-            log.info("nightly restart (quiet hour %02d:%02d)", nightly.hour, nightly.minute)
+        if self.nightly is not None and self.restart_due(datetime.now(self.nightly.tz)):
+            log.info("nightly restart (quiet hour %02d:%02d)", self.nightly.hour,
+                     self.nightly.minute)
             self.request_stop(RESTART_EXIT_CODE)
 
     # -- test-only hooks --------------------------------------------------------------
