@@ -51,6 +51,7 @@ COMMANDS = {
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
     # Signed updates and the launcher (docs/architecture.md, Updates).
     "bundle": "bundle:cmd_bundle",
+    "launch": "bundle:cmd_launch",
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.

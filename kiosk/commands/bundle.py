@@ -60,6 +60,12 @@ def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_clas
     for bp in bundle.choices.values():
         common(bp)
 
+    p = sub.add_parser("launch", help="run the kiosk under the launcher: the installed app "
+                                      "version, its trial, restarts (`-- ARGS` for kiosk run)")
+    common(p)
+    p.add_argument("kiosk_args", nargs=argparse.REMAINDER,
+                   help="after --: arguments for `kiosk run`")
+
 
 def _expires(text: str) -> datetime:
     if text.isascii() and text.isdigit():
@@ -180,3 +186,21 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     except PermissionError as exc:
         raise UsageError(f"{exc.filename}: permission denied") from None
     return 0
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    from kiosk.bundles.launcher import Launcher
+    from kiosk.commands import setup_logging
+
+    extra = list(args.kiosk_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    cfg = config_from(args)
+    # `kiosk run` gets the same settings file and data folder.
+    run_args = []
+    if getattr(args, "config", None) is not None:
+        run_args += ["--config", str(args.config)]
+    if getattr(args, "data_dir", None) is not None:
+        run_args += ["--data-dir", str(args.data_dir)]
+    setup_logging()
+    return Launcher.from_config(cfg, run_args + extra).run()
