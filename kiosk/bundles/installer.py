@@ -279,12 +279,12 @@ class Installer:
             _step("previous-linked")
             _report(progress, 0, 1, "switch")
             _switch_link(kdir / "current", f"versions/{manifest.version}")
+            _report(progress, 1, 1, "switch")
             _step("switched")
             self._history(manifest.kind, "apply", version=manifest.version,
                           replaced=old or "base", source=path.name)
             _step("recorded")
             self._prune(manifest.kind)
-            _report(progress, 1, 1, "switch")
         return manifest
 
     def _inherit_content(self, partial: Path) -> None:
