@@ -79,6 +79,16 @@ class Timed:
                 self.switch_end = time.perf_counter()
 
 
+def apply_timed(installer: Installer, bundle: Path, applied: list[float],
+                switched: list[float]) -> None:
+    """One apply: its whole time and its switch's, in ms."""
+    timed = Timed()
+    start = time.perf_counter()
+    installer.apply(bundle, progress=timed)
+    applied.append((time.perf_counter() - start) * 1000)
+    switched.append((timed.switch_end - timed.switch_start) * 1000)
+
+
 def report(what: str, times: list[float]) -> None:
     p95 = sorted(times)[min(len(times) - 1, int(len(times) * 0.95))]
     print(f"{what:<52} n={len(times):<3} median {statistics.median(times):9.1f} ms"
@@ -103,11 +113,7 @@ def main() -> None:
             src = content_folder(tmp / f"content-{run}", args.recordings, run)
             bundle = tmp / f"content-{run}.kbundle"
             build_bundle(src, bundle, "content", f"1.{run}", "0", expires, [key])
-            timed = Timed()
-            start = time.perf_counter()
-            installer.apply(bundle, progress=timed)
-            applied.append((time.perf_counter() - start) * 1000)
-            switched.append((timed.switch_end - timed.switch_start) * 1000)
+            apply_timed(installer, bundle, applied, switched)
             start = time.perf_counter()
             load_content_catalogue(cfg)  # what the kiosk does between citizens after a switch
             reloaded.append((time.perf_counter() - start) * 1000)
@@ -127,11 +133,7 @@ def main() -> None:
             (src / "wheels" / wheel.name).write_bytes(wheel.read_bytes())
             bundle = tmp / f"app-{run}.kbundle"
             build_bundle(src, bundle, "app", f"1.{run}", "0", expires, [key])
-            timed = Timed()
-            start = time.perf_counter()
-            installer.apply(bundle, progress=timed)
-            applied.append((time.perf_counter() - start) * 1000)
-            switched.append((timed.switch_end - timed.switch_start) * 1000)
+            apply_timed(installer, bundle, applied, switched)
         print(f"app bundle: {wheel.name}, {bundle.stat().st_size / 1e6:.1f} MB")
         report("app apply (verify, unpack, pip install, compile, switch)", applied)
         report("app switch (the kiosk's part of unavailability)", switched)
