@@ -68,14 +68,14 @@ def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_clas
 
 
 def _expires(text: str) -> datetime:
-    if text.isascii() and text.isdigit():
-        return datetime.now(UTC) + timedelta(days=int(text))
     try:
+        if text.isascii() and text.isdigit():
+            return datetime.now(UTC) + timedelta(days=int(text))
         when = datetime.fromisoformat(text)
-    except ValueError:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UsageError(f"--expires {text!r}: expected a number of days or a date like "
                          "2027-06-01") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _private_key(path: Path) -> Any:
@@ -183,8 +183,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     except BundleRefused as exc:
         print(f"kiosk bundle: refused ({exc.reason}): {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except PermissionError as exc:
-        raise UsageError(f"{exc.filename}: permission denied") from None
+    except OSError as exc:  # the updates folder cannot be made or read
+        raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from None
     return 0
 
 
