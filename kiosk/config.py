@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 LANG_TAG = re.compile(r"^[a-z]{2,3}$")
 FALLBACK_LANG = "vi"
+# [kiosk] text_size: the text size a visit starts at (kiosk/session.py TEXT_SIZES, in order).
+TEXT_SIZE_NAMES = ("normal", "large", "extra_large")
 
 
 class ConfigError(Exception):
@@ -103,6 +105,10 @@ class Config:
     # [centre_link]: the kiosk issuing through a centre service (kiosk/centre_link.py).
     centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
     centre_service: CentreService = field(default_factory=CentreService)
+    # [kiosk] text_size and volume (0-100): set by the centre's file or staff mode's
+    # overlay (kiosk/kiosk_settings.py).
+    text_size: str = "normal"
+    volume: int = 80
     updates: UpdateSettings = field(default_factory=lambda: UpdateSettings())
 
     def now(self) -> datetime:
@@ -170,8 +176,11 @@ def default_data_dir() -> Path:
     return Path(base) / "lobby-kiosk"
 
 
-def load_config(path: Path | str | None = None, data_dir: Path | str | None = None) -> Config:
-    """Defaults, then the file at `path` (if any), then the `data_dir` override."""
+def load_config(path: Path | str | None = None, data_dir: Path | str | None = None,
+                staff_overlay: bool = True) -> Config:
+    """Defaults, then the file at `path` (if any), then the `data_dir` override, then the
+    settings staff chose on the kiosk (kiosk/kiosk_settings.py) unless `staff_overlay` is
+    false."""
     raw = _read_toml(DEFAULT_CONFIG)
     source: Path = DEFAULT_CONFIG
     if path is not None:
@@ -181,6 +190,10 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
     cfg = _validate(raw, source)
     if data_dir is not None:
         cfg = replace(cfg, data_dir=Path(data_dir))
+    if staff_overlay:
+        from kiosk.kiosk_settings import apply_overlay
+
+        cfg = apply_overlay(cfg)
     return cfg
 
 
@@ -250,7 +263,8 @@ class _Checker:
 KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
     "centre": {"name", "timezone"},
-    "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir"},
+    "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
+              "text_size", "volume"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
@@ -420,17 +434,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         raise c.fail("centre.timezone", "expected an IANA time zone like Asia/Ho_Chi_Minh",
                      tz) from None
 
-    langs = kiosk.get("languages")
-    if (not isinstance(langs, list) or not langs
-            or not all(isinstance(x, str) and LANG_TAG.match(x) for x in langs)):
-        raise c.fail("kiosk.languages", "expected a list of language tags like [\"vi\", \"en\"]",
-                     langs)
-    if FALLBACK_LANG not in langs:
-        raise c.fail("kiosk.languages", "expected the list to include \"vi\"", langs)
-    if len(set(langs)) != len(langs):
-        raise c.fail("kiosk.languages", "expected each language once", langs)
-
-    idle = c.number(kiosk.get("idle_timeout"), "kiosk.idle_timeout", 5, 3600)
+    display = _kiosk_display(c, kiosk)
     countdown = c.number(kiosk.get("idle_countdown"), "kiosk.idle_countdown", 1, 120)
     fullscreen = kiosk.get("fullscreen", True)
     if not isinstance(fullscreen, bool):
@@ -506,8 +510,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     return Config(
         centre_names=names,
         timezone=str(tz),
-        languages=tuple(langs),
-        idle_timeout=idle,
+        **display,
         idle_countdown=countdown,
         fullscreen=fullscreen,
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
@@ -527,6 +530,38 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         centre_link=_centre_link(c, raw),
         updates=_updates(c, raw),
     )
+
+
+def _kiosk_display(c: _Checker, kiosk: dict[str, Any]) -> dict[str, Any]:
+    """The [kiosk] keys staff may also set on the kiosk (kiosk/kiosk_settings.py), checked
+    the same way there: languages, idle_timeout, text_size and volume, as Config fields."""
+    langs = kiosk.get("languages")
+    if (not isinstance(langs, list) or not langs
+            or not all(isinstance(x, str) and LANG_TAG.match(x) for x in langs)):
+        raise c.fail("kiosk.languages", "expected a list of language tags like [\"vi\", \"en\"]",
+                     langs)
+    if FALLBACK_LANG not in langs:
+        raise c.fail("kiosk.languages", "expected the list to include \"vi\"", langs)
+    if len(set(langs)) != len(langs):
+        raise c.fail("kiosk.languages", "expected each language once", langs)
+    idle = c.number(kiosk.get("idle_timeout"), "kiosk.idle_timeout", 5, 3600)
+    text_size = kiosk.get("text_size", "normal")
+    if text_size not in TEXT_SIZE_NAMES:
+        raise c.fail("kiosk.text_size", "expected " + ", ".join(
+            f'"{name}"' for name in TEXT_SIZE_NAMES), text_size)
+    volume = kiosk.get("volume", 80)
+    if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
+        raise c.fail("kiosk.volume", "expected a whole number from 0 to 100", volume)
+    return {"languages": tuple(langs), "idle_timeout": idle, "text_size": text_size,
+            "volume": volume}
+
+
+def check_display_settings(kiosk: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A [kiosk] table of staff settings checked as the config's own: the Config fields, or
+    ConfigError naming `path` and the key."""
+    c = _Checker(path)
+    _reject_unknown(c, kiosk, {"languages", "idle_timeout", "text_size", "volume"}, "kiosk.")
+    return _kiosk_display(c, kiosk)
 
 
 # --- [centre_service] (docs/architecture.md, Centre) ---------------------------------------
