@@ -110,6 +110,9 @@ class Config:
     text_size: str = "normal"
     volume: int = 80
     updates: UpdateSettings = field(default_factory=lambda: UpdateSettings())
+    # [kiosk] languages as the centre's file says, before staff narrowed them on the kiosk
+    # (kiosk/kiosk_settings.py): what content is checked against, what staff may offer.
+    centre_languages: tuple[str, ...] = ()
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""
@@ -529,6 +532,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         centre_service=centre_service,
         centre_link=_centre_link(c, raw),
         updates=_updates(c, raw),
+        centre_languages=tuple(display["languages"]),
     )
 
 

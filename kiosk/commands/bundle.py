@@ -1,4 +1,4 @@
-"""`kiosk bundle keygen|build|sign|verify|apply|rollback|status` and `kiosk launch`
+"""`kiosk bundle keygen|build|sign|verify|apply|rollback|fetch|status` and `kiosk launch`
 (docs/architecture.md, Updates).
 
 A refused bundle is one line, `kiosk bundle: refused (<reason>): <why>`, and exit code 2.
@@ -55,6 +55,13 @@ def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_clas
                     help="accept a version older than the installed one")
     bp = bundle.add_parser("rollback", help="go back to the previous version")
     bp.add_argument("--kind", required=True, choices=KINDS)
+    bp = bundle.add_parser("fetch", help="copy or download the newest bundle offered (server, "
+                                         "USB sticks) into <updates_dir>/downloads/")
+    # As kiosk.bundles.fetch_cli.add_fetch_arguments, not imported here: it loads httpx,
+    # which every other command would then wait for.
+    bp.add_argument("--from", dest="source", metavar="URL|DIR",
+                    help="an update server's base URL, or a folder or .kbundle file")
+    bp.add_argument("--kind", choices=KINDS, help="only bundles of this kind")
     bp = bundle.add_parser("status", help="installed versions, trial, history")
     bp.add_argument("--json", action="store_true", help="as JSON")
     for bp in bundle.choices.values():
@@ -164,6 +171,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from kiosk.bundles import BundleRefused, Installer
 
     action = args.bundle_action
+    if action == "fetch":
+        from kiosk.bundles.fetch_cli import fetch_command
+
+        return fetch_command(args)
     if action in ("keygen", "build", "sign"):
         return {"keygen": _keygen, "build": _build, "sign": _sign}[action](args)
     installer = Installer.from_config(config_from(args))
