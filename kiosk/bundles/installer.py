@@ -310,15 +310,16 @@ class Installer:
         base = self.current_dir("content")
         if base is None:
             return
-        replaced_po = {p.parent for p in partial.glob("locales/*/LC_MESSAGES/kiosk.po")}
+        # Folders whose .po the bundle brings: their .mo is compiled anew, not inherited.
+        new_po = {p.parent.relative_to(partial)
+                  for p in partial.glob("locales/*/LC_MESSAGES/kiosk.po")}
         for src in sorted(base.rglob("*")):
             rel = src.relative_to(base)
             dst = partial / rel
             if rel.name == MANIFEST_COPY or src.is_dir() or dst.exists():
                 continue
-            if src.suffix == ".mo" and src.parent.relative_to(base) in {
-                    p.relative_to(partial) for p in replaced_po}:
-                continue  # compiled anew from the bundle's .po
+            if src.suffix == ".mo" and rel.parent in new_po:
+                continue
             dst.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(src, dst)
