@@ -50,6 +50,10 @@ COMMANDS = {
     "counter": "counter:cmd_counter",
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
     "install-service": "service:cmd_install_service",  # docs/architecture.md, Running unattended
+    "staff": "kiosk_staff:cmd_kiosk_staff",  # staff mode's staff (docs/architecture.md)
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    "bundle": "bundle:cmd_bundle",
+    "launch": "bundle:cmd_launch",
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
@@ -244,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     _centre_commands(sub)
     _stats_command(sub)
     _service_command(sub)
+    add_staff_parser(sub, kiosk=True)
+    # Signed updates and the launcher (docs/architecture.md, Updates).
+    from kiosk.commands.bundle import add_bundle_parsers
+
+    add_bundle_parsers(sub, _common, OneLineParser)
     return parser
 
 
@@ -274,7 +283,7 @@ def _centre_commands(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--plain", action="store_true",
                     help="plain HTTP, for development on this machine only")
 
-    add_centre_staff_parser(centre)
+    add_staff_parser(centre, kiosk=False)
     add_receiver_parser(centre)
 
     p = sub.add_parser("counter", help="act at a counter: call the next number, recall, ...")
@@ -294,24 +303,43 @@ def _listen(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
-# `kiosk centre staff …`: the staff who sign in at the counter pages. A block of its own
-# under `kiosk centre`; its `run` names the command's function (see main).
-def add_centre_staff_parser(centre: argparse._SubParsersAction) -> None:
-    p = centre.add_parser("staff", help="staff who sign in at the counter pages (name + PIN)")
+# `kiosk centre staff …` (the staff who sign in at the counter pages) and `kiosk staff …`
+# (the staff who open staff mode on this kiosk's screen). The centre's, nested, names its
+# command's function in `run` (see main).
+def add_staff_parser(parent: argparse._SubParsersAction, kiosk: bool) -> None:
+    p = parent.add_parser("staff", help=(
+        "staff who may open staff mode on this kiosk's screen (name + PIN), and their audit log"
+        if kiosk else "staff who sign in at the counter pages (name + PIN)"))
     _common(p)
-    p.set_defaults(run="centre_staff:cmd_centre_staff")
+    if not kiosk:
+        p.set_defaults(run="centre_staff:cmd_centre_staff")
     staff = p.add_subparsers(dest="staff_action", required=True, parser_class=OneLineParser)
     sp = staff.add_parser("add", help="add a staff member; the PIN is asked (or read from "
                                       "standard input)")
     sp.add_argument("name", help="the name they sign in with, e.g. \"Nguyễn Thị Lan\"")
-    sp.add_argument("--counters", help="only these counters, e.g. 1,2 (default: any)")
-    sp = staff.add_parser("remove", help="remove a staff member and end their sessions")
+    if not kiosk:
+        sp.add_argument("--counters", help="only these counters, e.g. 1,2 (default: any)")
+    sp = staff.add_parser("remove", help="remove a staff member" if kiosk
+                          else "remove a staff member and end their sessions")
     sp.add_argument("name")
-    sp = staff.add_parser("list", help="staff and their counters")
+    sp = staff.add_parser("list", help="staff" if kiosk else "staff and their counters")
     sp.add_argument("--json", action="store_true", help="as JSON")
+    if kiosk:
+        sp = staff.add_parser("audit", help="what staff did in staff mode, newest last")
+        sp.add_argument("--json", action="store_true", help="as JSON")
+        sp.add_argument("--limit", type=_audit_limit, default=50, metavar="N",
+                        help="the newest N entries (default 50)")
     for sp in staff.choices.values():
         _common(sp)
-        sp.add_argument("--url", help="database URL (default: the centre's, from the config)")
+        if not kiosk:
+            sp.add_argument("--url", help="database URL (default: the centre's, from the config)")
+
+
+def _audit_limit(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of entries from 1 to "
+                                         "100000")
+    return int(text)
 
 
 def _counter_number(text: str) -> int:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 LANG_TAG = re.compile(r"^[a-z]{2,3}$")
 FALLBACK_LANG = "vi"
+# [kiosk] text_size: the text size a visit starts at (kiosk/session.py TEXT_SIZES, in order).
+TEXT_SIZE_NAMES = ("normal", "large", "extra_large")
 
 
 class ConfigError(Exception):
@@ -105,6 +107,14 @@ class Config:
     centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
     centre_service: CentreService = field(default_factory=CentreService)
     nightly_restart: str = ""  # [kiosk] "HH:MM", local time; "" none (kiosk/lifecycle.py)
+    # [kiosk] text_size and volume (0-100): set by the centre's file or staff mode's
+    # overlay (kiosk/kiosk_settings.py).
+    text_size: str = "normal"
+    volume: int = 80
+    updates: UpdateSettings = field(default_factory=lambda: UpdateSettings())
+    # [kiosk] languages as the centre's file says, before staff narrowed them on the kiosk
+    # (kiosk/kiosk_settings.py): what content is checked against, what staff may offer.
+    centre_languages: tuple[str, ...] = ()
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""
@@ -129,6 +139,13 @@ class Config:
     def centre_state_dir(self) -> Path:
         state = self.centre_service.state_dir
         return Path(state).expanduser() if state else self.data_dir / "centre"
+
+    @property
+    def updates_dir(self) -> Path:
+        """Where signed bundles are installed (kiosk/bundles): [updates] dir, else beside
+        the database."""
+        folder = self.updates.dir
+        return Path(folder).expanduser() if folder else self.data_dir / "updates"
 
     @property
     def centre_database_url(self) -> str:
@@ -164,8 +181,11 @@ def default_data_dir() -> Path:
     return Path(base) / "lobby-kiosk"
 
 
-def load_config(path: Path | str | None = None, data_dir: Path | str | None = None) -> Config:
-    """Defaults, then the file at `path` (if any), then the `data_dir` override."""
+def load_config(path: Path | str | None = None, data_dir: Path | str | None = None,
+                staff_overlay: bool = True) -> Config:
+    """Defaults, then the file at `path` (if any), then the `data_dir` override, then the
+    settings staff chose on the kiosk (kiosk/kiosk_settings.py) unless `staff_overlay` is
+    false."""
     raw = _read_toml(DEFAULT_CONFIG)
     source: Path = DEFAULT_CONFIG
     if path is not None:
@@ -175,6 +195,10 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
     cfg = _validate(raw, source)
     if data_dir is not None:
         cfg = replace(cfg, data_dir=Path(data_dir))
+    if staff_overlay:
+        from kiosk.kiosk_settings import apply_overlay
+
+        cfg = apply_overlay(cfg)
     return cfg
 
 
@@ -245,7 +269,7 @@ KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
-              "nightly_restart"},
+              "nightly_restart", "text_size", "volume"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
@@ -422,17 +446,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         raise c.fail("centre.timezone", "expected an IANA time zone like Asia/Ho_Chi_Minh",
                      tz) from None
 
-    langs = kiosk.get("languages")
-    if (not isinstance(langs, list) or not langs
-            or not all(isinstance(x, str) and LANG_TAG.match(x) for x in langs)):
-        raise c.fail("kiosk.languages", "expected a list of language tags like [\"vi\", \"en\"]",
-                     langs)
-    if FALLBACK_LANG not in langs:
-        raise c.fail("kiosk.languages", "expected the list to include \"vi\"", langs)
-    if len(set(langs)) != len(langs):
-        raise c.fail("kiosk.languages", "expected each language once", langs)
-
-    idle = c.number(kiosk.get("idle_timeout"), "kiosk.idle_timeout", 5, 3600)
+    display = _kiosk_display(c, kiosk)
     countdown = c.number(kiosk.get("idle_countdown"), "kiosk.idle_countdown", 1, 120)
     fullscreen = kiosk.get("fullscreen", True)
     if not isinstance(fullscreen, bool):
@@ -513,8 +527,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     return Config(
         centre_names=names,
         timezone=str(tz),
-        languages=tuple(langs),
-        idle_timeout=idle,
+        **display,
         idle_countdown=countdown,
         fullscreen=fullscreen,
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
@@ -533,7 +546,41 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         centre_service=centre_service,
         centre_link=_centre_link(c, raw),
         nightly_restart=nightly,
+        updates=_updates(c, raw),
+        centre_languages=tuple(display["languages"]),
     )
+
+
+def _kiosk_display(c: _Checker, kiosk: dict[str, Any]) -> dict[str, Any]:
+    """The [kiosk] keys staff may also set on the kiosk (kiosk/kiosk_settings.py), checked
+    the same way there: languages, idle_timeout, text_size and volume, as Config fields."""
+    langs = kiosk.get("languages")
+    if (not isinstance(langs, list) or not langs
+            or not all(isinstance(x, str) and LANG_TAG.match(x) for x in langs)):
+        raise c.fail("kiosk.languages", "expected a list of language tags like [\"vi\", \"en\"]",
+                     langs)
+    if FALLBACK_LANG not in langs:
+        raise c.fail("kiosk.languages", "expected the list to include \"vi\"", langs)
+    if len(set(langs)) != len(langs):
+        raise c.fail("kiosk.languages", "expected each language once", langs)
+    idle = c.number(kiosk.get("idle_timeout"), "kiosk.idle_timeout", 5, 3600)
+    text_size = kiosk.get("text_size", "normal")
+    if text_size not in TEXT_SIZE_NAMES:
+        raise c.fail("kiosk.text_size", "expected " + ", ".join(
+            f'"{name}"' for name in TEXT_SIZE_NAMES), text_size)
+    volume = kiosk.get("volume", 80)
+    if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
+        raise c.fail("kiosk.volume", "expected a whole number from 0 to 100", volume)
+    return {"languages": tuple(langs), "idle_timeout": idle, "text_size": text_size,
+            "volume": volume}
+
+
+def check_display_settings(kiosk: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A [kiosk] table of staff settings checked as the config's own: the Config fields, or
+    ConfigError naming `path` and the key."""
+    c = _Checker(path)
+    _reject_unknown(c, kiosk, {"languages", "idle_timeout", "text_size", "volume"}, "kiosk.")
+    return _kiosk_display(c, kiosk)
 
 
 # --- [centre_service] (docs/architecture.md, Centre) ---------------------------------------
@@ -651,3 +698,77 @@ def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
     retry_min = c.number(link.get("retry_min", 1.0), "centre_link.retry_min", 0.1, 600)
     retry_max = c.number(link.get("retry_max", 30.0), "centre_link.retry_max", retry_min, 3600)
     return CentreLinkSettings(url, fingerprint, size, low_water, timeout, retry_min, retry_max)
+
+
+# --- [updates] (docs/architecture.md, Updates) ---------------------------------------------
+
+@dataclass(frozen=True)
+class UpdateSettings:
+    """[updates]: signed bundles (kiosk/bundles), where they come from and how a new app
+    version is tried."""
+
+    dir: str = ""  # "": <data_dir>/updates (Config.updates_dir)
+    trusted_keys: tuple[str, ...] = ()  # "ed25519:<64 hex>" public keys
+    size_cap_mb: int = 2048  # the largest unpacked size of a bundle
+    trial_seconds: float = 120  # a new app version must report healthy this soon ...
+    trial_starts: int = 3  # ... in at most this many starts, or it is rolled back
+    url: str = ""  # the update server's base URL; "" none
+    usb_dirs: tuple[str, ...] = ("/media", "/run/media", "/mnt")  # where USB sticks mount
+    bandwidth_kbps: int = 0  # download cap in kilobytes per second, 0 none
+    check_minutes: float = 30  # how often to look for updates while idle
+
+
+KNOWN_KEYS[""].add("updates")
+KNOWN_KEYS["updates"] = {"dir", "trusted_keys", "size_cap_mb", "trial_seconds", "trial_starts",
+                         "url", "usb_dirs", "bandwidth_kbps", "check_minutes"}
+TRUSTED_KEY = re.compile(r"ed25519:[0-9a-f]{64}")
+
+
+def _updates(c: _Checker, raw: dict[str, Any]) -> UpdateSettings:
+    table = c.table(raw, "updates")
+    _reject_unknown(c, table, KNOWN_KEYS["updates"], "updates.")
+    default = UpdateSettings()
+
+    def whole(key: str, low: int, high: int, what: str) -> int:
+        value = table.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise c.fail(f"updates.{key}", f"expected {what} from {low} to {high}", value)
+        return value
+
+    def folders(key: str) -> tuple[str, ...]:
+        value = table.get(key, list(getattr(default, key)))
+        if not isinstance(value, list) or not all(
+                isinstance(v, str) and v and "\0" not in v for v in value):
+            raise c.fail(f"updates.{key}", "expected a list of folder paths", value)
+        return tuple(value)
+
+    folder = table.get("dir", "")
+    if not isinstance(folder, str) or "\0" in folder:
+        raise c.fail("updates.dir", "expected a folder path as text, or \"\" for "
+                     "<data_dir>/updates", folder)
+    keys = table.get("trusted_keys", [])
+    if not isinstance(keys, list) or not all(
+            isinstance(k, str) and TRUSTED_KEY.fullmatch(k.strip().lower()) for k in keys):
+        raise c.fail("updates.trusted_keys", "expected a list of public keys like "
+                     "\"ed25519:<64 hex digits>\", as `kiosk bundle keygen` printed them", keys)
+    url = table.get("url", "")
+    if not isinstance(url, str) or (url and not _is_http_url(url, base=True)):
+        raise c.fail("updates.url", "expected an http:// or https:// URL like "
+                     "https://updates.example.vn/kiosk, or \"\" for none", url)
+    minutes = table.get("check_minutes", default.check_minutes)
+    if (isinstance(minutes, bool) or not isinstance(minutes, int | float)
+            or not 1 <= minutes <= 1440):
+        raise c.fail("updates.check_minutes", "expected a number of minutes from 1 to 1440",
+                     minutes)
+    return UpdateSettings(
+        dir=folder,
+        trusted_keys=tuple(dict.fromkeys(k.strip().lower() for k in keys)),
+        size_cap_mb=whole("size_cap_mb", 1, 65536, "a number of megabytes"),
+        trial_seconds=c.number(table.get("trial_seconds", default.trial_seconds),
+                               "updates.trial_seconds", 1, 3600),
+        trial_starts=whole("trial_starts", 1, 20, "a number of starts"),
+        url=url.rstrip("/"),
+        usb_dirs=folders("usb_dirs"),
+        bandwidth_kbps=whole("bandwidth_kbps", 0, 10_000_000, "kilobytes per second (0: no cap)"),
+        check_minutes=float(minutes),
+    )

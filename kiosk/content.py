@@ -1,8 +1,13 @@
 """Where the kiosk's content comes from: a content update, else what shipped.
 
-The procedure catalogue and the voice recordings ship in assets/. A content update (the
-province's official catalogue, recordings made by native speakers) is placed in
-<data_dir>/content/ with the same layout:
+The procedure catalogue, the voice recordings and the translations ship in assets/ and
+locales/. A signed content bundle (kiosk/bundles, `kiosk bundle apply`) installs a content
+version at <updates_dir>/content/current, looked at first:
+
+    <current>/procedures.toml, <current>/audio/<lang>/…, <current>/locales/<lang>/…
+
+A content update may also be copied in by hand to <data_dir>/content/ (the older way),
+with the same layout:
 
     <data_dir>/content/procedures.toml
     <data_dir>/content/audio/<lang>/<prompt-id>.ogg (or .wav)
@@ -19,6 +24,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from kiosk import i18n
+from kiosk.bundles.paths import content_root
 from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_or_keep
 from kiosk.config import Config
 from kiosk.prompts import AUDIO_DIR
@@ -29,12 +36,26 @@ CATALOGUE_NAME = DEFAULT_CATALOGUE.name  # procedures.toml
 
 
 def content_dir(cfg: Config) -> Path:
+    """The folder for content copied in by hand."""
     return cfg.data_dir / "content"
+
+
+def content_dirs(cfg: Config) -> tuple[Path, ...]:
+    """The updated content folders, the one looked at first first: the installed content
+    bundle's (if any), then the hand-copied one."""
+    root = content_root(cfg)
+    return (root, content_dir(cfg)) if root is not None else (content_dir(cfg),)
 
 
 def audio_dirs(cfg: Config) -> tuple[Path, ...]:
     """Where recordings are looked for, the updated ones first."""
-    return (content_dir(cfg) / "audio", AUDIO_DIR)
+    return (*(folder / "audio" for folder in content_dirs(cfg)), AUDIO_DIR)
+
+
+def content_locales(cfg: Config) -> Path | None:
+    """The installed content bundle's translations, which come before the shipped ones."""
+    root = content_root(cfg)
+    return root / "locales" if root is not None else None
 
 
 def _present(path: Path) -> bool:
@@ -51,16 +72,27 @@ def _present(path: Path) -> bool:
 
 
 def updated_catalogue(cfg: Config) -> Path:
-    return content_dir(cfg) / CATALOGUE_NAME
+    """The updated catalogue to use: the content bundle's when it has one, else the
+    hand-copied one (which may not exist)."""
+    folders = content_dirs(cfg)
+    for folder in folders[:-1]:
+        if _present(folder / CATALOGUE_NAME):
+            return folder / CATALOGUE_NAME
+    return folders[-1] / CATALOGUE_NAME
 
 
-def content_stamp(cfg: Config) -> tuple[int, int] | None:
-    """Changes whenever the updated catalogue is replaced, edited or removed."""
+def content_stamp(cfg: Config) -> tuple[object, ...] | None:
+    """Changes whenever a content bundle is switched to or rolled back, or the updated
+    catalogue is replaced, edited or removed."""
+    root = content_root(cfg)
     try:
         st = updated_catalogue(cfg).stat()
+        file: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
     except OSError:
+        file = None
+    if root is None and file is None:
         return None
-    return st.st_mtime_ns, st.st_size
+    return str(root), file
 
 
 def load_content_catalogue(
@@ -70,11 +102,15 @@ def load_content_catalogue(
     """The catalogue to show, the file it came from, and the problems met on the way.
 
     `previous` is the catalogue shown now and its file: it is kept when the update is bad.
+    The content bundle's translations become the ones shown (kiosk/i18n.py) too.
     """
+    i18n.use_content_locales(content_locales(cfg))
     problems: list[CatalogueError] = []
     # This centre's languages and service letters: a procedure sent to a counter the
     # centre does not have is refused at load, not found out on a citizen's screen.
-    options = {"languages": list(cfg.languages),
+    # The centre's languages, not only those staff left on offer: a catalogue with English
+    # texts stays valid on a kiosk that offers Vietnamese alone.
+    options = {"languages": list(cfg.centre_languages or cfg.languages),
                "services": [area.letter for area in cfg.services]}
     updated = updated_catalogue(cfg)
     if _present(updated):

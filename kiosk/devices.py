@@ -213,6 +213,11 @@ class ScannerService:
             return False
         return True
 
+    @property
+    def running(self) -> bool:
+        """Whether the reader was opened and not stopped (staff mode's Devices tab)."""
+        return self._scanner is not None
+
     def stop(self) -> None:
         if self._scanner is not None:
             self._scanner.close()

@@ -3,7 +3,9 @@
 Message ids are English. The chain for any language is: that language, then Vietnamese
 (complete by rule), so a missing string never shows a key or English to a K'Ho reader.
 Catalogues are compiled to .mo at install or test time; if a .mo is missing or older than
-its .po (a translator just edited it) the .po is compiled in memory instead.
+its .po (a translator just edited it) the .po is compiled in memory instead. A language's
+catalogue from an installed content bundle (a language pack, kiosk/content.py) comes before
+the shipped one.
 """
 
 from __future__ import annotations
@@ -36,7 +38,28 @@ def language_name(lang: str) -> str:
     return LANGUAGE_NAMES.get(lang, lang)
 
 
+# The installed content bundle's locales/ folder (use_content_locales), or None.
+_content_locales: Path | None = None
+
+
+def use_content_locales(folder: Path | None) -> None:
+    """Translations from this folder (a content bundle's locales/) come first from now on."""
+    global _content_locales
+    if folder != _content_locales:
+        _content_locales = folder
+        translations.cache_clear()
+        _own_messages.cache_clear()
+
+
 def _catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
+    if locales == LOCALES and _content_locales is not None:
+        updated = _read_catalogue(lang, _content_locales)
+        if updated is not None:
+            return updated
+    return _read_catalogue(lang, locales)
+
+
+def _read_catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
     po = locales / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     mo = po.with_suffix(".mo")
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):

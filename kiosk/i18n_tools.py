@@ -237,14 +237,19 @@ def content_texts(catalogue: Any) -> list[Mapping[str, Any]]:
 
 def report(locales: Path, languages: Iterable[str],
            audio_dir: Path | Sequence[Path] | None = None,
-           prompt_ids: Sequence[str] = (), catalogue: Any = None) -> list[LanguageReport]:
+           prompt_ids: Sequence[str] = (), catalogue: Any = None,
+           updated_locales: Path | None = None) -> list[LanguageReport]:
     """Per language: UI strings translated / needing review / missing; voice prompts;
-    content fields of the procedure catalogue."""
+    content fields of the procedure catalogue. A language's .po in `updated_locales` (an
+    installed language pack, kiosk/content.py content_locales) counts instead of the
+    shipped one."""
     texts = content_texts(catalogue) if catalogue is not None else None
     ids = [_key(m) for m in _template(locales) if m.id]
     rows = []
     for lang in languages:
         path = _po_path(locales, lang)
+        if updated_locales is not None and _po_path(updated_locales, lang).exists():
+            path = _po_path(updated_locales, lang)
         catalog = _read_catalog(path) if path.exists() else None
         translated = review = 0
         for msgid in ids:

@@ -94,14 +94,13 @@ def report_healthy() -> None:
     """The kiosk is usable (first frame drawn, database opened, printer checked): READY=1
     to systemd and, for the launcher's trial of a new version, the file named by
     $KIOSK_HEALTH_FILE, created atomically so the launcher never reads half of it."""
-    notify_ready()
     path = os.environ.get(HEALTH_FILE_ENV, "")
-    if not path:
-        return
-    try:
-        write_atomically(Path(path), f"pid={os.getpid()}\nat={datetime.now().astimezone()}\n")
-    except OSError as exc:
-        log.error("health file %s not written: %s", path, exc)
+    if path:  # first: whoever hears READY=1 finds the file there
+        try:
+            write_atomically(Path(path), f"pid={os.getpid()}\nat={datetime.now().astimezone()}\n")
+        except OSError as exc:
+            log.error("health file %s not written: %s", path, exc)
+    notify_ready()
 
 
 def write_pid_file() -> Path | None:

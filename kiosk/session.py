@@ -105,6 +105,8 @@ class Session:
         self.screen = Screen.ATTRACT
         self.lang = default_lang
         self.history: list[Screen] = []
+        # Where each visit's text size starts (kiosk/kiosk_settings.py text_size_index).
+        self.default_text_size = 0
         self.data = SessionData()
         self.last_activity = clock()
         self.warning_since: float | None = None
@@ -422,5 +424,5 @@ class Session:
         if self.data.identity is not None:
             # Overwrite what can be overwritten, not just drop the reference.
             self.data.identity.wipe()
-        self.data = SessionData()
+        self.data = SessionData(text_size=self.default_text_size)
         self.warning_since = None

@@ -180,6 +180,11 @@ class TicketService:
             self._salt = load_or_create_salt(self.config.data_dir)
         return person_hash(self._salt, number)
 
+    def forget_salt(self) -> None:
+        """The salt file was deleted (kiosk/local_data.py wipe): the next identified citizen
+        gets a new salt, not the one still held here."""
+        self._salt = None
+
     def _check(self, printer: TicketPrinter) -> str | None:
         """Why the printer cannot print now (for staff), or None when it can."""
         status = printer.status()

@@ -308,3 +308,15 @@ def browser() -> Iterator:
         yield chromium
         chromium.close()
 
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The Kivy runs (tests/test_ui_suite.py) start as soon as the tests are known, on
+    threads of their own; this thread, which runs every other test, then gives way to
+    them (KivyRuns explains why)."""
+    ui_items = [item for item in session.items
+                if "kivy_runs" in getattr(item, "fixturenames", ())]
+    if ui_items and not session.config.option.collectonly:
+        module = ui_items[0].module
+        module.start_kivy_runs(session.items)
+        module.lower_priority_of_this_thread()

@@ -182,3 +182,52 @@ def test_printer_url_is_checked_when_the_config_is_read(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert "devices.printer" in str(err.value) and "port" in str(err.value)
+
+
+# -- [updates] (kiosk/bundles) ----------------------------------------------------------------
+
+KEY = "ed25519:" + "ab" * 32
+
+
+def test_updates_defaults_and_the_folder_beside_the_data(tmp_path: Path) -> None:
+    cfg = load_config(data_dir=tmp_path)
+    assert cfg.updates.trusted_keys == () and cfg.updates.size_cap_mb == 2048
+    assert cfg.updates.trial_seconds == 120 and cfg.updates.trial_starts == 3
+    assert cfg.updates.usb_dirs == ("/media", "/run/media", "/mnt")
+    assert cfg.updates_dir == tmp_path / "updates"
+    path = write(tmp_path, f"[updates]\ndir = '{tmp_path}/u'\ntrusted_keys = ['{KEY.upper()}'"
+                           f", '{KEY}']\nurl = 'https://u.example.vn/kiosk/'\n"
+                           "bandwidth_kbps = 64\n")
+    cfg = load_config(path)
+    assert cfg.updates_dir == tmp_path / "u"
+    assert cfg.updates.trusted_keys == (KEY,)  # as typed in any case, once
+    assert cfg.updates.url == "https://u.example.vn/kiosk" and cfg.updates.bandwidth_kbps == 64
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("dir = 5", "updates.dir", "folder path"),
+        ("trusted_keys = 'ed25519:00'", "updates.trusted_keys", "ed25519:<64 hex digits>"),
+        ("trusted_keys = ['ed25519:00']", "updates.trusted_keys", "kiosk bundle keygen"),
+        ("trusted_keys = ['rsa:" + "ab" * 32 + "']", "updates.trusted_keys", "public keys"),
+        ("size_cap_mb = 0", "updates.size_cap_mb", "from 1 to 65536"),
+        ("size_cap_mb = true", "updates.size_cap_mb", "megabytes"),
+        ("trial_seconds = 0", "updates.trial_seconds", "from 1 to 3600"),
+        ("trial_starts = 1.5", "updates.trial_starts", "number of starts"),
+        ("url = 'ftp://x'", "updates.url", "http:// or https://"),
+        ("url = 'https://x/?a=1'", "updates.url", "https://"),
+        ("usb_dirs = '/media'", "updates.usb_dirs", "list of folder paths"),
+        ("bandwidth_kbps = -1", "updates.bandwidth_kbps", "0: no cap"),
+        ("check_minutes = 0", "updates.check_minutes", "minutes from 1 to 1440"),
+        ("check = 5", "updates.check", "unknown key"),
+    ],
+)
+def test_a_bad_updates_table_names_its_key(tmp_path: Path, text: str, key: str,
+                                           expected: str) -> None:
+    path = write(tmp_path, "[updates]\n" + text + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and key in message and expected in message
+    assert "\n" not in message

@@ -160,7 +160,8 @@ def test_impossible_faults_are_refused(bad: dict) -> None:
 
 
 def test_every_fault_is_drawn_somewhere() -> None:
-    faults = Faults(drop_before=0.1, drop_after=0.2, reset=0.1, http_500=0.1, delay=0.1)
+    faults = Faults(drop_before=0.1, drop_after=0.2, reset=0.1, http_500=0.1, delay=0.1,
+                    cut=0.1)
     seen = {faults.outcome(i / 100) for i in range(100)}
     assert seen == {*FAULTS, "pass"}
 

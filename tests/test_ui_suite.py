@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,30 +106,61 @@ def _captured(element: ET.Element | None) -> str:
 
 class KivyRuns:
     """The processes that open a Kivy window (the UI tests, the layout at other sizes, the
-    screenshots), run one after another on a thread started by the first test that needs
-    one, while the other tests wait: beside other work a simulated printer in the UI
-    process was starved past its 1 s status timeout on two cores. Each test below waits
-    for its own result."""
+    screenshots). They start as soon as the tests are collected (tests/conftest.py), one
+    at a time on a thread of their own, beside the other tests; once a test waits for
+    them (the other tests are done by then), a second thread takes the next ones, one per
+    core. Each test below waits for its own result.
+
+    Beside the other tests, a simulated printer in the UI process was once starved past
+    its 1 s status timeout on two cores, so the thread that runs the other tests lowers
+    its own priority (see lower_priority_of_this_thread): the Kivy processes, started
+    from threads that keep the normal priority, come first."""
 
     def __init__(self, ui_targets: list[str]) -> None:
         self.ui = Future[UiRun]()
         self.sizes = {size: Future[subprocess.CompletedProcess]() for size in OTHER_SIZES}
         self.shots_dir = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
         self.shots = Future[subprocess.CompletedProcess]()
-        self._ui_targets = ui_targets
-        threading.Thread(target=self._run_all, name="kivy-runs", daemon=True).start()
+        self._jobs: list[tuple[Future, Callable[[], object]]] = [
+            (self.ui, lambda: run_ui_tests(ui_targets)),
+            *[(future, lambda size=size: run_layout_at(size))
+              for size, future in self.sizes.items()],
+            (self.shots, lambda: run_screenshots(self.shots_dir)),
+        ]
+        self._lock = threading.Lock()
+        self._wide = threading.Event()
+        # Both threads are made now, by a thread of normal priority, which they inherit.
+        threading.Thread(target=self._work, name="kivy-runs", daemon=True).start()
+        threading.Thread(target=self._work, args=(self._wide,), name="kivy-runs-2",
+                         daemon=True).start()
 
-    def _run_all(self) -> None:
-        _settle(self.ui, lambda: run_ui_tests(self._ui_targets))
-        self._run_others()
+    def _work(self, go: threading.Event | None = None) -> None:
+        if go is not None:
+            go.wait()
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    return
+                future, job = self._jobs.pop(0)
+            _settle(future, job)
 
-    def _run_others(self) -> None:
-        for size, future in self.sizes.items():
-            _settle(future, lambda size=size: run_layout_at(size))
-        _settle(self.shots, lambda: run_screenshots(self.shots_dir))
+    def waiting(self) -> None:
+        """A test waits for a result: the other tests are done, so use the second core."""
+        self._wide.set()
 
 
-def _settle(future: Future, work) -> None:  # type: ignore[no-untyped-def]
+def lower_priority_of_this_thread(step: int = 10) -> None:
+    """On Linux a nice value belongs to a thread, and processes it starts inherit it:
+    lowering the calling thread's leaves the Kivy runs' thread (and its processes) at
+    the normal priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + step)
+    except OSError:  # not Linux, or not allowed: only the order of work changes
+        pass
+
+
+def _settle(future: Future, work: Callable[[], object]) -> None:
     try:
         future.set_result(work())
     except BaseException as exc:  # handed to the test that waits for it
@@ -168,7 +200,9 @@ def run_ui_tests(targets: list[str]) -> UiRun:
 
 @pytest.fixture(scope="session")
 def kivy_runs(request: pytest.FixtureRequest) -> KivyRuns:
-    return start_kivy_runs(request.session.items)
+    runs = start_kivy_runs(request.session.items)
+    runs.waiting()
+    return runs
 
 
 @pytest.fixture(scope="session")

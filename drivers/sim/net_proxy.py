@@ -11,12 +11,16 @@ forwards it and relays the answer, or injects one fault:
 - ``reset``: closes the client's connection with SO_LINGER 0 (a TCP RST), not forwarding;
 - ``http_500``: answers 500 itself, not forwarding;
 - ``delay``: waits ``delay_seconds`` before forwarding (a client with a shorter timeout gives
-  up, while the server still gets the request).
+  up, while the server still gets the request);
+- ``cut``: forwards the request, then relays the answer's head and only part of its body (a
+  random point inside it) and closes the connection: a download dropped mid-body.
 
 Faults are drawn per request, not per connection, so a kept-alive connection is not a way
 around them; the draws come from ``random.Random(seed)`` in the order requests arrive, so a
 client sending one request at a time meets the same faults on every run. Faults can be
-changed while it runs (``set_faults``). No kiosk imports: any HTTP client and server will do.
+changed while it runs (``set_faults``), and ``plan`` names the outcomes of the next requests
+outright (a test that wants exactly five cuts). No kiosk imports: any HTTP client and
+server will do.
 
     python -m drivers.sim.net_proxy --listen 127.0.0.1:8081 --target 127.0.0.1:8080 \\
         --drop-after 0.15 --drop-before 0.15 --seed 1
@@ -31,13 +35,13 @@ import socket
 import struct
 import sys
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, fields, replace
 from typing import BinaryIO
 
 # The order in which one random draw is cut into outcomes (changing it changes the sequence
 # a seed gives).
-FAULTS = ("drop_before", "drop_after", "reset", "http_500", "delay")
+FAULTS = ("drop_before", "drop_after", "reset", "http_500", "delay", "cut")
 PASS = "pass"
 
 _MAX_LINE = 8192  # one start line or header line
@@ -61,6 +65,7 @@ class Faults:
     http_500: float = 0.0
     delay: float = 0.0
     delay_seconds: float = 0.0
+    cut: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -218,6 +223,7 @@ class NetProxy:
         self._cond = threading.Condition()
         self._outcomes: list[str] = []
         self._requests: list[bytes] = []
+        self._plan: deque[str] = deque()
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
@@ -271,6 +277,15 @@ class NetProxy:
         with self._cond:
             self._faults = replace(faults or self._faults, **changes)
 
+    def plan(self, *outcomes: str) -> None:
+        """The next requests meet these outcomes, in order (fault names or "pass"); the
+        random draws take over again after them."""
+        unknown = set(outcomes) - {*FAULTS, PASS}
+        if unknown:
+            raise ValueError(f"unknown outcomes: {sorted(unknown)}")
+        with self._cond:
+            self._plan.extend(outcomes)
+
     @property
     def outcomes(self) -> list[str]:
         """What each request met, in arrival order (a fault's name or "pass")."""
@@ -305,15 +320,16 @@ class NetProxy:
                              daemon=True).start()
         listener.close()
 
-    def _draw(self, request: Message) -> tuple[str, Faults]:
+    def _draw(self, request: Message) -> tuple[str, Faults, float]:
         with self._cond:
             faults = self._faults
-            outcome = faults.outcome(self._rng.random())
+            outcome = self._plan.popleft() if self._plan else faults.outcome(self._rng.random())
+            where = self._rng.random() if outcome == "cut" else 0.0
             self._outcomes.append(outcome)
             if self._keep:
                 self._requests.append(request.raw)
             self._cond.notify_all()
-        return outcome, faults
+        return outcome, faults, where
 
     def _serve(self, client: socket.socket) -> None:
         upstream: socket.socket | None = None
@@ -324,7 +340,7 @@ class NetProxy:
                 request = read_message(reader, response=False)
                 if request is None:
                     return
-                outcome, faults = self._draw(request)
+                outcome, faults, where = self._draw(request)
                 if outcome == "drop_before":
                     return
                 if outcome == "reset":
@@ -346,6 +362,11 @@ class NetProxy:
                 assert upstream_reader is not None
                 response = read_message(upstream_reader, response=True, method=request.method)
                 if response is None or outcome == "drop_after":
+                    return
+                if outcome == "cut":
+                    head = response.raw.index(b"\r\n\r\n") + 4 if b"\r\n\r\n" in response.raw \
+                        else len(response.raw)
+                    client.sendall(response.raw[:head + int(where * (len(response.raw) - head))])
                     return
                 client.sendall(response.raw)
                 if request.close or response.close:

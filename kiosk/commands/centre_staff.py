@@ -10,42 +10,55 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 
 from kiosk.commands import UsageError, config_from
 from kiosk.config import Config
 from kiosk.pins import PinRefused, check_new_pin, hash_pin
-from kiosk.store.staff import StaffExists, StaffStore, name_key
+from kiosk.store.staff import StaffExists, StaffMember, StaffStore, name_key
 
 NAME_MAX = 64
 
 
 def cmd_centre_staff(args: argparse.Namespace) -> int:
     cfg = config_from(args)
+    counters = parse_counters(args.counters, cfg) if getattr(args, "counters", None) else None
+    run_staff_action(args, lambda: _open(args, cfg), cfg, counters,
+                     removed=" (signed out everywhere)")
+    return 0
+
+
+def run_staff_action(args: argparse.Namespace, open_store: Callable[[], StaffStore],
+                     cfg: Config, counters: tuple[int, ...] | None, removed: str = "",
+                     show_counters: bool = True) -> StaffMember | str | None:
+    """`add NAME`, `remove NAME` or `list [--json]` on a staff table, for `kiosk centre
+    staff` and `kiosk staff` alike: the member added, the name removed, or None."""
     if args.staff_action == "add":
         name = parse_staff_name(args.name)
-        counters = parse_counters(args.counters, cfg) if args.counters else None
         pin = read_new_pin()
-        store = _open(args, cfg)
         try:
-            member = store.add(name, hash_pin(pin), counters, cfg.now())
+            member = open_store().add(name, hash_pin(pin), counters, cfg.now())
         except StaffExists:
             raise UsageError(f"a staff member named {name!r} already exists "
                              "(names are compared without case or accents)") from None
-        print(f"added {member.name} ({_counters_label(member.counters)})")
-    elif args.staff_action == "remove":
-        if not _open(args, cfg).remove(args.name):
+        where = f" ({_counters_label(member.counters)})" if show_counters else ""
+        print(f"added {member.name}{where}")
+        return member
+    if args.staff_action == "remove":
+        if not open_store().remove(args.name):
             raise UsageError(f"no staff member named {args.name!r}")
-        print(f"removed {args.name} (signed out everywhere)")
+        print(f"removed {args.name}{removed}")
+        return str(args.name)
+    members = open_store().all()
+    if args.json:
+        print(json.dumps([{"name": m.name} | ({"counters": list(m.counters)
+                                               if m.counters is not None else None}
+                                              if show_counters else {}) for m in members],
+                         ensure_ascii=False, indent=2))
     else:
-        members = _open(args, cfg).all()
-        if args.json:
-            print(json.dumps([{"name": m.name, "counters": list(m.counters)
-                               if m.counters is not None else None} for m in members],
-                             ensure_ascii=False, indent=2))
-        else:
-            for m in members:
-                print(f"{m.name}\t{_counters_label(m.counters)}")
-    return 0
+        for m in members:
+            print(f"{m.name}\t{_counters_label(m.counters)}" if show_counters else m.name)
+    return None
 
 
 def _open(args: argparse.Namespace, cfg: Config) -> StaffStore:

@@ -10,7 +10,7 @@ import sys
 from kiosk import i18n_tools
 from kiosk.commands import EXIT_FAILED, UsageError, config_from
 from kiosk.config import Config
-from kiosk.content import audio_dirs, load_content_catalogue
+from kiosk.content import audio_dirs, content_locales, load_content_catalogue
 from kiosk.i18n import LANG_TAG_PATTERN, compile_all
 from kiosk.paths import LOCALES
 from kiosk.prompts import PROMPTS, recording_script
@@ -44,7 +44,7 @@ def _report(cfg: Config, as_json: bool) -> int:
     else:
         print(f"catalogue: {source}", file=sys.stderr)
     rows = i18n_tools.report(LOCALES, list(cfg.languages), audio_dirs(cfg), list(PROMPTS),
-                             catalogue=catalogue)
+                             catalogue=catalogue, updated_locales=content_locales(cfg))
     if as_json:
         print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
     else:

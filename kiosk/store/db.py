@@ -46,7 +46,7 @@ class StoreUnavailable(Exception):
 
 # The newest migration in kiosk/store/migrations/versions: a database at it needs nothing.
 # A new revision changes this too (tests/test_store_migrations.py checks they agree).
-SCHEMA_HEAD = "0006_kiosk_link"
+SCHEMA_HEAD = "0007_staff_audit"
 VERSION_TABLE = "alembic_version"
 # Alembic's own bookkeeping table, as it makes it; kept out of `metadata`.
 alembic_version = Table(
@@ -141,25 +141,36 @@ ticket_events = Table(
     Index("ix_ticket_events_day", "day"),
 )
 
-# The database itself refuses to change or remove an event, whatever code runs on it.
-APPEND_ONLY = {
-    "sqlite": [
-        f"CREATE TRIGGER ticket_events_no_{verb} BEFORE {verb.upper()} ON ticket_events "
-        "BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END"
-        for verb in ("update", "delete")
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION kiosk_append_only() RETURNS trigger LANGUAGE plpgsql "
-        "AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
-        "CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events "
-        "FOR EACH ROW EXECUTE FUNCTION kiosk_append_only()",
-    ],
-}
-for _dialect, _statements in APPEND_ONLY.items():
-    for _statement in _statements:
-        # DDL formats its text with % (table names): a literal % is doubled.
-        event.listen(ticket_events, "after_create",
-                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
+def append_only(table: str) -> dict[str, list[str]]:
+    """Per dialect, the statements making the database itself refuse to change or remove a
+    row of `table`, whatever code runs on it (ticket_events, staff_audit)."""
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            for verb in ("update", "delete")
+        ],
+        "postgresql": [
+            "CREATE OR REPLACE FUNCTION kiosk_append_only() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION kiosk_append_only()",
+        ],
+    }
+
+
+def make_append_only(table: Table) -> None:
+    """Adds the append_only triggers whenever `metadata` creates `table`."""
+    for dialect, statements in append_only(table.name).items():
+        for statement in statements:
+            # DDL formats its text with % (table names): a literal % is doubled.
+            event.listen(table, "after_create",
+                         DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))
+
+
+# Migration 0002 made ticket_events' triggers from this.
+APPEND_ONLY = append_only("ticket_events")
+make_append_only(ticket_events)
 
 # Counter operations already applied, by the request id the caller made up: a retried
 # request returns the stored result instead of acting twice (kiosk/store/calls.py).

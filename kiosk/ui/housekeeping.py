@@ -6,7 +6,7 @@ import gc
 import logging
 from typing import TYPE_CHECKING
 
-from kiosk.content import content_stamp, load_content_catalogue
+from kiosk.content import audio_dirs, content_stamp, load_content_catalogue
 from kiosk.session import Screen
 
 if TYPE_CHECKING:
@@ -48,6 +48,9 @@ class Housekeeping:
         previous = (app.catalogue, app.catalogue_path) if app.catalogue else None
         catalogue, path, problems = load_content_catalogue(app.kiosk_config, previous)
         app.use_catalogue(catalogue, path)
+        # A content bundle switched to (or rolled back) brings its own recordings' folder.
+        if getattr(app, "prompts", None) is not None:
+            app.prompts.audio_dir = audio_dirs(app.kiosk_config)
         app.content_loads += 1
         if not problems:
             log.info("procedure catalogue now from %s", app.catalogue_path)

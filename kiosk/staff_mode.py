@@ -1,0 +1,285 @@
+"""Staff mode on the touch screen, without Kivy: the hidden way in and the signed-in session.
+
+`EntryGesture` watches every touch for a sequence a citizen will not make by chance: hold
+the top-left corner 3 s, then tap the top-right, bottom-right and bottom-left corners
+within 6 s. `StaffSession` then asks for a name and a PIN (kiosk/pins.py: scrypt hashes,
+a lock-out that grows with wrong PINs, kept in the database), leaves by itself after
+IDLE_LOGOUT seconds untouched, and writes every staff action to the audit log
+(kiosk/store/audit.py) with who did it and when. The Kivy screens (kiosk/ui/staff_*.py)
+feed touches in and follow the session through its listeners.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kiosk.pins import LockedOut, PinChecker, SignInRefused
+from kiosk.store.audit import AuditEntry, StaffAudit
+from kiosk.store.staff import StaffStore
+
+log = logging.getLogger(__name__)
+
+HOLD_SECONDS = 3.0  # the top-left corner is held at least this long ...
+TAPS_WITHIN = 6.0  # ... then the other three corners tapped within this after letting go
+CORNER_SHARE = 0.12  # a corner: this share of the screen's shorter side, square
+IDLE_LOGOUT = 120.0  # seconds untouched before staff mode leaves by itself
+CONFIRM_VALID = timedelta(minutes=2)  # a second PIN entry allows a wipe this long
+
+TOP_LEFT, TOP_RIGHT, BOTTOM_RIGHT, BOTTOM_LEFT = "top_left", "top_right", "bottom_right", \
+    "bottom_left"
+TAPS = (TOP_RIGHT, BOTTOM_RIGHT, BOTTOM_LEFT)
+
+__all__ = ["IDLE_LOGOUT", "EntryGesture", "LockedOut", "NotSignedIn", "SignInRefused",
+           "StaffSession", "State"]
+
+
+class EntryGesture:
+    """The hidden way in. Coordinates are window pixels with the origin at the bottom left
+    (Kivy's); `t` is seconds on any steady clock. touch_up returns True once, when the last
+    tap of the gesture completes; any other touch in between starts it over."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.resize(width, height)
+        self._reset()
+
+    def resize(self, width: float, height: float) -> None:
+        self.width, self.height = float(width), float(height)
+        self.corner = CORNER_SHARE * min(self.width, self.height)
+
+    def corner_of(self, x: float, y: float) -> str | None:
+        """Which corner (x, y) is in, if any."""
+        left, right = x <= self.corner, x >= self.width - self.corner
+        bottom, top = y <= self.corner, y >= self.height - self.corner
+        if top and left:
+            return TOP_LEFT
+        if top and right:
+            return TOP_RIGHT
+        if bottom and right:
+            return BOTTOM_RIGHT
+        if bottom and left:
+            return BOTTOM_LEFT
+        return None
+
+    def _reset(self) -> None:
+        self._down: tuple[str | None, float] | None = None  # the finger down: corner, time
+        self._held_at: float | None = None  # when the hold ended (taps expected)
+        self._taps = 0  # taps of TAPS done
+
+    def touch_down(self, x: float, y: float, t: float) -> bool:
+        if self._down is not None:  # a second finger: not the gesture
+            self._reset()
+            return False
+        corner = self.corner_of(x, y)
+        if self._held_at is not None and (t - self._held_at > TAPS_WITHIN
+                                          or corner != TAPS[self._taps]):
+            self._reset()  # too late or the wrong place: perhaps a new start (below)
+        self._down = (corner, t)
+        return False
+
+    def touch_up(self, x: float, y: float, t: float) -> bool:
+        if self._down is None:
+            return False
+        corner, since = self._down
+        self._down = None
+        if corner is None or self.corner_of(x, y) != corner:
+            self._reset()
+            return False
+        if self._held_at is None:
+            if corner == TOP_LEFT and t - since >= HOLD_SECONDS:
+                self._held_at = t
+            else:
+                self._reset()
+            return False
+        if t - self._held_at > TAPS_WITHIN:
+            self._reset()
+            return False
+        self._taps += 1
+        if self._taps < len(TAPS):
+            return False
+        self._reset()
+        return True
+
+
+class State(enum.Enum):
+    CLOSED = "closed"  # citizen screens
+    CHOOSING = "choosing"  # the list of staff names
+    PIN = "pin"  # the PIN pad for the chosen name
+    OPEN = "open"  # signed in: the staff tabs
+
+
+class NotSignedIn(Exception):
+    """A staff action asked for while no one is signed in."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export of the local data made in this session (kiosk/local_data.py)."""
+
+    paths: tuple[Path, ...]
+    at: datetime
+    counts: dict[str, int]  # rows per table exported: a wipe checks nothing came since
+
+
+Listener = Callable[["StaffSession"], None]
+
+
+class StaffSession:
+    """One staff visit at the screen: CLOSED → CHOOSING → PIN → OPEN → CLOSED.
+
+    `clock` returns an aware datetime (the PIN lock-out and the audit log need wall time).
+    `tick()` is called often (the UI's clock); it ends the visit after IDLE_LOGOUT seconds
+    without `touched()`. Listeners are called after every change of state or of the
+    signed-in person, on the caller's thread."""
+
+    def __init__(self, staff_store: StaffStore, audit: StaffAudit,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 idle_logout: float = IDLE_LOGOUT) -> None:
+        self.staff_store, self.audit, self.clock = staff_store, audit, clock
+        self.checker = PinChecker(staff_store)
+        self.idle_logout = idle_logout
+        self.state = State.CLOSED
+        self.who: str | None = None  # the signed-in staff member's name
+        self.chosen: str | None = None  # the name whose PIN is being typed
+        self.export: Export | None = None  # the last export made in this session
+        self.confirmed_at: datetime | None = None  # the last right second PIN entry
+        self.last_touch = clock()
+        self.listeners: list[Listener] = []
+
+    # -- listeners ---------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    # -- the way in --------------------------------------------------------------------
+    def names(self) -> list[str]:
+        """The staff names to choose from, in alphabetical order (without accents)."""
+        return [member.name for member in self.staff_store.all()]
+
+    def start(self) -> None:
+        """The gesture was made: show the list of names."""
+        self.last_touch = self.clock()
+        if self.state is State.CLOSED:
+            self.state = State.CHOOSING
+            self._changed()
+
+    def choose(self, name: str) -> None:
+        """A name was tapped: ask for its PIN."""
+        self.last_touch = self.clock()
+        self.chosen = name
+        self.state = State.PIN
+        self._changed()
+
+    def back(self) -> None:
+        """From the PIN pad back to the names."""
+        self.last_touch = self.clock()
+        if self.state is State.PIN:
+            self.chosen = None
+            self.state = State.CHOOSING
+            self._changed()
+
+    def sign_in(self, name: str, pin: str) -> str:
+        """Signs `name` in (state OPEN); the name as stored. Raises SignInRefused, or
+        LockedOut (a SignInRefused) with `.until` after repeated wrong PINs. Both are
+        audited, under the name when it is a staff member's (else "?")."""
+        now = self.clock()
+        self.last_touch = now
+        try:
+            member = self.checker.sign_in(name, pin, now)
+        except LockedOut as exc:
+            self._audit_refusal(name, "sign_in_locked", f"until {exc.until.isoformat()}", now)
+            raise
+        except SignInRefused:
+            self._audit_refusal(name, "sign_in_refused", "", now)
+            raise
+        self.who, self.chosen = member.name, None
+        self.export, self.confirmed_at = None, None
+        self.state = State.OPEN
+        self.audit.record(member.name, "sign_in", at=now)
+        log.info("staff mode: %s signed in", member.name)
+        self._changed()
+        return member.name
+
+    def _audit_refusal(self, name: str, action: str, detail: str, at: datetime) -> None:
+        # Whatever was typed as a name is not recorded unless it is a staff member's.
+        member = self.staff_store.get(name)
+        self.audit.record(member.name if member else "?", action, detail, at=at)
+
+    # -- while open ----------------------------------------------------------------------
+    def touched(self) -> None:
+        """Any touch on a staff screen: the idle logout starts over."""
+        self.last_touch = self.clock()
+
+    def idle_seconds(self) -> float:
+        return (self.clock() - self.last_touch).total_seconds()
+
+    def tick(self) -> bool:
+        """Leaves (back to the citizen screens) once untouched for idle_logout seconds;
+        True when it just did."""
+        if self.state is State.CLOSED or self.idle_seconds() < self.idle_logout:
+            return False
+        self.leave(reason="idle")
+        return True
+
+    def act(self, action: str, detail: str = "") -> AuditEntry:
+        """Records a staff action (an action code, a technical detail: never a citizen's
+        data) under the signed-in name; call it for everything staff do. NotSignedIn when
+        no one is."""
+        if self.state is not State.OPEN or self.who is None:
+            raise NotSignedIn(action)
+        now = self.clock()
+        self.last_touch = now
+        entry = self.audit.record(self.who, action, detail, at=now)
+        log.info("staff mode: %s: %s %s", self.who, entry.action, entry.detail)
+        return entry
+
+    def confirm_pin(self, pin: str) -> bool:
+        """The second PIN entry before a wipe: the signed-in person's PIN again. Wrong ones
+        count towards the same lock-out as signing in."""
+        if self.state is not State.OPEN or self.who is None:
+            raise NotSignedIn("confirm_pin")
+        now = self.clock()
+        self.last_touch = now
+        try:
+            self.checker.sign_in(self.who, pin, now)
+        except SignInRefused as exc:
+            locked = isinstance(exc, LockedOut)
+            self.audit.record(self.who, "confirm_pin_refused", "locked" if locked else "",
+                              at=now)
+            return False
+        self.confirmed_at = now
+        self.audit.record(self.who, "confirm_pin", at=now)
+        return True
+
+    def pin_confirmed(self) -> bool:
+        """Whether a second PIN entry was made in the last CONFIRM_VALID."""
+        return (self.confirmed_at is not None
+                and self.clock() - self.confirmed_at <= CONFIRM_VALID)
+
+    def note_export(self, paths: list[Path], counts: dict[str, int]) -> None:
+        """An export of the local data succeeded (kiosk/local_data.py): a wipe may follow."""
+        self.export = Export(tuple(paths), self.clock(), dict(counts))
+        rows = ", ".join(f"{name} {count}" for name, count in counts.items())
+        self.act("export", f"{len(paths)} files to {paths[0].parent if paths else '-'}: {rows}")
+
+    def leave(self, reason: str = "leave") -> None:
+        """Back to the citizen screens; `reason`: "leave" (the button) or "idle"."""
+        if self.state is State.CLOSED:
+            return
+        if self.who is not None:
+            self.audit.record(self.who, "sign_out", reason, at=self.clock())
+            log.info("staff mode: %s left (%s)", self.who, reason)
+        self.state, self.who, self.chosen = State.CLOSED, None, None
+        self.export, self.confirmed_at = None, None
+        self._changed()
