@@ -20,7 +20,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -106,6 +107,17 @@ def start_kiosk(args: list[str], env: dict[str, str], log: Path,
     return subprocess.Popen([*prefix, sys.executable, "-m", "kiosk", *args], cwd=ROOT,
                             env={**os.environ, **env}, stdin=subprocess.DEVNULL,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+@contextmanager
+def ending(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """`proc`, killed at the end if a failed check left it running."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def wait_exit(proc: subprocess.Popen, log: Path) -> int:
@@ -335,7 +347,7 @@ def test_fullscreen_on_bare_x_ready_watchdog_and_sigint(tmp_path: Path,
         proc = start_kiosk(["simulate", "--fullscreen", "--data-dir", str(tmp_path / "data")],
                            {"DISPLAY": display, "NOTIFY_SOCKET": notify.address,
                             "WATCHDOG_USEC": "1000000", "KIOSK_HEALTH_FILE": str(health)}, log)
-        try:
+        with ending(proc):
             notify.wait_for("READY=1", lambda m: notify.index("READY=1") >= 0)
             assert f"pid={proc.pid}" in health.read_text()
             ready = notify.index("READY=1")
@@ -345,10 +357,6 @@ def test_fullscreen_on_bare_x_ready_watchdog_and_sigint(tmp_path: Path,
             wait_until(lambda: covered(display, (1920, 1080)), "fullscreen")
             proc.send_signal(signal.SIGINT)
             assert wait_exit(proc, log) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     finally:
         xvfb.terminate()
         xvfb.wait(BOUND)
@@ -373,7 +381,7 @@ def test_sigterm_finishes_the_ticket_being_printed(tmp_path: Path, notify: Notif
                           f'[devices]\nprinter = "{printer.url}"\n', encoding="utf-8")
         proc = start_kiosk(["run", "--config", str(config)],
                            {"NOTIFY_SOCKET": notify.address, "KIOSK_TEST_TAKE_NUMBER": "A"}, log)
-        try:
+        with ending(proc):
             notify.wait_for("a number taken", lambda m: notify.index(
                 "STATUS=test: taking a number for A") >= 0)
             # The ticket's first bytes are through (the status polls before it, a dozen
@@ -383,10 +391,6 @@ def test_sigterm_finishes_the_ticket_being_printed(tmp_path: Path, notify: Notif
             proc.terminate()
             assert not printer.jobs
             assert wait_exit(proc, log) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         jobs = printer.jobs
     # The kiosk said why it did not stop at once.
     assert notify.index("STATUS=stopping: finishing the ticket being issued") > \
@@ -423,7 +427,7 @@ def test_under_the_launcher_a_killed_kiosk_is_ready_again(tmp_path: Path,
         proc = start_kiosk(["launch", "--config", str(config)],
                            {"NOTIFY_SOCKET": notify.address, "WATCHDOG_USEC": "1000000"},
                            log, prefix=["sh", "-c", 'WATCHDOG_PID=$$ exec "$@"', "sh"])
-        try:
+        with ending(proc):
             notify.wait_for("READY=1", lambda m: notify.index("READY=1") >= 0)
             first = notify.index("READY=1")
             notify.wait_for("a ping", lambda m: notify.count("WATCHDOG=1", first) >= 1)
@@ -434,10 +438,6 @@ def test_under_the_launcher_a_killed_kiosk_is_ready_again(tmp_path: Path,
             assert children(proc.pid) != [kiosk]
             proc.terminate()
             assert wait_exit(proc, log) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     assert notify.index("STOPPING=1", again) > again
     assert "Traceback" not in log.read_text()
 
@@ -483,15 +483,11 @@ def test_under_cage(tmp_path: Path, notify: NotifySocket) -> None:
         env={**os.environ, "XDG_RUNTIME_DIR": str(runtime), "WLR_BACKENDS": "headless",
              "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman",
              "NOTIFY_SOCKET": notify.address})
-    try:
+    with ending(proc):
         notify.wait_for("READY=1", lambda m: notify.index("READY=1") >= 0)
         assert "ready: window 1280x720" in log.read_text(), log.read_text()[-3000:]
         os.kill(int(pid_file.read_text()), signal.SIGTERM)
         wait_exit(proc, log)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert code_file.read_text().strip() == "0", log.read_text()[-3000:]
     assert notify.index("STOPPING=1") > notify.index("READY=1")
 
