@@ -59,6 +59,7 @@ class Lifecycle:
         self.ready = False
         self.stopping = False
         self._frame_drawn = False
+        self._said_not_ready = False
         self._stop_deadline = 0.0
         cfg = app.kiosk_config
         self.nightly = (NightlyRestart(cfg.nightly_restart, ZoneInfo(cfg.timezone))
@@ -67,7 +68,7 @@ class Lifecycle:
     def start(self) -> None:
         """From App.on_start: the window exists, its first frame is next."""
         Window.bind(on_flip=self._on_first_frame)
-        self._ready_check = Clock.schedule_interval(self._check_ready, READY_CHECK_SECONDS)
+        Clock.schedule_interval(self._check_ready, READY_CHECK_SECONDS)
         interval = watchdog_interval()
         if interval:
             notify_watchdog()
@@ -107,7 +108,9 @@ class Lifecycle:
             with self.app.tickets.store.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001
-            log.warning("not ready: the database does not answer: %s", exc)
+            if not self._said_not_ready:  # once, not ten times a second
+                log.warning("not ready: the database does not answer: %s", exc)
+                self._said_not_ready = True
             return False
         return True
 
