@@ -433,11 +433,12 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def test_under_the_launcher_a_killed_kiosk_is_ready_again(tmp_path: Path,
+def test_under_the_launcher_crash_reload_and_stop(tmp_path: Path,
                                                          notify: NotifySocket) -> None:
     """The unit's chain: systemd's WATCHDOG_PID names `kiosk launch`, the kiosk pings for
-    it; kill -9 the kiosk and the launcher has it READY again; SIGTERM to the launcher
-    stops the kiosk cleanly (STOPPING=1) and the launcher exits 0."""
+    it; kill -9 the kiosk and the launcher has it READY again; SIGHUP (the unit's reload)
+    restarts an idle kiosk with exit code 75, and the launcher starts it again; SIGTERM to
+    the launcher stops the kiosk cleanly (STOPPING=1) and the launcher exits 0."""
     from drivers.sim import SimPrinter
 
     log = tmp_path / "launch.log"
@@ -457,10 +458,17 @@ def test_under_the_launcher_a_killed_kiosk_is_ready_again(tmp_path: Path,
             os.kill(kiosk, signal.SIGKILL)
             notify.wait_for("READY=1 again", lambda m: notify.index("READY=1", first + 1) > 0)
             again = notify.index("READY=1", first + 1)
-            assert children(proc.pid) != [kiosk]
+            [kiosk] = children(proc.pid)
+            # `systemctl reload`: the idle kiosk restarts (exit code 75), the launcher at once.
+            os.kill(kiosk, signal.SIGHUP)
+            notify.wait_for("READY=1 after the restart",
+                            lambda m: notify.index("READY=1", again + 1) > 0)
+            third = notify.index("READY=1", again + 1)
+            assert again < notify.index("STOPPING=1", again) < third
+            assert "kiosk asked to be started again (exit code 75)" in log.read_text()
             proc.terminate()
             assert wait_exit(proc, log) == 0, log.read_text()[-3000:]
-    assert notify.index("STOPPING=1", again) > again
+    assert notify.index("STOPPING=1", third) > third
     assert "Traceback" not in log.read_text()
 
 

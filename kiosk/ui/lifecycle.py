@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 READY_CHECK_SECONDS = 0.1  # how often, until ready, the three conditions are looked at
 NIGHTLY_CHECK_SECONDS = 30
+IDLE_CHECK_SECONDS = 1.0  # a restart asked for (SIGHUP) waits for the visit to end
 STOP_POLL_SECONDS = 0.05
 # The longest a stop waits for a ticket being issued (a slow serial printer takes ~10 s),
 # within the 20 s `kiosk launch` gives the kiosk after forwarding SIGTERM;
@@ -93,6 +94,9 @@ class Lifecycle:
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, on_signal)
+        # SIGHUP (`systemctl reload`): start again, to read a changed config, once idle.
+        signal.signal(signal.SIGHUP,
+                      lambda *_a: Clock.schedule_once(lambda _dt: self.restart_when_idle()))
 
     # -- ready ------------------------------------------------------------------------
     def _on_first_frame(self, *_args) -> None:
@@ -128,6 +132,21 @@ class Lifecycle:
         """Staff's "Restart": stop cleanly, then the launcher or systemd starts us again."""
         log.info("restart asked for")
         self.request_stop(RESTART_EXIT_CODE)
+
+    def restart_when_idle(self) -> None:
+        """request_restart() at the first moment nobody is at the kiosk (now, if so)."""
+        log.info("restart asked for once the kiosk is idle")
+
+        def when_idle(*_args) -> bool:
+            if self.stopping:
+                return False
+            if not self.idle():
+                return True
+            self.request_restart()
+            return False
+
+        if when_idle():
+            Clock.schedule_interval(when_idle, IDLE_CHECK_SECONDS)
 
     def request_stop(self, exit_code: int = 0) -> None:
         """Stops the kiosk with `exit_code`, once a ticket being issued is finished."""
