@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -103,7 +103,7 @@ def notify(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def start_kiosk(args: list[str], env: dict[str, str], log: Path,
-                prefix: list[str] = ()) -> subprocess.Popen:  # type: ignore[assignment]
+                prefix: Sequence[str] = ()) -> subprocess.Popen:
     return subprocess.Popen([*prefix, sys.executable, "-m", "kiosk", *args], cwd=ROOT,
                             env={**os.environ, **env}, stdin=subprocess.DEVNULL,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
