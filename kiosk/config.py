@@ -112,9 +112,15 @@ class Config:
     text_size: str = "normal"
     volume: int = 80
     updates: UpdateSettings = field(default_factory=lambda: UpdateSettings())
-    # [kiosk] languages as the centre's file says, before staff narrowed them on the kiosk
-    # (kiosk/kiosk_settings.py): what content is checked against, what staff may offer.
+    # The centre's [kiosk] languages before the staff overlay narrowed or reordered them
+    # (load_config sets it; () = the same as `languages`): what staff may offer, and what
+    # content may be written in (a catalogue with English texts stays valid on a kiosk
+    # that stopped offering English).
     centre_languages: tuple[str, ...] = ()
+
+    @property
+    def known_languages(self) -> tuple[str, ...]:
+        return self.centre_languages or self.languages
 
     def now(self) -> datetime:
         """The time at the centre, in its time zone (its date is the numbers' day)."""

@@ -108,9 +108,7 @@ def load_content_catalogue(
     problems: list[CatalogueError] = []
     # This centre's languages and service letters: a procedure sent to a counter the
     # centre does not have is refused at load, not found out on a citizen's screen.
-    # The centre's languages, not only those staff left on offer: a catalogue with English
-    # texts stays valid on a kiosk that offers Vietnamese alone.
-    options = {"languages": list(cfg.centre_languages or cfg.languages),
+    options = {"languages": list(cfg.known_languages),
                "services": [area.letter for area in cfg.services]}
     updated = updated_catalogue(cfg)
     if _present(updated):

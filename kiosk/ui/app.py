@@ -47,6 +47,7 @@ from kiosk.ui.lifecycle import Lifecycle
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
+from kiosk.ui.staff_control import StaffControl
 from kiosk.ui.touch_guard import TouchGuard
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class KioskApp(App):
         self.idle_view: widgets.IdleView | None = None
         self.touch_guard = TouchGuard(self.session)  # no double tap falls through
         self.lifecycle = Lifecycle(self)  # ready, watchdog, stop and restart (systemd)
+        self.staff = StaffControl(self)  # staff mode (kiosk/ui/staff_control.py)
 
     @property
     def last_ticket(self) -> IssuedTicket | None:
@@ -182,6 +184,7 @@ class KioskApp(App):
         Window.bind(on_request_close=self._on_request_close)
         Window.bind(on_keyboard=self._on_keyboard)
         self._on_session_changed(self.session)
+        self.staff.attach()  # after the touch handler above: sees every touch first
         return root
 
     def on_start(self) -> None:
@@ -342,8 +345,9 @@ class KioskApp(App):
         self.ticket_issuing.take_number(letter)
 
     def on_scan(self, found: Classified) -> None:
-        """Every scan anywhere in the flow, routed by what it is."""
-        self.scan_routing.on_scan(found)
+        """Every scan anywhere in the flow, routed by what it is; none in staff mode."""
+        if not self.staff.holds_screen:
+            self.scan_routing.on_scan(found)
 
     def replay_prompt(self) -> None:
         """The Listen button: the screen's sentence again."""
@@ -379,6 +383,8 @@ class KioskApp(App):
 
     # -- session → screen ----------------------------------------------------------------
     def _on_session_changed(self, session: Session) -> None:
+        if self.staff.holds_screen:
+            return  # staff mode is on the glass; the visit waits on attract meanwhile
         self.lang = session.lang
         self.text_scale = session.text_scale
         palette = theme.HIGH_CONTRAST if session.high_contrast else theme.NORMAL

@@ -23,11 +23,21 @@ class PromptPlayer:
         self.playing: Path | None = None  # the recording last started
         self._shown = "attract"
         self._sound: Any = None  # a Kivy Sound, once one was loaded
+        self.volume = 1.0  # 0..1, the kiosk's volume setting (kiosk/ui/staff_settings.py)
 
-    def play(self, prompt_id: str) -> None:
+    def _silence(self) -> None:
         if self._sound is not None:
             self._sound.stop()
             self._sound = None
+
+    def stop(self) -> None:
+        """Silence, and no Listen button (staff mode's screens have no recordings)."""
+        self._silence()
+        self.playing = None
+        self._on_available(False)
+
+    def play(self, prompt_id: str) -> None:
+        self._silence()
         path = find_recording(self._lang(), prompt_id, self.audio_dir)
         self.playing = path
         self._shown = prompt_id
@@ -39,6 +49,7 @@ class PromptPlayer:
         try:
             self._sound = SoundLoader.load(str(path))  # None where no audio output works
             if self._sound is not None:
+                self._sound.volume = self.volume
                 self._sound.play()
         except Exception:  # noqa: BLE001
             # A broken file or sound card must never get in the way of the screen.

@@ -1,7 +1,9 @@
 """The screens and widgets by name, derived from the one list of screens (kiosk.session
 Screen): a screen's class is named after it (ticket_status: TicketStatusScreen in
 kiosk/ui/screens.py, catalogue_screens.py or dossier_screens.py) and so is its layout
-(kiosk/ui/kv/ticket_status.kv)."""
+(kiosk/ui/kv/ticket_status.kv). Staff mode's screens (kiosk/ui/staff_screens.py) are
+outside the citizen's session: loaded the first time staff come, not before the first
+frame."""
 
 from __future__ import annotations
 
@@ -41,4 +43,26 @@ def load_layouts() -> None:
 
 
 def make_screen(name: str) -> KivyScreen:
-    return SCREENS[name](name=name)
+    if name in SCREENS:
+        return SCREENS[name](name=name)
+    return staff_screen_classes()[name](name=name)
+
+
+_STAFF_LOADED: dict[str, type[KivyScreen]] = {}
+
+
+def staff_screen_classes() -> dict[str, type[KivyScreen]]:
+    """Staff mode's screens by name, their layouts and widgets loaded on first call."""
+    if not _STAFF_LOADED:
+        from kiosk.ui import staff_screens, staff_settings, staff_tabs
+
+        for cls in (staff_screens.PinPad, staff_screens.ConfirmDialog,
+                    staff_settings.StaffStepper, *staff_tabs.TAB_CLASSES.values()):
+            Factory.register(cls.__name__, cls=cls)
+        # What the staff screens share, the two screens, and each tab of the staff screen.
+        for name in ["staff_common", "staff_pin", "staff",
+                     *(f"staff_{key}" for key in staff_tabs.TAB_CLASSES)]:
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        _STAFF_LOADED.update(staff_pin=staff_screens.StaffPinScreen,
+                             staff=staff_screens.StaffScreen)
+    return _STAFF_LOADED

@@ -64,10 +64,15 @@ class AttractScreen(ButtonBehavior, Screen):
     _index = NumericProperty(0)
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        self.offer_languages()
+        self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
+
+    def offer_languages(self) -> None:
+        """Greets in the languages the kiosk offers (again after staff changed them)."""
         app = App.get_running_app()
         self.prompts = [greeting(lang) for lang in app.kiosk_config.languages]
+        self._index = 0
         self.prompt = self.prompts[0]
-        self._cycle = Clock.schedule_interval(self._next_prompt, ATTRACT_CYCLE_SECONDS)
 
     def show_greeting(self, lang: str) -> None:
         """Shows `lang`'s greeting for a whole cycle before the next one (the screenshots)."""

@@ -1,7 +1,9 @@
 """`kiosk screenshots`: every screen in every language to PNG, offscreen.
 
 Walks the real journey (kiosk/ui/journey.py, taps included) against a simulated printer
-and a throw-away database, so the pictures show what a citizen sees.
+and a throw-away database, so the pictures show what a citizen sees; then staff mode's
+screens (kiosk/ui/staff_journey.py) in the languages staff mode speaks, normal colours
+only (a citizen's contrast choice ends with the visit staff mode ends).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kiosk.tickets import TicketService
 from kiosk.ui.app import KioskApp
 from kiosk.ui.harness import Harness
 from kiosk.ui.journey import ManualClock, every_screen
+from kiosk.ui.staff_control import STAFF_LANGUAGES
+from kiosk.ui.staff_journey import staff_screens
 
 log = logging.getLogger(__name__)
 
@@ -47,5 +51,9 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
                 for name in every_screen(h, app, printer, clock, lang, high_contrast,
                                          provider=provider):
                     written.append(h.screenshot(out_dir / f"{name}{suffix}.png"))
+        for lang in languages:
+            if lang in STAFF_LANGUAGES:
+                for name in staff_screens(h, app, lang):
+                    written.append(h.screenshot(out_dir / f"{name}-{lang}.png"))
         h.next_frame()
     return written

@@ -39,8 +39,14 @@ class TouchGuard:
     def _session_changed(self, session: Session) -> None:
         if session.screen is not self.screen:
             self.screen = session.screen
-            self.hold = NUMBER_SECONDS if self.screen in SHOWS_A_NUMBER else SETTLE_SECONDS
-            self.drawn_at = None
+            self.screen_shown(NUMBER_SECONDS if self.screen in SHOWS_A_NUMBER
+                              else SETTLE_SECONDS)
+
+    def screen_shown(self, hold: float = SETTLE_SECONDS) -> None:
+        """A new screen (or a dialog over one) is on its way to the glass: touches wait for
+        it, as for the session's screens (staff mode's screens call this themselves)."""
+        self.hold = hold
+        self.drawn_at = None
 
     def _frame_drawn(self, *_args) -> None:  # type: ignore[no-untyped-def]
         if self.drawn_at is None:

@@ -1,0 +1,345 @@
+"""Staff mode through real touches on the real window: the hidden way in, the PIN pad and
+its lock-out, the idle logout, settings applied at once, bundles installed or refused,
+and no citizen's data anywhere a staff member's actions leave a trace.
+
+Time is the session's hand-moved clock (kiosk.ui.journey.ManualClock); staff mode reads a
+wall clock that follows it, so a two-minute logout or a lock-out passes without waiting."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from kivy.base import EventLoop
+from kivy.core.window import Window
+from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from kiosk.pins import hash_pin
+from kiosk.session import Screen
+from kiosk.store.audit import StaffAudit
+from kiosk.store.staff import StaffStore, name_key
+from kiosk.ui import theme
+from kiosk.ui.harness import Finger, visible
+from kiosk.ui.staff_journey import staff_screens
+from kiosk.ui.widgets import IconButton
+
+NAME, PIN = "Lan", "4826"
+WALL_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+INSET = 30  # pixels in from the window's edges: well inside a corner (12% of the short side)
+
+
+def press(k, pos: tuple[float, float], hold: float = 0.0) -> None:  # type: ignore[no-untyped-def]
+    """A finger down at `pos` in window pixels, held `hold` seconds on the hand-moved clock."""
+    finger = Finger(*pos)
+    finger.touch_down()
+    EventLoop.idle()
+    k.clock.now += hold
+    finger.touch_up()
+    EventLoop.idle()
+
+
+def corner(name: str) -> tuple[float, float]:
+    w, h = Window.size
+    return {"top_left": (INSET, h - INSET), "top_right": (w - INSET, h - INSET),
+            "bottom_right": (w - INSET, INSET), "bottom_left": (INSET, INSET)}[name]
+
+
+def gesture(k, hold: float = 3.2, taps=("top_right", "bottom_right", "bottom_left"),  # type: ignore[no-untyped-def]
+            gap: float = 0.6) -> None:
+    press(k, corner("top_left"), hold)
+    for name in taps:
+        k.clock.now += gap
+        press(k, corner(name))
+    k.harness.settle()
+
+
+def shown(k) -> str:  # type: ignore[no-untyped-def]
+    return k.app.manager.current
+
+
+def type_pin(k, pin: str, pad=None) -> None:  # type: ignore[no-untyped-def]
+    pad = pad or k.app.screen("staff_pin").ids.pad
+    keys = {key.key: key for key in pad.ids.key_grid.children}
+    for digit in pin:
+        k.harness.tap(keys[digit])
+    k.harness.tap(keys["ok"])
+    k.harness.settle()
+
+
+def choose_name(k, name: str = NAME) -> None:  # type: ignore[no-untyped-def]
+    [button] = [b for b in k.app.screen("staff_pin").ids.names.children if b.text == name]
+    k.harness.tap(button)
+    k.harness.settle()
+
+
+def sign_in(k) -> None:  # type: ignore[no-untyped-def]
+    gesture(k)
+    choose_name(k)
+    type_pin(k, PIN)
+    assert shown(k) == "staff" and k.app.staff.who == NAME
+
+
+def open_tab(k, key: str):  # type: ignore[no-untyped-def]
+    screen = k.app.screen("staff")
+    [tab] = [b for b in screen.ids.tabs.children if b.key == key]
+    k.harness.tap(tab)
+    k.harness.settle()
+    return screen.tab_widget(key)
+
+
+def tap_in_tab(k, widget) -> None:  # type: ignore[no-untyped-def]
+    """Scrolls the tab until `widget` is in sight (a short landscape screen), then taps it."""
+    k.app.screen("staff").ids.scroll.scroll_to(widget, animate=False)
+    k.harness.settle()
+    k.harness.tap(widget)
+
+
+@pytest.fixture
+def s(k):  # type: ignore[no-untyped-def]
+    """The kiosk on attract with one staff member, no failed PINs, and staff mode's wall
+    clock following the hand-moved one."""
+    store = StaffStore(k.store.engine)
+    if store.get(NAME) is None:
+        store.add(NAME, hash_pin(PIN), None, WALL_START)
+    store.clear_failures(name_key(NAME))
+    start = k.clock.now
+    k.app.staff.lang = "vi"
+    k.app.staff.use_clock(lambda: WALL_START + timedelta(seconds=k.clock.now - start))
+    k.harness.settle()
+    yield k
+    k.app.staff.leave()
+    k.harness.settle()
+
+
+def test_the_hidden_gesture_opens_staff_mode_and_a_citizen_s_corner_taps_do_not(s) -> None:  # type: ignore[no-untyped-def]
+    k = s
+    gesture(k, hold=0.3)  # quick taps on all four corners, in the right order
+    gesture(k, hold=3.2, taps=("bottom_right", "top_right", "bottom_left"))  # wrong order
+    gesture(k, hold=3.2, gap=7)  # too slow after the hold
+    assert not k.app.staff.holds_screen and shown(k) != "staff_pin"
+    # A citizen's touch in a corner still reaches the button there (Contrast).
+    k.session.end()
+    k.harness.tap(k.app.screen("attract"))
+    k.harness.until_touches_count()
+    contrast = k.app.navbar.ids.contrast_button
+    assert contrast.collide_point(*contrast.to_widget(*corner("bottom_right")))
+    press(k, corner("bottom_right"))
+    k.harness.settle()
+    assert k.session.high_contrast
+    # The way in: the visit is over, the names are shown, no citizen navigation.
+    gesture(k)
+    assert shown(k) == "staff_pin" and k.app.staff.holds_screen
+    assert k.session.screen is Screen.ATTRACT and not k.session.high_contrast
+    assert k.app.navbar.parent is None and not k.app.prompt_available
+    assert NAME in [b.text for b in k.app.screen("staff_pin").ids.names.children]
+    k.harness.tap(k.app.screen("staff_pin").ids.cancel)
+    k.harness.settle()
+    assert shown(k) == "attract" and k.app.navbar.parent is not None
+
+
+def test_wrong_pins_lock_out_longer_each_time_and_the_right_one_opens(s) -> None:  # type: ignore[no-untyped-def]
+    k = s
+    gesture(k)
+    choose_name(k)
+    screen = k.app.screen("staff_pin")
+    for _ in range(4):
+        type_pin(k, "1111")
+        assert screen.ids.message.text == "Sai tên hoặc mã PIN."
+    type_pin(k, "1111")  # the fifth: 30 s
+    message = screen.ids.message.text
+    assert "sau 30 giây" in message and screen.ids.pad.disabled, message
+    assert screen.until and screen.until in message  # the time it ends, HH:MM:SS
+    type_pin(k, PIN)  # the pad takes nothing while locked
+    assert shown(k) == "staff_pin"
+    k.clock.now += 31
+    k.app.staff.tick()
+    k.harness.settle()
+    assert screen.ids.message.text == "" and not screen.ids.pad.disabled
+    type_pin(k, "1111")  # the sixth: 60 s
+    assert "sau 60 giây" in screen.ids.message.text, screen.ids.message.text
+    k.clock.now += 61
+    k.app.staff.tick()
+    type_pin(k, PIN)
+    assert shown(k) == "staff" and k.app.staff.who == NAME
+    actions = [e.action for e in StaffAudit(k.store.engine).recent(8)]
+    assert actions[0] == "sign_in" and "sign_in_locked" in actions, actions
+
+
+def test_staff_mode_leaves_by_itself_after_two_minutes_untouched(s) -> None:  # type: ignore[no-untyped-def]
+    k = s
+    sign_in(k)
+    k.clock.now += 100
+    press(k, k.app.screen("staff").ids.who.to_window(*k.app.screen("staff").ids.who.center))
+    k.clock.now += 119  # 119 s after that touch
+    k.app.staff.tick()
+    k.harness.settle()
+    assert shown(k) == "staff"
+    k.clock.now += 2
+    k.harness.wait_until(lambda: not k.app.staff.holds_screen, "the idle logout")
+    k.harness.settle()
+    assert shown(k) == "attract" and k.session.screen is Screen.ATTRACT
+    assert k.app.navbar.parent is not None
+    last = StaffAudit(k.store.engine).recent(1)[0]
+    assert (last.staff_name, last.action, last.detail) == (NAME, "sign_out", "idle")
+
+
+def test_a_settings_change_applies_at_once(s) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.kiosk_settings import overlay_path, reset_settings
+    from kiosk.ui.staff_settings import apply_settings
+
+    k = s
+    sign_in(k)
+    tab = open_tab(k, "settings")
+    rows = {row.lang: row for row in tab.ids.languages.children}
+    try:
+        tap_in_tab(k, rows["en"].ids.toggle)  # English: no longer offered
+        k.harness.settle()
+        rows = {row.lang: row for row in tab.ids.languages.children}
+        tap_in_tab(k, rows["kpm"].ids.up)  # K'Ho before Vietnamese
+        tap_in_tab(k, tab.ids.size_large)
+        tap_in_tab(k, tab.ids.save)
+        k.harness.settle()
+        assert k.app.screen("staff").notice.startswith("Đã lưu"), k.app.screen("staff").notice
+        assert overlay_path(k.app.kiosk_config).exists()
+        k.harness.tap(k.app.screen("staff").ids.leave)
+        k.harness.settle()
+        assert k.app.text_scale == 1.25  # the visit starts at the new text size
+        k.harness.tap(k.app.screen("attract"))
+        k.harness.settle()
+        offered = [b.lang for b in reversed(k.app.screen("language").ids.choices.children)]
+        assert offered == ["kpm", "vi", "rad"]
+    finally:
+        apply_settings(k.app, reset_settings(k.app.kiosk_config))
+        k.session.end()
+    assert k.app.kiosk_config.languages == ("vi", "en", "kpm", "rad")
+
+
+CCCD = ("068199006789||K'Sơr Ha Ƀiă|01011999|Nữ|Thôn Đạ Nghịt, xã Lạc Dương, Lâm Đồng|"
+        "15082021")
+SECRETS = ["068199006789", "99006789", "K'Sơr", "Ƀiă", "01011999", "Đạ Nghịt"]
+
+
+def test_nothing_a_staff_member_does_reaches_a_log_with_citizen_data(s, caplog) -> None:  # type: ignore[no-untyped-def]
+    k = s
+    caplog.set_level("DEBUG")
+    k.harness.tap(k.app.screen("attract"))
+    assert k.scanner.scan(CCCD.encode())  # a citizen identifies, then staff come
+    k.harness.wait_until(lambda: k.session.data.identity is not None, "the card read")
+    identity = k.session.data.identity
+    sign_in(k)
+    assert identity.wiped and k.session.data.identity is None
+    banners = []
+    k.app.bind(banner=lambda _a, text: banners.append(text))
+    assert k.scanner.scan(CCCD.encode())  # a card read during staff mode is not used
+    tab = open_tab(k, "devices")
+    k.harness.wait_until(lambda: tab.ids.rows.children and not tab.working, "the devices")
+    k.harness.settle()
+    k.harness.tap(tab.ids.test_print)
+    k.harness.tap(tab.ids.paper_replaced)
+    k.harness.wait_until(lambda: k.app.screen("staff").notice, "the outcome")
+    k.harness.settle(10)
+    assert k.session.data.identity is None and not any("Ƀiă" in b for b in banners)
+    k.harness.tap(k.app.screen("staff").ids.leave)
+    k.harness.settle()
+    path = k.app.kiosk_config.database_path
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(FULL)")
+    blobs = [p.read_bytes() for p in path.parent.iterdir() if p.is_file()]
+    blobs.append(caplog.text.encode())
+    audit = StaffAudit(k.store.engine).recent(50)
+    blobs += [f"{e.staff_name} {e.action} {e.detail}".encode() for e in audit]
+    assert {"test_print", "paper_replaced"} <= {e.action for e in audit}
+    for blob in blobs:
+        for secret in SECRETS:
+            assert secret.encode() not in blob, secret
+
+
+def walk(widget):  # type: ignore[no-untyped-def]
+    yield widget
+    for child in widget.children:
+        yield from walk(child)
+
+
+def test_staff_screens_have_big_buttons_and_no_clipped_label(s) -> None:  # type: ignore[no-untyped-def]
+    """Every staff screen, tab and dialog in Vietnamese and English (tests/test_ui_suite.py
+    runs this at 1920x1080 and 1280x800 too)."""
+    k = s
+    buttons = labels = 0
+    for lang in ("vi", "en"):
+        for name in staff_screens(k.harness, k.app, lang):
+            k.harness.settle()
+            where = f"{name}/{lang}"
+            for w in (w for root in Window.children for w in walk(root)):
+                if not w.get_root_window() or not visible(w) or w.width <= 0:
+                    continue
+                if isinstance(w, ButtonBehavior):
+                    assert min(w.size) >= dp(theme.TOUCH_MIN_DP) - 0.01, (where, w.text, w.size)
+                    buttons += 1
+                if isinstance(w, IconButton):
+                    assert w.text.strip(), f"{where}: a button with a picture and no words"
+                    content = w.children[0]
+                    assert content.height <= w.height - 2 * w.padding[1] + 1, (
+                        f"{where}: {w.text!r} needs {content.height}, has {w.height}")
+                    assert content.width <= w.width + 1, (where, w.text)
+                if isinstance(w, Label) and w.text.strip():
+                    tw, th = w.texture_size
+                    assert tw <= w.width + 1 and th <= w.height + 1, (
+                        f"{where}: {w.text!r} needs {w.texture_size}, has {w.size}")
+                    labels += 1
+    assert not k.app.staff.holds_screen and shown(k) == "attract"
+    assert buttons > 150 and labels > 150, (buttons, labels)
+
+
+def test_a_refused_bundle_says_why_and_a_language_pack_installs_to_the_end(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from kiosk.bundles import Installer
+    from kiosk.prompts import find_recording
+    from tests.bundle_kit import build, content_files, new_key
+
+    k = s
+    trusted, stranger = new_key(), new_key()
+    stick = tmp_path / "media" / "STICK"  # a watched folder under a USB root
+    stick.mkdir(parents=True)
+    pack = {name: data for name, data in content_files("2.0.0", ("kpm",)).items()
+            if name.startswith(("locales/", "audio/"))}
+    build(tmp_path, trusted, "content", "2.0.0", pack, name="media/STICK/kpm.kbundle")
+    build(tmp_path, stranger, "content", "3.0.0", pack, name="media/STICK/other.kbundle")
+    original = k.app.kiosk_config
+    k.app.kiosk_config = replace(original, updates=replace(
+        original.updates, usb_dirs=(str(tmp_path / "media"),), trusted_keys=(trusted.public,),
+        dir=str(tmp_path / "updates")))
+    try:
+        sign_in(k)
+        tab = open_tab(k, "languages")
+        k.harness.wait_until(lambda: not tab.working and tab.ids.offers.children, "the stick")
+        k.harness.settle()
+        rows = {row.offer.available.version: row for row in tab.ids.offers.children}
+        assert rows["3.0.0"].refused and rows["3.0.0"].ids.install.opacity == 0
+        assert "Gói được ký bằng khóa mà máy này không tin cậy." in rows["3.0.0"].text
+        assert "Gói ngôn ngữ Kơho 2.0.0" in rows["2.0.0"].text
+        seen: list[float] = []
+        tab.bind(progress=lambda _t, value: seen.append(value))
+        tap_in_tab(k, rows["2.0.0"].ids.install)
+        k.harness.wait_until(lambda: not tab.working and tab.progress_text.startswith("Đã cài"),
+                             "the install")
+        k.harness.settle()
+        assert tab.progress == 1.0 and tab.ids.progress.value == 1.0
+        assert seen[-1] == 1.0 and tab.ids.progress.opacity == 1  # the bar, full, shown
+        assert k.app.screen("staff").notice == "Đã cài Nội dung 2.0.0."
+        assert Installer.from_config(k.app.kiosk_config).installed_version("content") == "2.0.0"
+        # The pack's recording plays for K'Ho from now on; the report counts it.
+        found = find_recording("kpm", "home", k.app.prompts.audio_dir)
+        assert found is not None and str(tmp_path / "updates") in str(found)
+        k.harness.wait_until(lambda: len(tab.ids.report.children) >= 4, "the report")
+        k.harness.settle()
+        [kpm] = [row for row in tab.ids.report.children if row.name.endswith("(kpm)")]
+        assert kpm.prompts == 1
+        actions = [e.action for e in StaffAudit(k.store.engine).recent(5)]
+        assert "install" in actions and "install_start" in actions, actions
+    finally:
+        k.app.kiosk_config = original
+        k.app.housekeeping.reload_content_if_changed()
