@@ -21,8 +21,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1 libfribidi0)
 # The test suite also runs its own throwaway PostgreSQL cluster (initdb + pg_ctl) unless
 # KIOSK_TEST_PG_URL names one, and drives Debian's chromium for the centre's web pages.
+# Running unattended (tests/test_lifecycle.py): systemd-analyze checks the unit, Xvfb is a
+# bare X server, cage with XWayland the Wayland kiosk compositor.
 if [ "$action" = test ]; then
-  packages+=(chromium)
+  packages+=(chromium systemd xvfb cage xwayland)
   [ -n "${KIOSK_TEST_PG_URL:-}" ] || packages+=(postgresql)
 fi
 command -v python3 >/dev/null || packages+=(python3)

@@ -49,9 +49,11 @@ COMMANDS = {
     "centre": "centre:cmd_centre",
     "counter": "counter:cmd_counter",
     "stats": "stats:cmd_stats",  # docs/architecture.md, Statistics
+    "install-service": "service:cmd_install_service",  # docs/architecture.md, Running unattended
     "staff": "kiosk_staff:cmd_kiosk_staff",  # staff mode's staff (docs/architecture.md)
     # Signed updates and the launcher (docs/architecture.md, Updates).
     "bundle": "bundle:cmd_bundle",
+    "launch": "bundle:cmd_launch",
 }
 
 # kiosk.centre.api.COUNTER_ACTIONS, spelt out so that parsing does not load Starlette.
@@ -245,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
     _centre_commands(sub)
     _stats_command(sub)
+    _service_command(sub)
     add_staff_parser(sub, kiosk=True)
     # Signed updates and the launcher (docs/architecture.md, Updates).
     from kiosk.commands.bundle import add_bundle_parsers
@@ -357,6 +360,21 @@ def _stats_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="report as JSON")
     p.add_argument("--csv", type=Path, metavar="FILE",
                    help="also write one row per hour and service to FILE (UTF-8, for Excel)")
+
+
+def _service_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk install-service` (docs/architecture.md, Running unattended)."""
+    p = sub.add_parser("install-service", help="install and enable the systemd unit that runs "
+                                               "the kiosk unattended on tty1")
+    _common(p)
+    p.add_argument("--user", default="kiosk", help="the dedicated user it runs as "
+                                                   "(default kiosk)")
+    p.add_argument("--session", choices=("cage", "x11"), default="cage",
+                   help="its screen: the cage Wayland compositor (default) or a bare X server")
+    p.add_argument("--unit-dir", type=Path, metavar="DIR",
+                   help="write the unit there and stop (default /etc/systemd/system, then "
+                        "systemctl daemon-reload and enable)")
+    p.add_argument("--dry-run", action="store_true", help="print the unit, change nothing")
 
 
 def _stats_day(text: str) -> date:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.lifecycle import parse_quiet_hour
 from kiosk.paths import DEFAULT_CONFIG, ICONS
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class Config:
     # [centre_link]: the kiosk issuing through a centre service (kiosk/centre_link.py).
     centre_link: CentreLinkSettings = field(default_factory=lambda: CentreLinkSettings())
     centre_service: CentreService = field(default_factory=CentreService)
+    nightly_restart: str = ""  # [kiosk] "HH:MM", local time; "" none (kiosk/lifecycle.py)
     # [kiosk] text_size and volume (0-100): set by the centre's file or staff mode's
     # overlay (kiosk/kiosk_settings.py).
     text_size: str = "normal"
@@ -202,7 +204,7 @@ def load_config(path: Path | str | None = None, data_dir: Path | str | None = No
     if staff_overlay:
         from kiosk.kiosk_settings import apply_overlay
 
-        cfg = apply_overlay(replace(cfg, centre_languages=cfg.languages))
+        cfg = apply_overlay(cfg)
     return cfg
 
 
@@ -273,7 +275,7 @@ KNOWN_KEYS = {
     "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
-              "text_size", "volume"},
+              "nightly_restart", "text_size", "volume"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
@@ -287,6 +289,13 @@ KNOWN_KEYS[""].add("province")
 KNOWN_KEYS["province"] = {"url", "centre_id", "batch", "token", "max_backoff", "poll_interval",
                           "timeout"}
 _CENTRE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _is_quiet_hour(value: object) -> bool:
+    try:
+        return isinstance(value, str) and bool(parse_quiet_hour(value))
+    except ValueError:
+        return False
 
 
 def _is_http_url(url: str, base: bool = False) -> bool:
@@ -454,6 +463,11 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     if "\0" in data_dir:  # no file system takes it; it would fail later, as a traceback
         raise c.fail("kiosk.data_dir", "expected a folder path without a NUL character")
 
+    nightly = kiosk.get("nightly_restart", "")
+    if nightly != "" and not _is_quiet_hour(nightly):
+        raise c.fail("kiosk.nightly_restart", "expected a time like \"03:30\" or \"\"",
+                     nightly)
+
     printer = devices.get("printer")
     if not isinstance(printer, str) or "://" not in printer:
         raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
@@ -537,7 +551,9 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         source=str(path),
         centre_service=centre_service,
         centre_link=_centre_link(c, raw),
+        nightly_restart=nightly,
         updates=_updates(c, raw),
+        centre_languages=tuple(display["languages"]),
     )
 
 

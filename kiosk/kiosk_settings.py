@@ -127,7 +127,7 @@ def apply_overlay(cfg: Config, locales: Path = LOCALES) -> Config:
         return cfg
     langs = table.get("languages")
     if isinstance(langs, list):
-        usable = set(cfg.languages) & translated_languages(locales)
+        usable = set(cfg.known_languages) & translated_languages(locales)
         kept = [lang for lang in langs if lang in usable]
         if kept != langs:
             left_out = sorted(map(str, set(langs) - usable))

@@ -212,3 +212,15 @@ def test_key_text_is_what_the_config_takes(tmp_path: Path) -> None:
     from kiosk.config import load_config
 
     assert load_config(cfg).updates.trusted_keys == (KEY.public,)
+
+
+def test_fetch_then_apply_from_a_folder(tmp_path: Path, kiosk_cfg: list[str], capsys) -> None:
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    build(stick, KEY, "content", "1.0.0", FILES)
+    assert main(["bundle", "fetch", "--from", str(stick), *kiosk_cfg]) == 0
+    fetched = Path(capsys.readouterr().out.strip())
+    assert fetched.parent == tmp_path / "data" / "updates" / "downloads"
+    assert main(["bundle", "apply", str(fetched), *kiosk_cfg]) == 0
+    assert main(["bundle", "fetch", "--from", str(tmp_path / "nowhere"), *kiosk_cfg]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

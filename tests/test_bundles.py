@@ -78,17 +78,26 @@ def test_content_bundles_lay_over_each_other_and_are_what_the_kiosk_shows(tmp_pa
     assert updated_catalogue(cfg) == root / "procedures.toml"
     catalogue, source, problems = load_content_catalogue(cfg)
     assert source == root / "procedures.toml" and catalogue is not None and not problems
+    touch = "Touch the screen to start"
     try:
-        assert i18n.translate("kpm", "Touch the screen to start") == "PACK-1.1.0"
-        assert inst.rollback("content") == "1.0.0"
+        assert i18n.translate("kpm", touch) == "PACK-1.1.0"
+        # The next pack changes that translation: compiled anew, while 1.1.0's own .mo (a
+        # hard link candidate) keeps its text.
+        files["locales/kpm/LC_MESSAGES/kiosk.po"] = files[
+            "locales/kpm/LC_MESSAGES/kiosk.po"].replace(b"PACK-1.1.0", b"PACK-1.2.0")
+        inst.apply(build(tmp_path, key, "content", "1.2.0", files))
         load_content_catalogue(cfg)
-        assert i18n.translate("kpm", "Touch the screen to start") != "PACK-1.1.0"
-        assert content_root(cfg) == cfg.updates_dir / "content" / "versions" / "1.0.0"
+        assert i18n.translate("kpm", touch) == "PACK-1.2.0"
+        assert b"PACK-1.1.0" in (root / "locales/kpm/LC_MESSAGES/kiosk.mo").read_bytes()
+        assert inst.rollback("content") == "1.1.0"
+        load_content_catalogue(cfg)
+        assert i18n.translate("kpm", touch) == "PACK-1.1.0"
+        assert content_root(cfg) == root
     finally:
         i18n.use_content_locales(None)
     assert inst.rollback("content") == "shipped" and content_root(cfg) is None
     history = [e["action"] for e in inst.history("content")]
-    assert history == ["apply", "apply", "rollback", "rollback"]
+    assert history == ["apply", "apply", "apply", "rollback", "rollback"]
 
 
 def test_hand_copied_content_still_works_beside_a_bundle_without_a_catalogue(

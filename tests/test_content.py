@@ -138,3 +138,17 @@ def test_an_update_naming_a_counter_this_centre_lacks_is_refused(tmp_path: Path)
     # "not available" rather than a procedure sending citizens to a counter that is not there.
     assert catalogue is None and len(problems) == 2
     assert all("unknown service letter 'E'" in str(p) for p in problems)
+
+
+def test_the_catalogue_is_checked_against_the_centres_languages_not_the_staff_choice(
+        tmp_path: Path) -> None:
+    """Staff offering Vietnamese alone must not make the shipped catalogue (vi + en texts)
+    unusable at the next start."""
+    from kiosk.kiosk_settings import StaffSettings, save_settings
+
+    cfg = load_config(data_dir=tmp_path)
+    save_settings(cfg, StaffSettings(("vi",), "normal", 80, 60))
+    narrowed = load_config(data_dir=tmp_path)
+    assert narrowed.languages == ("vi",) and narrowed.centre_languages == cfg.languages
+    catalogue, source, problems = load_content_catalogue(narrowed)
+    assert catalogue is not None and source == DEFAULT_CATALOGUE and not problems

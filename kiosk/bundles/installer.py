@@ -232,6 +232,13 @@ class Installer:
         apply runs; then nothing in use has changed."""
         path = Path(path)
         policy = self._policy(kind, allow_downgrade)
+        try:
+            return self._apply(path, policy, progress)
+        except OSError as exc:  # a full or failing disk: the version in use is untouched
+            raise BundleRefused("disk-error", f"The update could not be written: "
+                                f"{exc.strerror or exc} ({exc.filename}).") from None
+
+    def _apply(self, path: Path, policy: Policy, progress: Progress | None) -> Manifest:
         with self._lock():
             for k in KINDS:
                 self._clean(k)
@@ -241,26 +248,13 @@ class Installer:
             versions = kdir / "versions"
             versions.mkdir(parents=True, exist_ok=True)
             partial = versions / f"{manifest.version}.partial"
+            _check_space(versions, manifest)
             partial.mkdir()
-            if manifest.kind == "content":
-                scan(path, policy, partial, progress)
-                _check_catalogue(partial)
-                _step("unpacked")
-                self._inherit_content(partial)
-                _step("overlaid")
-                _report(progress, 0, 1, "compile")
-                compile_locales(partial)
-            else:
-                stage = partial / "bundle"
-                scan(path, policy, stage, progress)
-                _step("unpacked")
-                self._install_app(stage, partial / "lib", progress)
-                _step("overlaid")
-                compile_locales(partial / "lib")
-                shutil.rmtree(stage)
-            _step("compiled")
-            (partial / MANIFEST_COPY).write_bytes(manifest.to_bytes())
-            _fsync_tree(partial)
+            try:
+                self._make_version(path, policy, manifest, partial, progress)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)  # no need to wait for the next apply
+                raise
             _step("synced")
             final = versions / manifest.version
             if final.exists():  # a downgrade to a version kept as `previous`: set aside
@@ -279,13 +273,36 @@ class Installer:
             _step("previous-linked")
             _report(progress, 0, 1, "switch")
             _switch_link(kdir / "current", f"versions/{manifest.version}")
+            _report(progress, 1, 1, "switch")
             _step("switched")
             self._history(manifest.kind, "apply", version=manifest.version,
                           replaced=old or "base", source=path.name)
             _step("recorded")
             self._prune(manifest.kind)
-            _report(progress, 1, 1, "switch")
         return manifest
+
+    def _make_version(self, path: Path, policy: Policy, manifest: Manifest, partial: Path,
+                      progress: Progress | None) -> None:
+        """The new version, whole and on disk, in its .partial folder."""
+        if manifest.kind == "content":
+            scan(path, policy, partial, progress)
+            _check_catalogue(partial)
+            _step("unpacked")
+            self._inherit_content(partial)
+            _step("overlaid")
+            _report(progress, 0, 1, "compile")
+            compile_locales(partial)
+        else:
+            stage = partial / "bundle"
+            scan(path, policy, stage, progress)
+            _step("unpacked")
+            self._install_app(stage, partial / "lib", progress)
+            _step("overlaid")
+            compile_locales(partial / "lib")
+            shutil.rmtree(stage)
+        _step("compiled")
+        (partial / MANIFEST_COPY).write_bytes(manifest.to_bytes())
+        _fsync_tree(partial)
 
     def _inherit_content(self, partial: Path) -> None:
         """The new content version = the current one with the bundle's files laid over it.
@@ -293,15 +310,16 @@ class Installer:
         base = self.current_dir("content")
         if base is None:
             return
-        replaced_po = {p.parent for p in partial.glob("locales/*/LC_MESSAGES/kiosk.po")}
+        # Folders whose .po the bundle brings: their .mo is compiled anew, not inherited.
+        new_po = {p.parent.relative_to(partial)
+                  for p in partial.glob("locales/*/LC_MESSAGES/kiosk.po")}
         for src in sorted(base.rglob("*")):
             rel = src.relative_to(base)
             dst = partial / rel
             if rel.name == MANIFEST_COPY or src.is_dir() or dst.exists():
                 continue
-            if src.suffix == ".mo" and src.parent.relative_to(base) in {
-                    p.relative_to(partial) for p in replaced_po}:
-                continue  # compiled anew from the bundle's .po
+            if src.suffix == ".mo" and rel.parent in new_po:
+                continue
             dst.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(src, dst)
@@ -450,6 +468,19 @@ class Installer:
                          "history": self.history(kind, 10)}
         out["app"]["base"] = self.base_version
         return out
+
+
+SPACE_MARGIN = 32 * 1024 * 1024
+
+
+def _check_space(folder: Path, manifest: Manifest) -> None:
+    """Room for the new version (an app's wheels are unpacked and installed: twice and
+    more), refused before a byte is written rather than half-way."""
+    need = manifest.total_size * (3 if manifest.kind == "app" else 1) + SPACE_MARGIN
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise BundleRefused("no-space", f"The update needs {need // 2**20} MB free and only "
+                            f"{free // 2**20} MB are left.")
 
 
 def _check_catalogue(folder: Path) -> None:

@@ -42,7 +42,7 @@ class BundleRefused(Exception):
 REASONS = ("not-a-bundle", "bad-signature", "unknown-key", "altered-file", "missing-file",
            "extra-file", "unsafe-path", "link", "device-file", "too-large", "truncated",
            "wrong-kind", "expired", "older-version", "min-version", "bad-content", "busy",
-           "no-previous")
+           "no-previous", "no-space", "disk-error")
 
 
 # -- versions -------------------------------------------------------------------------------
@@ -145,17 +145,18 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
 def parse_time(text: Any, what: str) -> datetime:
-    """An ISO time with its zone ("2027-06-01T00:00:00Z"); ValueError otherwise."""
-    if not isinstance(text, str):
-        raise ValueError(f"{what} is not a time")
+    """A UTC time written as the builder writes it ("2027-06-01T00:00:00Z"): one spelling
+    only, so the manifest read is byte for byte the one signed. ValueError otherwise."""
+    if not isinstance(text, str) or not _TIME.fullmatch(text):
+        raise ValueError(f"{what} is not a time like 2027-06-01T00:00:00Z")
     try:
-        when = datetime.fromisoformat(text)
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a time like 2027-06-01T00:00:00Z") from None
-    if when.tzinfo is None:
-        raise ValueError(f"{what} {text!r} has no time zone")
-    return when
+        raise ValueError(f"{what} {text!r} is not a valid time") from None
 
 
 def safe_relative_path(path: Any) -> bool:

@@ -27,6 +27,13 @@ def config_from(args: argparse.Namespace) -> Config:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
+    from kiosk.lifecycle import JournalFormatter, logging_to_journal
+
+    if logging_to_journal():  # under systemd: priorities, and journald's own timestamps
+        handler = logging.StreamHandler()
+        handler.setFormatter(JournalFormatter())
+        logging.basicConfig(level=level, handlers=[handler])
+        return
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

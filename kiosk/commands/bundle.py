@@ -1,4 +1,4 @@
-"""`kiosk bundle keygen|build|sign|verify|apply|rollback|status` and `kiosk launch`
+"""`kiosk bundle keygen|build|sign|verify|apply|rollback|fetch|status` and `kiosk launch`
 (docs/architecture.md, Updates).
 
 A refused bundle is one line, `kiosk bundle: refused (<reason>): <why>`, and exit code 2.
@@ -55,21 +55,34 @@ def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_clas
                     help="accept a version older than the installed one")
     bp = bundle.add_parser("rollback", help="go back to the previous version")
     bp.add_argument("--kind", required=True, choices=KINDS)
+    bp = bundle.add_parser("fetch", help="copy or download the newest bundle offered (server, "
+                                         "USB sticks) into <updates_dir>/downloads/")
+    # As kiosk.bundles.fetch_cli.add_fetch_arguments, not imported here: it loads httpx,
+    # which every other command would then wait for.
+    bp.add_argument("--from", dest="source", metavar="URL|DIR",
+                    help="an update server's base URL, or a folder or .kbundle file")
+    bp.add_argument("--kind", choices=KINDS, help="only bundles of this kind")
     bp = bundle.add_parser("status", help="installed versions, trial, history")
     bp.add_argument("--json", action="store_true", help="as JSON")
     for bp in bundle.choices.values():
         common(bp)
 
+    p = sub.add_parser("launch", help="run the kiosk under the launcher: the installed app "
+                                      "version, its trial, restarts (`-- ARGS` for kiosk run)")
+    common(p)
+    p.add_argument("kiosk_args", nargs=argparse.REMAINDER,
+                   help="after --: arguments for `kiosk run`")
+
 
 def _expires(text: str) -> datetime:
-    if text.isascii() and text.isdigit():
-        return datetime.now(UTC) + timedelta(days=int(text))
     try:
+        if text.isascii() and text.isdigit():
+            return datetime.now(UTC) + timedelta(days=int(text))
         when = datetime.fromisoformat(text)
-    except ValueError:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UsageError(f"--expires {text!r}: expected a number of days or a date like "
                          "2027-06-01") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _private_key(path: Path) -> Any:
@@ -158,6 +171,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from kiosk.bundles import BundleRefused, Installer
 
     action = args.bundle_action
+    if action == "fetch":
+        from kiosk.bundles.fetch_cli import fetch_command
+
+        return fetch_command(args)
     if action in ("keygen", "build", "sign"):
         return {"keygen": _keygen, "build": _build, "sign": _sign}[action](args)
     installer = Installer.from_config(config_from(args))
@@ -177,6 +194,24 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     except BundleRefused as exc:
         print(f"kiosk bundle: refused ({exc.reason}): {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except PermissionError as exc:
-        raise UsageError(f"{exc.filename}: permission denied") from None
+    except OSError as exc:  # the updates folder cannot be made or read
+        raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from None
     return 0
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    from kiosk.bundles.launcher import Launcher
+    from kiosk.commands import setup_logging
+
+    extra = list(args.kiosk_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    cfg = config_from(args)
+    # `kiosk run` gets the same settings file and data folder.
+    run_args = []
+    if getattr(args, "config", None) is not None:
+        run_args += ["--config", str(args.config)]
+    if getattr(args, "data_dir", None) is not None:
+        run_args += ["--data-dir", str(args.data_dir)]
+    setup_logging()
+    return Launcher.from_config(cfg, run_args + extra).run()

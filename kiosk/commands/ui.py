@@ -9,9 +9,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from drivers.sim import SimPrinter, SimScanner
 from kiosk.commands import UsageError, config_from, database_errors, setup_logging
-from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
 log = logging.getLogger("kiosk")
@@ -20,6 +18,10 @@ log = logging.getLogger("kiosk")
 def cmd_simulate(args: argparse.Namespace) -> int:
     """The kiosk on simulated devices; without a dossier provider in the config, on the
     reference one serving made-up dossiers."""
+    # Here, not at the top: `kiosk run` restarts after a crash without loading simulators.
+    from drivers.sim import SimPrinter, SimScanner
+    from kiosk.sim_console import SIM_COMMANDS, control_from_stdin
+
     cfg = config_from(args)
     setup_logging()
     with tempfile.TemporaryDirectory(prefix="kiosk-sim-") as folder, SimPrinter() as printer, \

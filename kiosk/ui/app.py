@@ -43,6 +43,7 @@ from kiosk.ui.centre_status import CentreStatus
 from kiosk.ui.dossier_lookup import DossierLookup
 from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS, Housekeeping
 from kiosk.ui.issuing import TicketIssuing
+from kiosk.ui.lifecycle import Lifecycle
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
@@ -134,6 +135,7 @@ class KioskApp(App):
                                     lambda found: setattr(self, "prompt_available", found))
         self.idle_view: widgets.IdleView | None = None
         self.touch_guard = TouchGuard(self.session)  # no double tap falls through
+        self.lifecycle = Lifecycle(self)  # ready, watchdog, stop and restart (systemd)
         self.staff = StaffControl(self)  # staff mode (kiosk/ui/staff_control.py)
 
     @property
@@ -191,6 +193,7 @@ class KioskApp(App):
             Clock.schedule_interval(self._build_next_screen, 0)
 
         Window.bind(on_flip=after_first_frame)
+        self.lifecycle.start()
         if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
             # benchmarks/startup.py: report when the attract screen is first on glass.
             def first_frame(*_args) -> None:

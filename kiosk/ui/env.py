@@ -30,6 +30,9 @@ def set_environment(headless: bool) -> None:
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "MIXED")
     os.environ.setdefault("KIVY_WINDOW", "sdl2")
+    # SDL would turn SIGTERM and SIGINT into a window close, which a fullscreen kiosk
+    # refuses: kiosk/ui/lifecycle.py handles them instead.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     if headless:
         # No sound card in CI or when rendering screenshots: SDL's silent audio driver
         # lets recorded prompts load and "play" the same way.
@@ -124,10 +127,13 @@ def prepare(fullscreen: bool, size: tuple[int, int] | None = None,
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "borderless", "1")
         Config.set("graphics", "show_cursor", "0")
+        Config.set("graphics", "position", "custom")
+        Config.set("graphics", "left", "0")
+        Config.set("graphics", "top", "0")
     else:
         Config.set("graphics", "fullscreen", "0")
-        Config.set("graphics", "width", str(size[0]))
-        Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
 
     from kivy.core.text import DEFAULT_FONT, LabelBase
 

@@ -32,16 +32,25 @@ class TicketIssuing:
     def __init__(self, app: KioskApp) -> None:
         self.app = app
         self.session = app.session
+        self.closing = False  # the kiosk is stopping: no new number (kiosk/ui/lifecycle.py)
+        self._in_progress: set[threading.Thread] = set()
+
+    @property
+    def in_progress(self) -> bool:
+        """A number is being issued or printed (the stop waits for it)."""
+        return any(thread.is_alive() for thread in self._in_progress)
 
     def take_number(self, letter: str) -> None:
-        if not self.session.choose_service(letter):
+        if self.closing or not self.session.choose_service(letter):
             return
         visit, lang = self.session.visit, self.session.lang
         identity = self.session.data.identity
         # Printing can take seconds on a slow link; keep the UI thread free.
-        threading.Thread(
+        thread = threading.Thread(
             target=self._issue_in_background, args=(letter, lang, visit, identity), daemon=True
-        ).start()
+        )
+        self._in_progress = {t for t in self._in_progress if t.is_alive()} | {thread}
+        thread.start()
 
     def _issue_in_background(self, letter: str, lang: str, visit: int,
                              identity: Citizen | None) -> None:

@@ -48,6 +48,7 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
         app = KioskApp(cfg, TicketService(cfg, store, printers=printers, link=link),
                        kiosk_mode=fullscreen, scans=scans, chip=_chip_reader(cfg),
                        dossier=dossier)
+        app.lifecycle.install_signal_handlers()
         app.run()
     finally:
         if link is not None:
@@ -57,7 +58,8 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
             dossier.close()
         for source in scans:
             source.stop()
-    return 0
+    # 0, or kiosk.lifecycle.RESTART_EXIT_CODE: the launcher or systemd starts it again.
+    return app.lifecycle.exit_code
 
 
 def _start_readers(cfg: Config) -> list[ScannerService]:
