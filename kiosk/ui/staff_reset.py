@@ -18,8 +18,6 @@ from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
 from kiosk.ui.staff_settings import apply_settings
 from kiosk.ui.staff_work import in_background
 
-RESTART_SURE = N_("Restart the kiosk now? It is back in a few seconds.")
-NO_RESTART = N_("This kiosk cannot restart itself: it was not started by its service.")
 RESET_SURE = N_("Put this kiosk's settings back to the centre's config?")
 RESET_DONE = N_("Settings are the centre's config again.")
 NOT_RESET = N_("Settings not reset: {reason}")
@@ -40,16 +38,7 @@ class ResetTab(StaffTabBase):
 
     # -- restart ---------------------------------------------------------------------------
     def restart(self) -> None:
-        ConfirmDialog(self.control.tr(RESTART_SURE), self.control.tr("Restart"),
-                      lambda _pin: self._restart()).show()
-
-    def _restart(self) -> None:
-        lifecycle = getattr(self.app, "lifecycle", None)  # kiosk/ui/lifecycle.py
-        if lifecycle is None:
-            self.say(NO_RESTART, ok=False)
-            return
-        self.control.session.act("restart")
-        lifecycle.request_restart()
+        self.offer_restart()
 
     # -- settings --------------------------------------------------------------------------
     def reset_settings(self) -> None:

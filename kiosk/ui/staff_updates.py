@@ -247,6 +247,8 @@ class BundleTab(StaffTabBase):
         self.progress_text = text
         self.tell(text)
         self.look()
+        if manifest.kind == "app":
+            self.offer_restart()  # the new version starts (on trial) with the restart
 
     def _not_installed(self, exc: Exception) -> None:
         self.working = False
