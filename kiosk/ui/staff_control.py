@@ -26,6 +26,7 @@ from kiosk.session import Screen
 from kiosk.staff_mode import EntryGesture, StaffSession, State
 from kiosk.store.audit import StaffAudit
 from kiosk.store.staff import StaffStore
+from kiosk.ui import staff_work
 from kiosk.ui.staff_settings import apply_settings
 
 if TYPE_CHECKING:
@@ -141,8 +142,18 @@ class StaffControl(EventDispatcher):
         countdown on the PIN screen."""
         if self.session.state is State.CLOSED:
             return
+        if staff_work.running():
+            self.session.touched()  # an install or export under way: staff mode stays
         if not self.session.tick() and self.app.manager.current == PIN_SCREEN:
             self.app.screen(PIN_SCREEN).tick()
+
+    def act(self, action: str, detail: str = "") -> None:
+        """Audits a staff action under the signed-in name; one finishing after the staff
+        member left (a printer check) is logged instead."""
+        if self.session.state is State.OPEN:
+            self.session.act(action, detail)
+        else:
+            log.info("staff mode: %s %s after sign-out", action, detail)
 
     def _session_changed(self, session: StaffSession) -> None:
         self.state = session.state.value

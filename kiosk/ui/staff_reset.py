@@ -52,7 +52,7 @@ class ResetTab(StaffTabBase):
             self.say(NOT_RESET, ok=False, reason=exc)
             return
         apply_settings(self.app, cfg)
-        self.control.session.act("reset_settings")
+        self.control.act("reset_settings")
         self.say(RESET_DONE)
 
     # -- local data ------------------------------------------------------------------------
@@ -76,7 +76,8 @@ class ResetTab(StaffTabBase):
             self.say(NOT_EXPORTED, ok=False, reason=exc)
 
         in_background("export", lambda: export_local_data(engine, folder, now,
-                                                          session=session), done, failed)
+                                                          session=session), done, failed,
+                      keep_open=True)
 
     def wipe(self) -> None:
         ConfirmDialog(self.control.tr(WIPE_SURE), self.control.tr("Wipe"), self._wipe,
@@ -95,4 +96,4 @@ class ResetTab(StaffTabBase):
 
         tickets = self.app.tickets  # its salt in memory goes with the file
         in_background("wipe", lambda: wipe_local_data(cfg, engine, session, tickets), done,
-                      lambda exc: self.say(NOT_WIPED, ok=False, reason=exc))
+                      lambda exc: self.say(NOT_WIPED, ok=False, reason=exc), keep_open=True)

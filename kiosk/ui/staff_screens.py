@@ -223,7 +223,7 @@ class StaffTabBase(BoxLayout):
         first) and its service starts it again (kiosk/ui/lifecycle.py)."""
 
         def restart(_pin: str) -> None:
-            self.control.session.act("restart")
+            self.control.act("restart")
             self.app.lifecycle.request_restart()
 
         ConfirmDialog(self.control.tr(RESTART_SURE), self.control.tr("Restart"),

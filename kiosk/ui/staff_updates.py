@@ -222,12 +222,12 @@ class BundleTab(StaffTabBase):
             return
         self.working = True
         self.progress, self.progress_text = 0.0, self.control.tr(STEPS["copy"])
-        self.control.session.act("install_start", f"{offer.available.kind} "
+        self.control.act("install_start", f"{offer.available.kind} "
                                  f"{offer.available.version} from {offer.available.source}")
         cfg, allow = self.app.kiosk_config, self.allow_downgrade
         progress = Progress(self._progress)
         in_background("install", lambda: install(cfg, self.installer(), offer, allow, progress),
-                      self._installed, self._not_installed)
+                      self._installed, self._not_installed, keep_open=True)
 
     def _progress(self, done: int, total: int, step: str) -> None:
         self.progress = done / total if total else 0.0
@@ -238,7 +238,7 @@ class BundleTab(StaffTabBase):
         self.working = False
         self.progress = 1.0
         kind = self.control.tr(KINDS.get(manifest.kind, manifest.kind))
-        self.control.session.act("install", f"{manifest.kind} {manifest.version}")
+        self.control.act("install", f"{manifest.kind} {manifest.version}")
         if manifest.kind == "content":
             reload_content(self.app)
             text = self.control.tr(INSTALLED).format(kind=kind, version=manifest.version)
@@ -254,7 +254,7 @@ class BundleTab(StaffTabBase):
         self.working = False
         self.progress_text = ""
         reason = exc.reason if isinstance(exc, BundleRefused) else type(exc).__name__
-        self.control.session.act("install_refused", reason)
+        self.control.act("install_refused", reason)
         self.tell(refusal_text(self.control, exc), ok=False)
         self.look()
 
@@ -300,7 +300,7 @@ class UpdatesTab(BundleTab):
 
         def done(version: str) -> None:
             self.working = False
-            self.control.session.act("rollback", f"{kind} {version}")
+            self.control.act("rollback", f"{kind} {version}")
             if kind == "content":
                 reload_content(self.app)
             self.tell(self.control.tr(ROLLED_BACK).format(
@@ -308,7 +308,7 @@ class UpdatesTab(BundleTab):
             self.look()
 
         in_background("rollback", lambda: installer.rollback(kind), done,
-                      self._not_installed)
+                      self._not_installed, keep_open=True)
 
 
 class LanguagesTab(BundleTab):

@@ -184,6 +184,18 @@ def test_staff_mode_leaves_by_itself_after_two_minutes_untouched(s) -> None:  # 
     assert k.app.navbar.parent is not None
     last = StaffAudit(k.store.engine).recent(1)[0]
     assert (last.staff_name, last.action, last.detail) == (NAME, "sign_out", "idle")
+    # Not while something staff wait for is under way (a test print to a silent printer).
+    sign_in(k)
+    k.printer.set_fault("silent")
+    tab = open_tab(k, "devices")
+    k.harness.tap(tab.ids.test_print)
+    k.clock.now += 200
+    k.app.staff.tick()
+    assert shown(k) == "staff"
+    k.harness.wait_until(lambda: k.app.screen("staff").notice, "the test print's outcome")
+    assert "Chưa in được trang thử" in k.app.screen("staff").notice
+    k.clock.now += 121
+    k.harness.wait_until(lambda: not k.app.staff.holds_screen, "the idle logout")
 
 
 def test_a_settings_change_applies_at_once(s) -> None:  # type: ignore[no-untyped-def]
