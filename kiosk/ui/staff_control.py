@@ -49,9 +49,7 @@ class StaffControl(EventDispatcher):
     lang = StringProperty("vi")
     # A staff screen is on the glass: the citizen's session waits on attract.
     holds_screen = BooleanProperty(False)
-    # For the screens: the session's state name (kiosk.staff_mode.State values) and who.
-    state = StringProperty(State.CLOSED.value)
-    who = StringProperty("")
+    who = StringProperty("")  # the signed-in staff member, for the staff screen
     # What the update watcher last found newer than installed (kiosk.bundles.watcher
     # Available), looked for only while the kiosk is idle; the Updates tab counts them.
     available = ListProperty([])
@@ -127,7 +125,6 @@ class StaffControl(EventDispatcher):
         if self.holds_screen:
             return
         self.app.session.end()
-        self.lang = self.lang if self.lang in STAFF_LANGUAGES else "vi"
         self.session.start()
 
     def leave(self) -> None:
@@ -156,7 +153,6 @@ class StaffControl(EventDispatcher):
             log.info("staff mode: %s %s after sign-out", action, detail)
 
     def _session_changed(self, session: StaffSession) -> None:
-        self.state = session.state.value
         self.who = session.who or ""
         if session.state is State.CLOSED:
             self._show_citizen_screens()
