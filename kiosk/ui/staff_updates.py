@@ -68,6 +68,7 @@ REFUSED = N_("Refused: {reason}")
 INSTALLED = N_("{kind} {version} installed.")
 APP_NEXT_START = N_("{kind} {version} installed: it starts at the next restart.")
 ROLLED_BACK = N_("{kind} is back at version {version}.")
+ROLLED_BACK_SHIPPED = N_("{kind} is back as shipped.")
 ROLLBACK_SURE = N_("Go back to the previous {kind} version?")
 NOT_DONE = N_("Not done: {reason}")
 NOTHING_FOUND = N_("No update found on a USB stick or the server.")
@@ -275,14 +276,16 @@ class UpdatesTab(BundleTab):
             state = status.get(kind) or {}
             current = state.get("current") or tr(SHIPPED)
             lines.append(f"{tr(word)}: {current}")
-            previous = state.get("previous") or (tr(SHIPPED) if state.get("current") else "")
-            if previous:
-                button = Factory.StaffButton(
-                    text=tr("Roll back {kind} to {version}").format(kind=tr(word),
-                                                                    version=previous),
-                    icon="back", kind="option")
-                button.bind(on_release=lambda _b, k=kind: self.roll_back(k))
-                box.add_widget(button)
+            if state.get("previous"):
+                text = tr("Roll back {kind} to {version}").format(kind=tr(word),
+                                                                  version=state["previous"])
+            elif state.get("current"):  # the first bundle of its kind: back to as shipped
+                text = tr("Roll back {kind} to the shipped version").format(kind=tr(word))
+            else:
+                continue
+            button = Factory.StaffButton(text=text, icon="back", kind="option")
+            button.bind(on_release=lambda _b, k=kind: self.roll_back(k))
+            box.add_widget(button)
         self.installed_text = "\n".join(lines)
 
     def toggle_downgrade(self) -> None:
@@ -303,8 +306,9 @@ class UpdatesTab(BundleTab):
             self.control.act("rollback", f"{kind} {version}")
             if kind == "content":
                 reload_content(self.app)
-            self.tell(self.control.tr(ROLLED_BACK).format(
-                kind=self.control.tr(KINDS[kind]), version=version))
+            # Content with no version before the first bundle is back "shipped".
+            said = ROLLED_BACK_SHIPPED if version == "shipped" else ROLLED_BACK
+            self.say(said, kind=self.control.tr(KINDS[kind]), version=version)
             self.look()
 
         in_background("rollback", lambda: installer.rollback(kind), done,

@@ -407,3 +407,58 @@ def test_local_data_is_wiped_only_after_an_export_and_a_second_pin(s, tmp_path) 
         assert "wipe" in actions and "export" in actions, actions
     finally:
         k.app.kiosk_config = original
+
+
+def test_an_update_from_the_server_downloads_installs_and_rolls_back(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+    import json
+    from dataclasses import replace
+
+    from drivers.sim.file_server import FileServer
+    from kiosk.bundles import Installer
+    from kiosk.ui.staff_screens import ConfirmDialog
+    from tests.bundle_kit import build, content_files, new_key
+
+    k = s
+    key, served = new_key(), tmp_path / "served"
+    served.mkdir()
+    bundle = build(tmp_path, key, "content", "2.1.0", content_files("2.1.0", ("kpm",)),
+                   name="served/content-2.1.0.kbundle")
+    data = bundle.read_bytes()
+    (served / "index.json").write_text(json.dumps({"bundles": [{
+        "kind": "content", "version": "2.1.0", "file": bundle.name, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest()}]}))
+    original = k.app.kiosk_config
+    with FileServer(served) as server:
+        k.app.kiosk_config = replace(original, updates=replace(
+            original.updates, url=server.url, usb_dirs=(str(tmp_path / "no-stick"),),
+            trusted_keys=(key.public,), dir=str(tmp_path / "updates")))
+        try:
+            sign_in(k)
+            tab = open_tab(k, "updates")
+            k.harness.wait_until(lambda: not tab.working and tab.ids.offers.children,
+                                 "the server's offer")
+            k.harness.settle()
+            [row] = tab.ids.offers.children
+            assert row.text.startswith("Nội dung 2.1.0 (http://127.0.0.1:"), row.text
+            assert tab.installed_text == "Chương trình: Bản gốc khi giao máy\n" \
+                                         "Nội dung: Bản gốc khi giao máy"
+            tap_in_tab(k, row.ids.install)
+            k.harness.wait_until(lambda: not tab.working and tab.progress == 1.0
+                                 and tab.installed_text.endswith("2.1.0"), "the install")
+            k.harness.settle()
+            installer = Installer.from_config(k.app.kiosk_config)
+            assert installer.installed_version("content") == "2.1.0"
+            [roll_back] = tab.ids.rollbacks.children
+            assert roll_back.text == "Đưa Nội dung về bản gốc khi giao máy"
+            tap_in_tab(k, roll_back)
+            k.harness.settle()
+            [dialog] = [w for w in Window.children if isinstance(w, ConfirmDialog)]
+            k.harness.tap(dialog.ids.yes)
+            k.harness.wait_until(lambda: installer.installed_version("content") is None
+                                 and not tab.working, "the roll back")
+            k.harness.settle()
+            assert k.app.screen("staff").notice == "Nội dung đã quay về bản gốc khi giao máy."
+        finally:
+            k.app.kiosk_config = original
+            k.app.housekeeping.reload_content_if_changed()
