@@ -172,19 +172,19 @@ class StaffScreen(Screen):
         self.tab = key
         for button in self.ids.tabs.children:
             button.kind = "action" if button.key == key else "option"
-        widget = self._tabs.get(key)
-        if widget is None:
-            widget = self._tabs[key] = self._tab_classes[key]()
+        widget = self.tab_widget(key)
         body = self.ids.body
         body.clear_widgets()
-        body.add_widget(widget)
-        self.ids.scroll.scroll_y = 1
+        body.add_widget(widget.parent)
+        widget.parent.scroll_y = 1
         widget.shown()  # type: ignore[attr-defined]
 
     def tab_widget(self, key: str):  # type: ignore[no-untyped-def]
-        """The tab's widget (built when first shown)."""
+        """The tab's widget (built when first asked for), in a scrolling view of its own:
+        one tab's scrolling (and its bounce) never carries over to another's touches."""
         if key not in self._tabs:
-            self._tabs[key] = self._tab_classes[key]()
+            widget = self._tabs[key] = self._tab_classes[key]()
+            Factory.StaffScroll().add_widget(widget)
         return self._tabs[key]
 
     def tell(self, text: str, ok: bool = True) -> None:

@@ -11,7 +11,6 @@ it for whoever is called in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kivy.factory import Factory
@@ -19,13 +18,14 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk import i18n
 from kiosk.bundles import BundleRefused, Installer, Manifest
+from kiosk.bundles.fetch import FetchError
+from kiosk.bundles.usb import find_bundles, peek_bundle, usb_mounts
 from kiosk.bundles.watcher import (
     Available,
     FetchSettings,
     fetch_available,
     newer_than_installed,
     offers_on_server,
-    offers_on_usb,
 )
 from kiosk.content import audio_dirs, content_locales
 from kiosk.i18n import N_, language_name
@@ -116,13 +116,18 @@ def refusal_text(control: StaffControl, exc: Exception) -> str:
 
 def find_offers(cfg: Config, installer: Installer,
                 allow_downgrade: bool) -> tuple[list[Offer], str]:
-    """Every bundle on a stick, checked (refused ones say why), and what the server offers
-    newer than installed; and why the server could not be asked ("" when it could)."""
+    """Every bundle file on a stick, checked (refused ones say why: one that cannot even be
+    read as a bundle too), and what the server offers newer than installed; and why the
+    server could not be asked ("" when it could)."""
     offers: list[Offer] = []
-    for item in offers_on_usb(cfg.updates.usb_dirs) or []:
+    for path in find_bundles(usb_mounts(cfg.updates.usb_dirs)):
         try:
-            manifest = installer.verify(Path(item.location), kind=item.kind,
-                                        allow_downgrade=allow_downgrade)
+            kind, version = peek_bundle(path)
+        except FetchError:
+            kind, version = "", ""  # verify says why below
+        item = Available(kind, version, "usb", str(path))
+        try:
+            manifest = installer.verify(path, allow_downgrade=allow_downgrade)
             offers.append(Offer(item, manifest, None))
         except BundleRefused as exc:
             offers.append(Offer(item, None, exc))
@@ -213,7 +218,8 @@ class BundleTab(StaffTabBase):
         langs = offer.pack_languages
         what = (tr(PACK).format(languages=", ".join(language_name(lang) for lang in langs))
                 if langs else tr(KINDS.get(item.kind, item.kind)))
-        text = f"{what} {item.version} ({item.location})"
+        # A file that is no readable bundle has no kind or version to show.
+        text = f"{what} {item.version} ({item.location})" if item.kind else item.location
         if offer.refused is not None:
             text += "\n" + refusal_text(self.control, offer.refused)
         return text
@@ -320,7 +326,7 @@ class LanguagesTab(BundleTab):
 
     def wanted(self, offer: Offer) -> bool:
         return bool(offer.pack_languages) or (offer.refused is not None
-                                              and offer.available.kind == "content")
+                                              and offer.available.kind in ("content", ""))
 
     def after_look(self, status: dict) -> None:
         app = self.app
