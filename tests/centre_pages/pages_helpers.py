@@ -19,6 +19,7 @@ START_BOUND = 30.0  # seconds a server may take to answer; never expected to ela
 # Shortened in the test server (serve_pages.py) so tests wait seconds, not minutes.
 HEARTBEAT = 0.5
 STALE_AFTER = 2.0
+RETRY_MS = 200  # EventSource's wait before reconnecting to a centre that went away (2 s)
 PIN = "4817"
 STAFF = "Nguyễn Thị Lan"
 
@@ -67,6 +68,7 @@ class CentreServer:
     options: list[str] = field(default_factory=list)
     heartbeat: float = HEARTBEAT
     stale_after: float = STALE_AFTER
+    retry_ms: int = RETRY_MS
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -81,6 +83,7 @@ class CentreServer:
                 [sys.executable, str(HERE / "serve_pages.py"), "--db", self.db_url,
                  "--port", str(self.port), "--cert", str(cert), "--key", str(key),
                  "--heartbeat", str(self.heartbeat), "--stale-after", str(self.stale_after),
+                 "--retry-ms", str(self.retry_ms),
                  *self.options],
                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + START_BOUND

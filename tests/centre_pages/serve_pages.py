@@ -1,7 +1,7 @@
 """The centre's app (kiosk/centre/app.py: the API and the pages) on a real uvicorn server
 over TLS, for the browser tests (tests/centre_pages/pages_helpers.py starts it in a process
-of its own and kills it at will). The heartbeat and the "not updated since" delay are
-shortened so that tests wait seconds, not minutes.
+of its own and kills it at will). The heartbeat, the "not updated since" delay and the
+event stream's reconnection delay are shortened so that tests wait seconds, not minutes.
 --lose-first-answer: the first answer to each counter action is lost after the action was
 applied (the client sees a 502, as from a proxy whose upstream dropped): the page must
 send it again with the same request id, and the action must still happen once.
@@ -65,11 +65,13 @@ def main() -> None:
     parser.add_argument("--key", required=True)
     parser.add_argument("--heartbeat", type=float, required=True)
     parser.add_argument("--stale-after", type=float, required=True)
+    parser.add_argument("--retry-ms", type=int, required=True)
     parser.add_argument("--lose-first-answer", action="store_true")
     parser.add_argument("--data-dir", help="the config's data folder (content updates)")
     args = parser.parse_args()
     live.HEARTBEAT_SECONDS = args.heartbeat
     web.STALE_AFTER_SECONDS = args.stale_after
+    live.RETRY_MS = args.retry_ms
     config = load_config(data_dir=args.data_dir)
     engine = open_database(args.db)
     ctx = CentreContext(config, engine, CounterDesk(engine), TicketStore(engine))
