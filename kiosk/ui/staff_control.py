@@ -26,6 +26,7 @@ from kiosk.session import Screen
 from kiosk.staff_mode import EntryGesture, StaffSession, State
 from kiosk.store.audit import StaffAudit
 from kiosk.store.staff import StaffStore
+from kiosk.ui import staff_work
 from kiosk.ui.staff_settings import apply_settings
 
 if TYPE_CHECKING:
@@ -48,9 +49,7 @@ class StaffControl(EventDispatcher):
     lang = StringProperty("vi")
     # A staff screen is on the glass: the citizen's session waits on attract.
     holds_screen = BooleanProperty(False)
-    # For the screens: the session's state name (kiosk.staff_mode.State values) and who.
-    state = StringProperty(State.CLOSED.value)
-    who = StringProperty("")
+    who = StringProperty("")  # the signed-in staff member, for the staff screen
     # What the update watcher last found newer than installed (kiosk.bundles.watcher
     # Available), looked for only while the kiosk is idle; the Updates tab counts them.
     available = ListProperty([])
@@ -126,7 +125,6 @@ class StaffControl(EventDispatcher):
         if self.holds_screen:
             return
         self.app.session.end()
-        self.lang = self.lang if self.lang in STAFF_LANGUAGES else "vi"
         self.session.start()
 
     def leave(self) -> None:
@@ -141,11 +139,20 @@ class StaffControl(EventDispatcher):
         countdown on the PIN screen."""
         if self.session.state is State.CLOSED:
             return
+        if staff_work.running():
+            self.session.touched()  # an install or export under way: staff mode stays
         if not self.session.tick() and self.app.manager.current == PIN_SCREEN:
             self.app.screen(PIN_SCREEN).tick()
 
+    def act(self, action: str, detail: str = "") -> None:
+        """Audits a staff action under the signed-in name; one finishing after the staff
+        member left (a printer check) is logged instead."""
+        if self.session.state is State.OPEN:
+            self.session.act(action, detail)
+        else:
+            log.info("staff mode: %s %s after sign-out", action, detail)
+
     def _session_changed(self, session: StaffSession) -> None:
-        self.state = session.state.value
         self.who = session.who or ""
         if session.state is State.CLOSED:
             self._show_citizen_screens()

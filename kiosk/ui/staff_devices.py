@@ -95,7 +95,7 @@ class DevicesTab(StaffTabBase):
 
     def test_print(self) -> None:
         control, screen = self.app.staff, self.app.screen("staff")
-        control.session.act("test_print")
+        control.act("test_print")
         self.ids.test_print.disabled = True
 
         def printed(sent: int) -> None:
@@ -106,11 +106,12 @@ class DevicesTab(StaffTabBase):
             self.ids.test_print.disabled = False
             screen.tell(control.tr(NOT_PRINTED).format(reason=exc), ok=False)
 
-        in_background("test print", lambda: print_test_page(self.app), printed, failed)
+        in_background("test print", lambda: print_test_page(self.app), printed, failed,
+                      keep_open=True)
 
     def paper_replaced(self) -> None:
         app, control = self.app, self.app.staff
-        control.session.act("paper_replaced")
+        control.act("paper_replaced")
 
         def checked(status) -> None:  # type: ignore[no-untyped-def]
             app.screen("staff").tell(control.tr(PRINTER_SAYS).format(state=describe(status)),

@@ -18,8 +18,6 @@ from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
 from kiosk.ui.staff_settings import apply_settings
 from kiosk.ui.staff_work import in_background
 
-RESTART_SURE = N_("Restart the kiosk now? It is back in a few seconds.")
-NO_RESTART = N_("This kiosk cannot restart itself: it was not started by its service.")
 RESET_SURE = N_("Put this kiosk's settings back to the centre's config?")
 RESET_DONE = N_("Settings are the centre's config again.")
 NOT_RESET = N_("Settings not reset: {reason}")
@@ -40,16 +38,7 @@ class ResetTab(StaffTabBase):
 
     # -- restart ---------------------------------------------------------------------------
     def restart(self) -> None:
-        ConfirmDialog(self.control.tr(RESTART_SURE), self.control.tr("Restart"),
-                      lambda _pin: self._restart()).show()
-
-    def _restart(self) -> None:
-        lifecycle = getattr(self.app, "lifecycle", None)  # kiosk/ui/lifecycle.py
-        if lifecycle is None:
-            self.say(NO_RESTART, ok=False)
-            return
-        self.control.session.act("restart")
-        lifecycle.request_restart()
+        self.offer_restart()
 
     # -- settings --------------------------------------------------------------------------
     def reset_settings(self) -> None:
@@ -63,7 +52,7 @@ class ResetTab(StaffTabBase):
             self.say(NOT_RESET, ok=False, reason=exc)
             return
         apply_settings(self.app, cfg)
-        self.control.session.act("reset_settings")
+        self.control.act("reset_settings")
         self.say(RESET_DONE)
 
     # -- local data ------------------------------------------------------------------------
@@ -87,7 +76,8 @@ class ResetTab(StaffTabBase):
             self.say(NOT_EXPORTED, ok=False, reason=exc)
 
         in_background("export", lambda: export_local_data(engine, folder, now,
-                                                          session=session), done, failed)
+                                                          session=session), done, failed,
+                      keep_open=True)
 
     def wipe(self) -> None:
         ConfirmDialog(self.control.tr(WIPE_SURE), self.control.tr("Wipe"), self._wipe,
@@ -106,4 +96,4 @@ class ResetTab(StaffTabBase):
 
         tickets = self.app.tickets  # its salt in memory goes with the file
         in_background("wipe", lambda: wipe_local_data(cfg, engine, session, tickets), done,
-                      lambda exc: self.say(NOT_WIPED, ok=False, reason=exc))
+                      lambda exc: self.say(NOT_WIPED, ok=False, reason=exc), keep_open=True)

@@ -21,6 +21,7 @@ from kiosk.ui.staff_work import make
 
 WRONG_PIN = N_("Wrong name or PIN.")
 LOCKED_OUT = N_("Too many wrong PINs. Try again at {time} (in {seconds} s).")
+RESTART_SURE = N_("Restart the kiosk now? It is back in a few seconds.")
 TAB_NAMES = (("devices", N_("Devices")), ("settings", N_("Settings")), ("reset", N_("Reset")),
              ("updates", N_("Updates")), ("languages", N_("Languages")))
 
@@ -216,6 +217,17 @@ class StaffTabBase(BoxLayout):
 
     def hidden(self) -> None:
         pass
+
+    def offer_restart(self) -> None:
+        """"Restart now?": on yes the kiosk stops cleanly (a ticket being issued is finished
+        first) and its service starts it again (kiosk/ui/lifecycle.py)."""
+
+        def restart(_pin: str) -> None:
+            self.control.act("restart")
+            self.app.lifecycle.request_restart()
+
+        ConfirmDialog(self.control.tr(RESTART_SURE), self.control.tr("Restart"),
+                      restart).show()
 
 
 class ConfirmDialog(ModalView):

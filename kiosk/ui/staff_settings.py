@@ -127,7 +127,7 @@ class SettingsTab(StaffTabBase):
             screen.tell(control.tr(NOT_SAVED).format(reason=exc), ok=False)
             return
         apply_settings(app, cfg)
-        control.session.act("settings", f"languages={','.join(cfg.languages)} "
+        control.act("settings", f"languages={','.join(cfg.languages)} "
                             f"text_size={cfg.text_size} volume={cfg.volume} "
                             f"idle_timeout={cfg.idle_timeout:g}")
         screen.tell(control.tr(SAVED))

@@ -68,6 +68,7 @@ REFUSED = N_("Refused: {reason}")
 INSTALLED = N_("{kind} {version} installed.")
 APP_NEXT_START = N_("{kind} {version} installed: it starts at the next restart.")
 ROLLED_BACK = N_("{kind} is back at version {version}.")
+ROLLED_BACK_SHIPPED = N_("{kind} is back as shipped.")
 ROLLBACK_SURE = N_("Go back to the previous {kind} version?")
 NOT_DONE = N_("Not done: {reason}")
 NOTHING_FOUND = N_("No update found on a USB stick or the server.")
@@ -222,12 +223,12 @@ class BundleTab(StaffTabBase):
             return
         self.working = True
         self.progress, self.progress_text = 0.0, self.control.tr(STEPS["copy"])
-        self.control.session.act("install_start", f"{offer.available.kind} "
+        self.control.act("install_start", f"{offer.available.kind} "
                                  f"{offer.available.version} from {offer.available.source}")
         cfg, allow = self.app.kiosk_config, self.allow_downgrade
         progress = Progress(self._progress)
         in_background("install", lambda: install(cfg, self.installer(), offer, allow, progress),
-                      self._installed, self._not_installed)
+                      self._installed, self._not_installed, keep_open=True)
 
     def _progress(self, done: int, total: int, step: str) -> None:
         self.progress = done / total if total else 0.0
@@ -238,7 +239,7 @@ class BundleTab(StaffTabBase):
         self.working = False
         self.progress = 1.0
         kind = self.control.tr(KINDS.get(manifest.kind, manifest.kind))
-        self.control.session.act("install", f"{manifest.kind} {manifest.version}")
+        self.control.act("install", f"{manifest.kind} {manifest.version}")
         if manifest.kind == "content":
             reload_content(self.app)
             text = self.control.tr(INSTALLED).format(kind=kind, version=manifest.version)
@@ -247,12 +248,14 @@ class BundleTab(StaffTabBase):
         self.progress_text = text
         self.tell(text)
         self.look()
+        if manifest.kind == "app":
+            self.offer_restart()  # the new version starts (on trial) with the restart
 
     def _not_installed(self, exc: Exception) -> None:
         self.working = False
         self.progress_text = ""
         reason = exc.reason if isinstance(exc, BundleRefused) else type(exc).__name__
-        self.control.session.act("install_refused", reason)
+        self.control.act("install_refused", reason)
         self.tell(refusal_text(self.control, exc), ok=False)
         self.look()
 
@@ -273,14 +276,16 @@ class UpdatesTab(BundleTab):
             state = status.get(kind) or {}
             current = state.get("current") or tr(SHIPPED)
             lines.append(f"{tr(word)}: {current}")
-            previous = state.get("previous") or (tr(SHIPPED) if state.get("current") else "")
-            if previous:
-                button = Factory.StaffButton(
-                    text=tr("Roll back {kind} to {version}").format(kind=tr(word),
-                                                                    version=previous),
-                    icon="back", kind="option")
-                button.bind(on_release=lambda _b, k=kind: self.roll_back(k))
-                box.add_widget(button)
+            if state.get("previous"):
+                text = tr("Roll back {kind} to {version}").format(kind=tr(word),
+                                                                  version=state["previous"])
+            elif state.get("current"):  # the first bundle of its kind: back to as shipped
+                text = tr("Roll back {kind} to the shipped version").format(kind=tr(word))
+            else:
+                continue
+            button = Factory.StaffButton(text=text, icon="back", kind="option")
+            button.bind(on_release=lambda _b, k=kind: self.roll_back(k))
+            box.add_widget(button)
         self.installed_text = "\n".join(lines)
 
     def toggle_downgrade(self) -> None:
@@ -298,15 +303,16 @@ class UpdatesTab(BundleTab):
 
         def done(version: str) -> None:
             self.working = False
-            self.control.session.act("rollback", f"{kind} {version}")
+            self.control.act("rollback", f"{kind} {version}")
             if kind == "content":
                 reload_content(self.app)
-            self.tell(self.control.tr(ROLLED_BACK).format(
-                kind=self.control.tr(KINDS[kind]), version=version))
+            # Content with no version before the first bundle is back "shipped".
+            said = ROLLED_BACK_SHIPPED if version == "shipped" else ROLLED_BACK
+            self.say(said, kind=self.control.tr(KINDS[kind]), version=version)
             self.look()
 
         in_background("rollback", lambda: installer.rollback(kind), done,
-                      self._not_installed)
+                      self._not_installed, keep_open=True)
 
 
 class LanguagesTab(BundleTab):

@@ -14,21 +14,38 @@ from kivy.uix.widget import Widget
 
 log = logging.getLogger(__name__)
 
+_running = 0  # staff actions under way (changed on the Kivy thread only)
+
+
+def running() -> int:
+    """How many staff actions are under way: staff mode does not leave by itself meanwhile
+    (an install may take longer than the idle logout)."""
+    return _running
+
 
 def in_background(name: str, work: Callable[[], Any], done: Callable[[Any], None],
-                  failed: Callable[[Exception], None]) -> threading.Thread:
+                  failed: Callable[[Exception], None],
+                  keep_open: bool = False) -> threading.Thread:
     """Runs `work` on a thread; then `done(result)` or `failed(exception)` on the Kivy
     clock. The failure is logged by its type and message: staff actions handle no
-    citizen's data, so neither can name any."""
+    citizen's data, so neither can name any. `keep_open`: an action staff wait for (an
+    install, an export): staff mode does not leave by itself until it ends."""
+    global _running
+    _running += keep_open
+
+    def finish(then: Callable[[Any], None], value: Any) -> None:
+        global _running
+        _running -= keep_open
+        then(value)
 
     def run() -> None:
         try:
             result = work()
         except Exception as exc:  # noqa: BLE001  (shown to staff in words, never a crash)
             log.warning("staff mode: %s failed: %s: %s", name, type(exc).__name__, exc)
-            Clock.schedule_once(lambda _dt, error=exc: failed(error))
+            Clock.schedule_once(lambda _dt, error=exc: finish(failed, error))
             return
-        Clock.schedule_once(lambda _dt: done(result))
+        Clock.schedule_once(lambda _dt: finish(done, result))
 
     thread = threading.Thread(target=run, name=f"staff-{name}", daemon=True)
     thread.start()

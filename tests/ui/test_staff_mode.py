@@ -184,6 +184,18 @@ def test_staff_mode_leaves_by_itself_after_two_minutes_untouched(s) -> None:  # 
     assert k.app.navbar.parent is not None
     last = StaffAudit(k.store.engine).recent(1)[0]
     assert (last.staff_name, last.action, last.detail) == (NAME, "sign_out", "idle")
+    # Not while something staff wait for is under way (a test print to a silent printer).
+    sign_in(k)
+    k.printer.set_fault("silent")
+    tab = open_tab(k, "devices")
+    k.harness.tap(tab.ids.test_print)
+    k.clock.now += 200
+    k.app.staff.tick()
+    assert shown(k) == "staff"
+    k.harness.wait_until(lambda: k.app.screen("staff").notice, "the test print's outcome")
+    assert "Chưa in được trang thử" in k.app.screen("staff").notice
+    k.clock.now += 121
+    k.harness.wait_until(lambda: not k.app.staff.holds_screen, "the idle logout")
 
 
 def test_a_settings_change_applies_at_once(s) -> None:  # type: ignore[no-untyped-def]
@@ -343,3 +355,110 @@ def test_a_refused_bundle_says_why_and_a_language_pack_installs_to_the_end(s, tm
     finally:
         k.app.kiosk_config = original
         k.app.housekeeping.reload_content_if_changed()
+
+
+def test_local_data_is_wiped_only_after_an_export_and_a_second_pin(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from kiosk.privacy import SALT_FILE, load_or_create_salt
+    from kiosk.ui.staff_screens import ConfirmDialog
+
+    k = s
+    k.app.tickets.issue_ticket("A", "vi")
+    load_or_create_salt(k.app.kiosk_config.data_dir)  # as after a citizen identified
+    stick = tmp_path / "media" / "STICK"  # a watched folder (it holds a bundle)
+    stick.mkdir(parents=True)
+    (stick / "old.kbundle").write_bytes(b"")
+    original = k.app.kiosk_config
+    k.app.kiosk_config = replace(original, updates=replace(
+        original.updates, usb_dirs=(str(tmp_path / "media"),)))
+
+    def dialog() -> ConfirmDialog:
+        [view] = [w for w in Window.children if isinstance(w, ConfirmDialog)]
+        return view
+
+    def count(table: str) -> int:
+        with sqlite3.connect(k.app.kiosk_config.database_path) as db:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    try:
+        sign_in(k)
+        tab = open_tab(k, "reset")
+        assert tab.ids.wipe.disabled  # no export yet
+        tap_in_tab(k, tab.ids.export)
+        k.harness.wait_until(lambda: tab.exported, "the export")
+        k.harness.settle()
+        exported = sorted(p.name for p in stick.glob("*.csv"))
+        assert [name for name in exported if "-tickets-" in name], exported
+        assert len(exported) == 3, exported  # tickets, ticket events, ratings
+        tap_in_tab(k, tab.ids.wipe)
+        k.harness.settle()
+        type_pin(k, "1111", dialog().ids.pad)
+        assert k.app.screen("staff").notice == "Sai mã PIN: chưa xóa gì."
+        assert count("tickets") > 0 and (k.app.kiosk_config.data_dir / SALT_FILE).exists()
+        tap_in_tab(k, tab.ids.wipe)
+        k.harness.settle()
+        type_pin(k, PIN, dialog().ids.pad)
+        k.harness.wait_until(lambda: k.app.screen("staff").notice == "Đã xóa dữ liệu trên máy.",
+                             "the wipe")
+        assert count("tickets") == 0 and count("ratings") == 0
+        assert not (k.app.kiosk_config.data_dir / SALT_FILE).exists()
+        actions = [e.action for e in StaffAudit(k.store.engine).recent(6)]
+        assert "wipe" in actions and "export" in actions, actions
+    finally:
+        k.app.kiosk_config = original
+
+
+def test_an_update_from_the_server_downloads_installs_and_rolls_back(s, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+    import json
+    from dataclasses import replace
+
+    from drivers.sim.file_server import FileServer
+    from kiosk.bundles import Installer
+    from kiosk.ui.staff_screens import ConfirmDialog
+    from tests.bundle_kit import build, content_files, new_key
+
+    k = s
+    key, served = new_key(), tmp_path / "served"
+    served.mkdir()
+    bundle = build(tmp_path, key, "content", "2.1.0", content_files("2.1.0", ("kpm",)),
+                   name="served/content-2.1.0.kbundle")
+    data = bundle.read_bytes()
+    (served / "index.json").write_text(json.dumps({"bundles": [{
+        "kind": "content", "version": "2.1.0", "file": bundle.name, "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest()}]}))
+    original = k.app.kiosk_config
+    with FileServer(served) as server:
+        k.app.kiosk_config = replace(original, updates=replace(
+            original.updates, url=server.url, usb_dirs=(str(tmp_path / "no-stick"),),
+            trusted_keys=(key.public,), dir=str(tmp_path / "updates")))
+        try:
+            sign_in(k)
+            tab = open_tab(k, "updates")
+            k.harness.wait_until(lambda: not tab.working and tab.ids.offers.children,
+                                 "the server's offer")
+            k.harness.settle()
+            [row] = tab.ids.offers.children
+            assert row.text.startswith("Nội dung 2.1.0 (http://127.0.0.1:"), row.text
+            assert tab.installed_text == "Chương trình: Bản gốc khi giao máy\n" \
+                                         "Nội dung: Bản gốc khi giao máy"
+            tap_in_tab(k, row.ids.install)
+            k.harness.wait_until(lambda: not tab.working and tab.progress == 1.0
+                                 and tab.installed_text.endswith("2.1.0"), "the install")
+            k.harness.settle()
+            installer = Installer.from_config(k.app.kiosk_config)
+            assert installer.installed_version("content") == "2.1.0"
+            [roll_back] = tab.ids.rollbacks.children
+            assert roll_back.text == "Đưa Nội dung về bản gốc khi giao máy"
+            tap_in_tab(k, roll_back)
+            k.harness.settle()
+            [dialog] = [w for w in Window.children if isinstance(w, ConfirmDialog)]
+            k.harness.tap(dialog.ids.yes)
+            k.harness.wait_until(lambda: installer.installed_version("content") is None
+                                 and not tab.working, "the roll back")
+            k.harness.settle()
+            assert k.app.screen("staff").notice == "Nội dung đã quay về bản gốc khi giao máy."
+        finally:
+            k.app.kiosk_config = original
+            k.app.housekeeping.reload_content_if_changed()
