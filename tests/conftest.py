@@ -163,6 +163,7 @@ class PgCluster:
         self.url = ""  # postgresql+psycopg://…/postgres: for making databases
         self._folder: Path | None = None
         self._ctl: list[str] = []
+        self._version: int | None = None  # server_version_num, once asked
 
     @property
     def restartable(self) -> bool:
@@ -268,8 +269,18 @@ class PgCluster:
         from sqlalchemy.engine import make_url
 
         name = f"kiosk_test_{secrets.token_hex(6)}"
-        self.admin(f'CREATE DATABASE "{name}"')
+        self.admin(f'CREATE DATABASE "{name}"{self._copy_strategy()}')
         return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def _copy_strategy(self) -> str:
+        """PostgreSQL 15 makes a database by writing template1 into its WAL; copying its
+        files is 2-4 times faster for a database this small (~0.1 s to ~0.03 s here)."""
+        if self._version is None:
+            import psycopg
+
+            with psycopg.connect(self.url.replace("+psycopg", "")) as conn:
+                self._version = conn.info.server_version
+        return " STRATEGY FILE_COPY" if self._version >= 150000 else ""
 
     def drop_database(self, url: str) -> None:
         from sqlalchemy.engine import make_url
