@@ -53,6 +53,9 @@ class ProvinceSettings:
     max_backoff: float = 300.0  # the longest wait between attempts, in seconds
     poll_interval: float = 5.0  # how often the outbox looks for new events, in seconds
     timeout: float = 30.0  # one request's time limit, in seconds
+    # How long an id missing between delivered rows is waited for (a transaction not yet
+    # committed) before it is taken as rolled back, in seconds (kiosk/centre/province.py).
+    gap_grace: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,7 @@ KNOWN_KEYS = {
 # [province] (kiosk/centre/province.py): a table of its own, checked by _province.
 KNOWN_KEYS[""].add("province")
 KNOWN_KEYS["province"] = {"url", "centre_id", "batch", "token", "max_backoff", "poll_interval",
-                          "timeout"}
+                          "timeout", "gap_grace"}
 _CENTRE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -339,7 +342,8 @@ def _province(c: _Checker, raw: dict[str, Any]) -> ProvinceSettings:
         max_backoff=c.number(table.get("max_backoff", 300), "province.max_backoff", 1, 86400),
         poll_interval=c.number(table.get("poll_interval", 5), "province.poll_interval",
                                0.1, 3600),
-        timeout=c.number(table.get("timeout", 30), "province.timeout", 1, 600))
+        timeout=c.number(table.get("timeout", 30), "province.timeout", 1, 600),
+        gap_grace=c.number(table.get("gap_grace", 30), "province.gap_grace", 0.1, 3600))
 
 
 def _reject_unknown(c: _Checker, table: dict[str, Any], allowed: set[str], prefix: str) -> None:

@@ -116,9 +116,14 @@ def apply_overlay(cfg: Config, locales: Path = LOCALES) -> Config:
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return cfg
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        if not os.access(path.parent, os.R_OK | os.X_OK):
+            return cfg  # the data folder itself is unusable: its own check says so, once
+        log.warning("staff settings %s ignored: cannot be read (%s)", path, exc)
+        return cfg
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         log.warning("staff settings %s ignored: cannot be read (%s)", path, exc)
         return cfg
     table = raw.get("kiosk")

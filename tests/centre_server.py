@@ -130,14 +130,14 @@ def make_centre(folder: Path, db_url: str = "") -> Centre:
     """A centre on `db_url` (default: a SQLite file in `folder`), not started yet."""
     from kiosk.centre.app import make_app
     from kiosk.centre.pki import init_pki
-    from kiosk.centre.serve import open_centre
+    from tests.centre_support import open_test_centre
 
     base = load_config()
     service = replace(base.centre_service, database=db_url, state_dir=str(folder / "state"),
                       hostnames=("localhost", "127.0.0.1"))
     config = replace(base, data_dir=folder / "data", centre_service=service)
     pki = init_pki(config.centre_state_dir, service.hostnames)
-    ctx = open_centre(config)
+    ctx = open_test_centre(config)
     ca_pem = pki.files.ca_cert.read_text()
     return Centre(config, free_port(), ca_pem, pki.ca_fingerprint, ctx,
                   make_app(ctx, ca_pem=ca_pem), pki.files)

@@ -11,6 +11,7 @@ from pathlib import Path
 from kiosk.centre.app import make_app
 from kiosk.centre.client import CentreClient
 from kiosk.centre.context import CentreContext
+from kiosk.centre.live import Notifier
 from kiosk.centre.pki import InitResult, init_pki
 from kiosk.centre.serve import open_centre, serving
 from kiosk.centre.terminals import Terminals
@@ -51,10 +52,18 @@ class RunningCentre:
         return client
 
 
+def open_test_centre(config: Config) -> CentreContext:
+    """open_centre, with a notifier that stops at once: on PostgreSQL its thread looks for
+    stop every LISTEN_WAKE_SECONDS (1 s), which each test's shutdown waited out."""
+    ctx = open_centre(config)
+    ctx.notifier = Notifier(ctx.engine, listen_wake=0.05)
+    return ctx
+
+
 @contextmanager
 def running_centre(config: Config) -> Iterator[RunningCentre]:
     pki = init_pki(config.centre_state_dir, config.centre_service.hostnames)
-    ctx = open_centre(config)
+    ctx = open_test_centre(config)
     app = make_app(ctx, ca_pem=pki.files.ca_cert.read_text())
     try:
         with serving(app, pki.files) as url:

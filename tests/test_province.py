@@ -519,6 +519,8 @@ def test_province_settings_default_to_nothing_pushed(tmp_path: Path) -> None:
                             'centre_id = "24847"\nbatch = 50\ntoken = "t0k"\n')
     assert (got.url, got.centre_id, got.batch, got.token) == (
         "https://tinh.example/api/events", "24847", 50, "t0k")
+    assert got.gap_grace == 30.0  # a transaction may take a while to commit
+    assert _config(tmp_path, '[province]\ngap_grace = 2.5\n').gap_grace == 2.5
 
 
 @pytest.mark.parametrize("text, key", [
@@ -528,6 +530,7 @@ def test_province_settings_default_to_nothing_pushed(tmp_path: Path) -> None:
     ('[province]\ncentre_id = "a:b"\n', "province.centre_id"),
     ('[province]\nbatch = 0\n', "province.batch"),
     ('[province]\nmax_backoff = "1m"\n', "province.max_backoff"),
+    ('[province]\ngap_grace = 0\n', "province.gap_grace"),
     ('[province]\nbatchsize = 5\n', "province.batchsize"),
 ])
 def test_bad_province_settings_name_the_key(tmp_path: Path, text: str, key: str) -> None:

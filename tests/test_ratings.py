@@ -237,10 +237,12 @@ text_or_none = st.none() | st.text(max_size=40)
     seconds=st.integers(0, 3 * 86400),
 )
 def test_record_either_stores_exactly_the_rating_or_raises_value_error(
-    tmp_path_factory: pytest.TempPathFactory, level: str, reasons: list[str],
+    tmp_path_factory: pytest.TempPathFactory, new_sqlite: Callable[[Path], str],
+    level: str, reasons: list[str],
     ticket_id: str | None, service: str | None, counter: int | None, lang: str, seconds: int,
 ) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "k.sqlite3"
+    new_sqlite(path)  # each example on a new database, copied rather than made (~50 ms)
     at = datetime(2026, 11, 27, 0, 0, tzinfo=HCM) + timedelta(seconds=seconds)
     svc = make_service(path, Clock(at))
     try:
@@ -270,10 +272,12 @@ def test_record_either_stores_exactly_the_rating_or_raises_value_error(
     seconds=st.integers(0, 3 * 86400),
 )
 def test_every_valid_rating_is_stored_and_counted_once(
-    tmp_path_factory: pytest.TempPathFactory, level: str, reasons: list[str],
+    tmp_path_factory: pytest.TempPathFactory, new_sqlite: Callable[[Path], str],
+    level: str, reasons: list[str],
     ticket_id: str | None, service: str | None, counter: int | None, lang: str, seconds: int,
 ) -> None:
     path = tmp_path_factory.mktemp("valid") / "k.sqlite3"
+    new_sqlite(path)  # each example on a new database, copied rather than made (~50 ms)
     at = datetime(2026, 11, 27, 0, 0, tzinfo=HCM) + timedelta(seconds=seconds)
     svc = make_service(path, Clock(at))
     given_reasons = reasons if level == "unsatisfied" else []

@@ -239,12 +239,11 @@ def test_mounted_in_the_centre_service_over_tls(tmp_path: Path, any_db_url: str)
 
     from kiosk.centre.app import make_app
     from kiosk.centre.pki import init_pki
-    from kiosk.centre.serve import open_centre
-    from tests.centre_support import centre_config
+    from tests.centre_support import centre_config, open_test_centre
 
     config = centre_config(tmp_path, any_db_url)
     pki = init_pki(config.centre_state_dir, config.centre_service.hostnames)
-    ctx = open_centre(config)
+    ctx = open_test_centre(config)
     try:
         simulate_day(ctx.engine)
         app = make_app(ctx, ca_pem=pki.files.ca_cert.read_text())

@@ -38,9 +38,11 @@ RECHECK_SECONDS = 60.0  # how often an open stream asks whether it may go on
 
 
 class Notifier:
-    def __init__(self, engine: Engine, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, engine: Engine, poll_seconds: float = POLL_SECONDS,
+                 listen_wake: float = LISTEN_WAKE_SECONDS) -> None:
         self.engine = engine
         self.poll_seconds = poll_seconds
+        self.listen_wake = listen_wake  # stop() waits up to this long for the thread
         self._version = 0
         self._lock = threading.Lock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
@@ -130,7 +132,7 @@ class Notifier:
                     # Changes may have happened while we were not listening.
                     self.bump()
                     while not self._stop.is_set():
-                        if any(True for _ in conn.notifies(timeout=LISTEN_WAKE_SECONDS)):
+                        if any(True for _ in conn.notifies(timeout=self.listen_wake)):
                             self.bump()
             except psycopg.Error as exc:
                 log.warning("live updates: lost the PostgreSQL connection (%s); "

@@ -44,9 +44,8 @@ BASE_BACKOFF = 0.5
 # a centre for days.
 RETRY_AFTER_CAP = 3600.0
 # An id missing between delivered rows may be a transaction that has not committed yet
-# (PostgreSQL hands out ids before commit): the outbox waits this long for it before taking
-# the gap as a rolled-back transaction and moving on.
-GAP_GRACE = 30.0
+# (PostgreSQL hands out ids before commit): the outbox waits [province] gap_grace seconds
+# (30) for it before taking the gap as a rolled-back transaction and moving on.
 RATED = "rated"  # the kind of a rating event
 
 
@@ -135,7 +134,7 @@ class _Stream:
         self.gaps = {first: seen for first, seen in self.gaps.items() if first > after_id}
         # Every gap in sight starts its wait now, not only the first: a PostgreSQL crash or
         # a killed centre leaves several, and each waiting its turn held the events back
-        # GAP_GRACE per gap (found by tests/test_centre_chaos.py).
+        # the grace per gap (found by tests/test_centre_chaos.py).
         expected = after_id + 1
         for row in rows:
             if row.id != expected:
@@ -167,7 +166,7 @@ class ProvinceOutbox:
                  rng: random.Random | None = None,
                  wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  monotonic: Callable[[], float] = time.monotonic,
-                 base_backoff: float = BASE_BACKOFF, gap_grace: float = GAP_GRACE) -> None:
+                 base_backoff: float = BASE_BACKOFF) -> None:
         if not settings.url or not settings.centre_id:
             raise ValueError("the province outbox needs [province] url and centre_id")
         self.settings = settings
@@ -188,7 +187,6 @@ class ProvinceOutbox:
         self._now = wall_clock
         self._monotonic = monotonic
         self._base_backoff = base_backoff
-        self._gap_grace = gap_grace
         self._limit = settings.batch
         self._in_flight: Batch | None = None  # retried unchanged until accepted
         self._wake = threading.Event()
@@ -212,7 +210,7 @@ class ProvinceOutbox:
         positions = self.cursor.positions()
         for stream in self._streams:
             batch = stream.next_batch(positions[stream.name], self._limit, self._monotonic(),
-                                      self._gap_grace)
+                                      self.settings.gap_grace)
             if batch is not None:
                 return batch
         return None
