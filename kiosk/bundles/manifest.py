@@ -142,10 +142,15 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Written field by field: strftime's %Y drops the leading zeros of years before 1000
+    # on glibc, and the time read back must be spelt exactly as it was signed.
+    w = when.astimezone(UTC)
+    return (f"{w.year:04d}-{w.month:02d}-{w.day:02d}T{w.hour:02d}:{w.minute:02d}:"
+            f"{w.second:02d}Z")
 
 
-_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# Years 2000-9998 only: far from datetime's limits, where converting a time overflows.
+_TIME = re.compile(r"[2-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def parse_time(text: Any, what: str) -> datetime:
@@ -154,7 +159,10 @@ def parse_time(text: Any, what: str) -> datetime:
     if not isinstance(text, str) or not _TIME.fullmatch(text):
         raise ValueError(f"{what} is not a time like 2027-06-01T00:00:00Z")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if when.year > 9998:
+            raise ValueError(text)
+        return when
     except ValueError:
         raise ValueError(f"{what} {text!r} is not a valid time") from None
 
