@@ -92,9 +92,12 @@ class Harness:
         raise TimeoutError("no frame was drawn")
 
     def settle(self, frames: int = 3) -> None:
-        """Let layouts, texture sizes and bindings that need a frame or two finish."""
+        """Let layouts, texture sizes and bindings that need a frame or two finish: turns
+        the loop `frames` times. Each turn draws what changed, as the running kiosk does;
+        a frame drawn again with nothing changed would show nothing new (software GL
+        spends a tenth of a second or more on each frame of the portrait window)."""
         for _ in range(frames):
-            self.next_frame()
+            EventLoop.idle()
 
     def wait_until(self, condition: Callable[[], bool], what: str,
                    max_frames: int = MAX_FRAMES) -> None:
