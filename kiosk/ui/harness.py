@@ -19,6 +19,7 @@ from kiosk.ui.app import KioskApp
 from kiosk.ui.journey import ManualClock
 
 MAX_FRAMES = 3000
+TOUCH_AGE_ALLOWANCE = 1.5  # seconds; see until_touches_count
 
 
 class Finger(MotionEvent):
@@ -92,9 +93,12 @@ class Harness:
         raise TimeoutError("no frame was drawn")
 
     def settle(self, frames: int = 3) -> None:
-        """Let layouts, texture sizes and bindings that need a frame or two finish."""
+        """Let layouts, texture sizes and bindings that need a frame or two finish: turns
+        the loop `frames` times. Each turn draws what changed, as the running kiosk does;
+        a frame drawn again with nothing changed would show nothing new (software GL
+        spends a tenth of a second or more on each frame of the portrait window)."""
         for _ in range(frames):
-            self.next_frame()
+            EventLoop.idle()
 
     def wait_until(self, condition: Callable[[], bool], what: str,
                    max_frames: int = MAX_FRAMES) -> None:
@@ -111,8 +115,10 @@ class Harness:
         guard = self.app.touch_guard
         while guard.touches_from() is None:
             self.next_frame()
-        # A little after: the touch's own age (its time_start to its dispatch) counts.
-        ready = guard.touches_from() + 0.1
+        # After that by more than the touch's own age (its time_start to its dispatch, in
+        # wall-clock time, which the guard takes off): on a loaded machine the loop can
+        # take most of a second to get to a touch.
+        ready = guard.touches_from() + TOUCH_AGE_ALLOWANCE
         if isinstance(guard.clock, ManualClock):
             guard.clock.now = max(guard.clock.now, ready)
         else:
