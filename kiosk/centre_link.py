@@ -15,14 +15,30 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from kiosk.config import ConfigError
+from kiosk.link_answers import (  # noqa: F401 (the queue states and TicketState are this module's names too)
+    CALLED,
+    NO_SHOW,
+    SERVED,
+    SERVING,
+    VOID,
+    WAITING,
+    CentreUnreachable,
+    MalformedAnswer,
+    TicketState,
+    block_from_answer,
+    count,
+    estimate,
+    record_from_answer,
+    state_from_answer,
+)
 from kiosk.store.link import LinkStore
-from kiosk.store.queue import ALLOCATED, TicketRecord, TicketStore
+from kiosk.store.queue import TicketRecord, TicketStore
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -30,17 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ONLINE, OFFLINE, SYNCING, UNKNOWN = "online", "offline", "syncing", "unknown"
-# Queue states as the centre names them (kiosk/store/queue.py on the centre).
-WAITING, CALLED, SERVING, SERVED, NO_SHOW, VOID = (
-    "waiting", "called", "serving", "served", "no_show", "void")
 # Seconds between looks at an idle link while it is up: a centre gone down shows on the
 # staff mark within this long even when nobody takes a number.
 IDLE_PROBE_SECONDS = 10.0
 IMPORT_BATCH = 100  # tickets per import request
-
-
-class CentreUnreachable(Exception):
-    """No answer from the centre in time (down, network cut, timeout, a 5xx)."""
 
 
 class CentreRefused(Exception):
@@ -86,21 +95,6 @@ class LinkIssued:
     people_ahead: int
     wait_minutes: int | None  # None: not enough served today to say, or offline
     from_lease: bool
-
-
-@dataclass(frozen=True)
-class TicketState:
-    """Where a ticket stands: live from the centre, or what this kiosk knew `as_of`."""
-
-    number: str
-    service: str
-    queue_state: str
-    counter: int | None
-    people_ahead: int
-    wait_minutes: int | None
-    live: bool
-    as_of: datetime | None = None  # not live: when the kiosk last heard from the centre
-    day: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,7 +190,7 @@ class CentreLink:
                 self._lost(exc)
             else:
                 try:
-                    record = _record_from_answer(answer, lang, person_hash)
+                    record = record_from_answer(answer, lang, person_hash)
                 except MalformedAnswer as exc:
                     log.error("centre link: %s", exc)
                     self._lost(exc)
@@ -205,8 +199,8 @@ class CentreLink:
                     self._keep_copy(record)
                     self._announce()
                     self._wake.set()  # the lease may want topping up
-                    ahead = _count(answer.get("people_ahead"))
-                    return LinkIssued(record, ahead, _estimate(answer.get("wait_minutes"), ahead),
+                    ahead = count(answer.get("people_ahead"))
+                    return LinkIssued(record, ahead, estimate(answer.get("wait_minutes"), ahead),
                                       from_lease=False)
         record = self.links.issue_from_lease(service, lang, issued_at, person_hash)
         self._announce()
@@ -264,7 +258,7 @@ class CentreLink:
                 self._announce()
                 if answer is not None:
                     try:
-                        state = _state_from_answer(answer, self._last_contact)
+                        state = state_from_answer(answer, self._last_contact)
                     except MalformedAnswer as exc:
                         log.error("centre link: %s", exc)
                     else:
@@ -371,7 +365,7 @@ class CentreLink:
             request_id = self.links.next_lease_request(day, service)
             block = self.api.lease({"request_id": request_id, "service": service, "day": day,
                                     "size": self.settings.lease_size})
-            first, last = _block_from_answer(block)
+            first, last = block_from_answer(block)
             if self.links.add_lease(day, service, first, last, request_id):
                 log.info("centre link: leased %s%d-%d for %s", service, first, last, day)
                 taken += 1
@@ -385,74 +379,6 @@ class CentreLink:
     def _probe(self) -> None:
         """A cheap call that tells whether the centre is there."""
         self.api.health()
-
-
-class MalformedAnswer(CentreUnreachable):
-    """The centre's answer lacks what the kiosk needs: as good as no answer."""
-
-
-def _record_from_answer(answer: Any, lang: str, person_hash: str | None) -> TicketRecord:
-    """The ticket in POST /api/tickets' answer; MalformedAnswer if it is not one."""
-    try:
-        issued_at = datetime.fromisoformat(str(answer["issued_at"]))
-        ticket_id, service, number = (str(answer[key]) for key in ("id", "service", "number"))
-        seq = answer["seq"]
-        if (issued_at.tzinfo is None or isinstance(seq, bool) or not isinstance(seq, int)
-                or seq < 1 or not ticket_id or not number or not service):
-            raise ValueError("a field out of range")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedAnswer(f"the centre's ticket cannot be read ({exc})") from None
-    return TicketRecord(ticket_id, issued_at.date().isoformat(), service, seq, number, lang,
-                        issued_at, ALLOCATED, person_hash=person_hash)
-
-
-def _state_from_answer(answer: Any, at: datetime | None) -> TicketState:
-    """The ticket in GET /api/tickets/{id}'s answer; MalformedAnswer if it is not one."""
-    try:
-        counter = answer.get("counter")
-        ahead = _count(answer.get("people_ahead"))
-        return TicketState(
-            number=str(answer["number"]), service=str(answer["service"]),
-            queue_state=str(answer.get("queue_state") or WAITING),
-            counter=counter if isinstance(counter, int) and not isinstance(counter, bool)
-            else None,
-            people_ahead=ahead, wait_minutes=_estimate(answer.get("wait_minutes"), ahead),
-            live=True, as_of=at,
-            day=str(answer.get("issued_at") or "")[:10])
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise MalformedAnswer(f"the centre's ticket state cannot be read ({exc})") from None
-
-
-def _block_from_answer(answer: Any) -> tuple[int, int]:
-    try:
-        first, last = answer["first"], answer["last"]
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (first, last)) \
-                or not 0 < first <= last:
-            raise ValueError("not a block of numbers")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedAnswer(f"the centre's lease cannot be read ({exc})") from None
-    return first, last
-
-
-def _count(value: object) -> int:
-    """People ahead as the centre gave them; 0 for anything that is not a count."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _estimate(minutes: object, ahead: int) -> int | None:
-    """The wait to show: the centre's minutes, or None when there is nothing honest to say
-    (no estimate yet, nobody ahead, or less than a minute)."""
-    value = _minutes(minutes)
-    return value if value and ahead > 0 else None
-
-
-def _minutes(value: object) -> int | None:
-    """Whole minutes from the centre's estimate; None for none, or one that is no number."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
-        return None
-    return max(0, round(value))
 
 
 def _hhmm(at: datetime | None) -> str:

@@ -6,7 +6,6 @@ expected, so staff can fix it from the message alone.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -17,45 +16,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.config_checks import (  # noqa: F401 (ConfigError, LANG_TAG: kiosk.config's own names)
+    FALLBACK_LANG,
+    LANG_TAG,
+    Checker,
+    ConfigError,
+    is_http_url,
+    reject_unknown,
+)
+from kiosk.config_links import (  # noqa: F401 (parse_listen … are kiosk.config's names too)
+    LINK_TABLES,
+    CentreLinkSettings,
+    CentreService,
+    ProvinceSettings,
+    UpdateSettings,
+    centre_link_settings,
+    centre_service_settings,
+    centre_url_problem,
+    is_host_name,
+    parse_listen,
+    province_settings,
+    update_settings,
+)
 from kiosk.lifecycle import parse_quiet_hour
 from kiosk.paths import DEFAULT_CONFIG, ICONS
 
 if TYPE_CHECKING:
     from drivers.printer import PrinterUrl
 
-LANG_TAG = re.compile(r"^[a-z]{2,3}$")
-FALLBACK_LANG = "vi"
 # [kiosk] text_size: the text size a visit starts at (kiosk/session.py TEXT_SIZES, in order).
 TEXT_SIZE_NAMES = ("normal", "large", "extra_large")
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; str() is one line for staff."""
-
-    def __init__(self, path: Path | str, key: str, expected: str) -> None:
-        self.path, self.key, self.expected = str(path), key, expected
-        # A key is the file's own text: one with a line break or other control character is
-        # quoted, so the message stays one line.
-        shown = key if key.isprintable() else repr(key)
-        where = f"{self.path}: {shown}: " if key else f"{self.path}: "
-        super().__init__(where + expected)
-
-
-@dataclass(frozen=True)
-class ProvinceSettings:
-    """[province]: where the centre pushes its anonymous events (kiosk/centre/province.py).
-    An empty url: nothing is pushed."""
-
-    url: str = ""
-    centre_id: str = ""  # the centre's code at the province: the prefix of every event uid
-    batch: int = 200  # events per request
-    token: str = ""  # sent as a bearer token when set
-    max_backoff: float = 300.0  # the longest wait between attempts, in seconds
-    poll_interval: float = 5.0  # how often the outbox looks for new events, in seconds
-    timeout: float = 30.0  # one request's time limit, in seconds
-    # How long an id missing between delivered rows is waited for (a transaction not yet
-    # committed) before it is taken as rolled back, in seconds (kiosk/centre/province.py).
-    gap_grace: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -67,17 +57,6 @@ class ServiceArea:
 
     def name(self, lang: str) -> str:
         return localized(self.names, lang)
-
-
-@dataclass(frozen=True)
-class CentreService:
-    """`[centre_service]`: the centre service of docs/architecture.md, Centre. Empty texts
-    mean "beside the kiosk's data": see Config.centre_state_dir and centre_database_url."""
-
-    database: str = ""  # SQLAlchemy URL: postgresql+psycopg://user@host:port/db or sqlite:///…
-    listen: tuple[str, int] = ("0.0.0.0", 8443)
-    state_dir: str = ""  # the CA, the server's key and certificate (0700)
-    hostnames: tuple[str, ...] = ("localhost", "127.0.0.1")  # the certificate's names
 
 
 @dataclass(frozen=True)
@@ -162,24 +141,6 @@ class Config:
                 or f"sqlite:///{self.centre_state_dir / 'centre.sqlite3'}")
 
 
-@dataclass(frozen=True)
-class CentreLinkSettings:
-    """[centre_link]: where the centre service is and how the kiosk keeps issuing without
-    it (docs/architecture.md, Kiosks in a centre). An empty url: a kiosk on its own."""
-
-    url: str = ""
-    ca_fingerprint: str = ""  # SHA-256 of the centre's CA certificate, hex (pinned)
-    lease_size: int = 20  # numbers per block leased ahead, per service and day
-    low_water: int = 5  # a new block is leased when fewer numbers than this are left
-    timeout: float = 2.0  # seconds a citizen may wait for the centre before the lease is used
-    retry_min: float = 1.0  # seconds between tries to reach the centre, growing ...
-    retry_max: float = 30.0  # ... up to this while it stays unreachable
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.url)
-
-
 def localized(texts: dict[str, str], lang: str) -> str:
     """The text in `lang`, else Vietnamese (always present after validation)."""
     return texts.get(lang) or texts[FALLBACK_LANG]
@@ -238,61 +199,16 @@ def _overlay(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class _Checker:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, key: str, expected: str, got: Any = ...) -> ConfigError:
-        if got is not ...:
-            expected = f"{expected}, got {got!r}"
-        return ConfigError(self.path, key, expected)
-
-    def table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
-        value = raw.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(key, "expected a table", value)
-        return value
-
-    def texts(self, value: Any, key: str) -> dict[str, str]:
-        if not isinstance(value, dict) or not value:
-            raise self.fail(key, "expected a table of texts per language, e.g. { vi = \"...\" }",
-                            value)
-        for lang, text in value.items():
-            if not LANG_TAG.match(lang):
-                raise self.fail(f"{key}.{lang}", "expected a language tag like vi, en or kpm")
-            if not isinstance(text, str) or not text.strip():
-                raise self.fail(f"{key}.{lang}", "expected non-empty text", text)
-        if FALLBACK_LANG not in value:
-            raise self.fail(key, "expected a Vietnamese text (vi = \"...\"), the fallback")
-        return dict(value)
-
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"expected a number of seconds from {low:g} to {high:g}", value)
-        if not low <= value <= high:
-            raise self.fail(key, f"expected a number of seconds from {low:g} to {high:g}", value)
-        return float(value)
-
-
 KNOWN_KEYS = {
-    "": {"centre", "kiosk", "devices", "services", "centre_service", "centre_link"},
+    "": {"centre", "kiosk", "devices", "services"},
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
               "nightly_restart", "text_size", "volume"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
                 "scanner_trigger", "mrz_reader", "chip_reader"},
     "services[]": {"letter", "name", "counters", "icon"},
-    "centre_link": {"url", "ca_fingerprint", "lease_size", "low_water", "timeout",
-                    "retry_min", "retry_max"},
-    "centre_service": {"database", "listen", "state_dir", "hostnames"},
 }
-
-# [province] (kiosk/centre/province.py): a table of its own, checked by _province.
-KNOWN_KEYS[""].add("province")
-KNOWN_KEYS["province"] = {"url", "centre_id", "batch", "token", "max_backoff", "poll_interval",
-                          "timeout", "gap_grace"}
-_CENTRE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
+KNOWN_KEYS[""] |= set(LINK_TABLES)
 
 def _is_quiet_hour(value: object) -> bool:
     try:
@@ -301,59 +217,7 @@ def _is_quiet_hour(value: object) -> bool:
         return False
 
 
-def _is_http_url(url: str, base: bool = False) -> bool:
-    """An http(s) URL with a host and a valid port, printable, without spaces; `base`: also
-    without a query or fragment (paths are added to it)."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname)
-            and url.isprintable() and " " not in url
-            and not (base and (parts.query or parts.fragment)))
-
-
-def _province(c: _Checker, raw: dict[str, Any]) -> ProvinceSettings:
-    table = c.table(raw, "province")
-    _reject_unknown(c, table, KNOWN_KEYS["province"], "province.")
-    url = table.get("url", "")
-    if not isinstance(url, str):
-        raise c.fail("province.url", "expected an http:// or https:// URL, or \"\" for none",
-                     url)
-    if url and not _is_http_url(url):
-        raise c.fail("province.url", "expected an http:// or https:// URL with a host", url)
-    centre_id = table.get("centre_id", "")
-    if not isinstance(centre_id, str) or (centre_id and not _CENTRE_ID.fullmatch(centre_id)):
-        raise c.fail("province.centre_id", "expected the centre's code: letters, digits, "
-                     "'.', '_' or '-', at most 64", centre_id)
-    if url and not centre_id:
-        raise c.fail("province.centre_id", "expected the centre's code when province.url is set")
-    batch = table.get("batch", 200)
-    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 10000:
-        raise c.fail("province.batch", "expected a number of events from 1 to 10000", batch)
-    token = table.get("token", "")
-    if not isinstance(token, str) or not token.isprintable() or " " in token:
-        raise c.fail("province.token", "expected the bearer token as text without spaces")
-    return ProvinceSettings(
-        url=url, centre_id=centre_id, batch=batch, token=token,
-        max_backoff=c.number(table.get("max_backoff", 300), "province.max_backoff", 1, 86400),
-        poll_interval=c.number(table.get("poll_interval", 5), "province.poll_interval",
-                               0.1, 3600),
-        timeout=c.number(table.get("timeout", 30), "province.timeout", 1, 600),
-        gap_grace=c.number(table.get("gap_grace", 30), "province.gap_grace", 0.1, 3600))
-
-
-def _reject_unknown(c: _Checker, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
-    # A misspelt key would otherwise be ignored silently and the default used.
-    for key in table:
-        if key not in allowed:
-            raise c.fail(prefix + key, "unknown key; expected one of " + ", ".join(sorted(allowed)))
-
-
-def _optional_url(c: _Checker, devices: dict[str, Any], key: str, what: str, module: str,
+def _optional_url(c: Checker, devices: dict[str, Any], key: str, what: str, module: str,
                   parser: str) -> str:
     """A device URL that may be empty (no such device), checked by its driver's parser
     (imported only when the key is set: the ID-card driver brings `cryptography`)."""
@@ -370,7 +234,7 @@ def _optional_url(c: _Checker, devices: dict[str, Any], key: str, what: str, mod
     return value
 
 
-def _scanner_trigger(c: _Checker, devices: dict[str, Any], scanner: str) -> str:
+def _scanner_trigger(c: Checker, devices: dict[str, Any], scanner: str) -> str:
     """How the kiosk starts and stops the scanner reading: "" (it reads by itself),
     "honeywell" or "zebra-ssi" (host trigger commands over its serial link)."""
     value = devices.get("scanner_trigger", "")
@@ -393,7 +257,7 @@ def _icon_names() -> list[str]:
     return sorted(p.stem for p in ICONS.glob("*.png"))
 
 
-def _service_icon(c: _Checker, svc: dict[str, Any], key: str) -> str:
+def _service_icon(c: Checker, svc: dict[str, Any], key: str) -> str:
     """The service's pictogram: the name of an icon in assets/icons (without .png)."""
     icon = svc.get("icon", "ticket")
     known = _icon_names()
@@ -408,16 +272,16 @@ KNOWN_KEYS[""].add("dossier")
 KNOWN_KEYS["dossier"] = {"provider", "timeout", "cache_minutes"}
 
 
-def _dossier(c: _Checker, raw: dict[str, Any]) -> dict[str, Any]:
+def _dossier(c: Checker, raw: dict[str, Any]) -> dict[str, Any]:
     """The [dossier] table: the provider's base URL, its timeout and the cache's life, as
     Config fields."""
     table = c.table(raw, "dossier")
-    _reject_unknown(c, table, KNOWN_KEYS["dossier"], "dossier.")
+    reject_unknown(c, table, KNOWN_KEYS["dossier"], "dossier.")
     provider = table.get("provider", "")
     if not isinstance(provider, str):
         raise c.fail("dossier.provider", "expected an http:// or https:// URL, or \"\" for none",
                      provider)
-    if provider and not _is_http_url(provider, base=True):
+    if provider and not is_http_url(provider, base=True):
         raise c.fail("dossier.provider",
                      "expected an http:// or https:// URL like https://dvc.example.vn/api, "
                      "or \"\" for none", provider)
@@ -440,13 +304,13 @@ def parse_kiosk_printer_url(url: str) -> PrinterUrl:
 
 
 def _validate(raw: dict[str, Any], path: Path) -> Config:
-    c = _Checker(path)
-    _reject_unknown(c, raw, KNOWN_KEYS[""], "")
+    c = Checker(path)
+    reject_unknown(c, raw, KNOWN_KEYS[""], "")
     centre = c.table(raw, "centre")
     kiosk = c.table(raw, "kiosk")
     devices = c.table(raw, "devices")
     for name, table in (("centre", centre), ("kiosk", kiosk), ("devices", devices)):
-        _reject_unknown(c, table, KNOWN_KEYS[name], name + ".")
+        reject_unknown(c, table, KNOWN_KEYS[name], name + ".")
 
     names = c.texts(centre.get("name"), "centre.name")
     tz = centre.get("timezone", "Asia/Ho_Chi_Minh")
@@ -519,7 +383,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         key = f"services[{i}]"
         if not isinstance(svc, dict):
             raise c.fail(key, "expected a table", svc)
-        _reject_unknown(c, svc, KNOWN_KEYS["services[]"], key + ".")
+        reject_unknown(c, svc, KNOWN_KEYS["services[]"], key + ".")
         letter = svc.get("letter")
         if not isinstance(letter, str) or not re.fullmatch(r"[A-Z]", letter):
             raise c.fail(f"{key}.letter", "expected one capital letter A-Z", letter)
@@ -533,7 +397,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         areas.append(ServiceArea(letter, c.texts(svc.get("name"), f"{key}.name"),
                                  tuple(counters), _service_icon(c, svc, key)))
 
-    centre_service = _centre_service(c, c.table(raw, "centre_service"))
+    centre_service = centre_service_settings(c, c.table(raw, "centre_service"))
     return Config(
         centre_names=names,
         timezone=str(tz),
@@ -549,19 +413,19 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         mrz_reader_url=mrz_reader,
         chip_reader=chip_reader,
         services=tuple(areas),
-        province=_province(c, raw),
+        province=province_settings(c, raw),
         scanner_trigger=scanner_trigger,
         **_dossier(c, raw),
         source=str(path),
         centre_service=centre_service,
-        centre_link=_centre_link(c, raw),
+        centre_link=centre_link_settings(c, raw),
         nightly_restart=nightly,
-        updates=_updates(c, raw),
+        updates=update_settings(c, raw),
         centre_languages=tuple(display["languages"]),
     )
 
 
-def _kiosk_display(c: _Checker, kiosk: dict[str, Any]) -> dict[str, Any]:
+def _kiosk_display(c: Checker, kiosk: dict[str, Any]) -> dict[str, Any]:
     """The [kiosk] keys staff may also set on the kiosk (kiosk/kiosk_settings.py), checked
     the same way there: languages, idle_timeout, text_size and volume, as Config fields."""
     langs = kiosk.get("languages")
@@ -588,197 +452,6 @@ def _kiosk_display(c: _Checker, kiosk: dict[str, Any]) -> dict[str, Any]:
 def check_display_settings(kiosk: dict[str, Any], path: Path) -> dict[str, Any]:
     """A [kiosk] table of staff settings checked as the config's own: the Config fields, or
     ConfigError naming `path` and the key."""
-    c = _Checker(path)
-    _reject_unknown(c, kiosk, {"languages", "idle_timeout", "text_size", "volume"}, "kiosk.")
+    c = Checker(path)
+    reject_unknown(c, kiosk, {"languages", "idle_timeout", "text_size", "volume"}, "kiosk.")
     return _kiosk_display(c, kiosk)
-
-
-# --- [centre_service] (docs/architecture.md, Centre) ---------------------------------------
-
-DATABASE_SCHEMES = ("postgresql+psycopg://", "sqlite:///")
-_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """"HOST:PORT" ("0.0.0.0:8443", "[::]:8443", "centre.lan:8443") as (host, port);
-    ValueError says what is wrong."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isascii() or not port.isdigit():
-        raise ValueError("expected HOST:PORT, e.g. 0.0.0.0:8443")
-    if not 1 <= int(port) <= 65535:
-        raise ValueError("expected a port from 1 to 65535")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not is_host_name(host):
-        raise ValueError("expected a host name or an IP address before the port")
-    return host, int(port)
-
-
-def is_host_name(text: str) -> bool:
-    """An IP address or a DNS name: what a certificate's subject names may hold."""
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        labels = text.rstrip(".").split(".")
-        # An all-digit last label is a mistyped address, not a name (RFC 3696, section 2).
-        return (len(text) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in labels)
-                and not labels[-1].isdigit())
-
-
-def _centre_service(c: _Checker, table: dict[str, Any]) -> CentreService:
-    _reject_unknown(c, table, KNOWN_KEYS["centre_service"], "centre_service.")
-    default = CentreService()
-    database = table.get("database", default.database)
-    if (not isinstance(database, str) or not database.isprintable()
-            or (database and not database.startswith(DATABASE_SCHEMES))):
-        raise c.fail("centre_service.database",
-                     "expected \"\" or a URL like postgresql+psycopg://kiosk@127.0.0.1:5432/"
-                     "kiosk or sqlite:////var/lib/kiosk/centre.sqlite3", database)
-    listen = table.get("listen", "{}:{}".format(*default.listen))
-    try:
-        if not isinstance(listen, str):
-            raise ValueError("expected HOST:PORT as text, e.g. \"0.0.0.0:8443\"")
-        host_port = parse_listen(listen)
-    except ValueError as exc:
-        raise c.fail("centre_service.listen", str(exc), listen) from None
-    state_dir = table.get("state_dir", default.state_dir)
-    if not isinstance(state_dir, str) or "\0" in state_dir:
-        raise c.fail("centre_service.state_dir", "expected a folder path as text", state_dir)
-    names = table.get("hostnames", list(default.hostnames))
-    if (not isinstance(names, list) or not names
-            or not all(isinstance(n, str) and is_host_name(n) for n in names)):
-        raise c.fail("centre_service.hostnames", "expected a list of the centre's host names "
-                     "and IP addresses, e.g. [\"centre.lan\", \"192.168.1.10\"]", names)
-    return CentreService(database, host_port, state_dir, tuple(dict.fromkeys(names)))
-
-
-def centre_url_problem(url: str) -> str | None:
-    """Why `url` cannot be a centre's address (None when it can): https only."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return "expected a URL like https://centre.local:8443"
-    if parts.scheme != "https" or not parts.hostname:
-        return "expected a URL like https://centre.local:8443 (the link is always encrypted)"
-    return None
-
-
-def _centre_link(c: _Checker, raw: dict[str, Any]) -> CentreLinkSettings:
-    """[centre_link], checked whole: an https URL and its CA's pin go together."""
-    link = c.table(raw, "centre_link")
-    _reject_unknown(c, link, KNOWN_KEYS["centre_link"], "centre_link.")
-    url = link.get("url", "")
-    if not isinstance(url, str):
-        raise c.fail("centre_link.url", "expected the centre's https:// URL or \"\" for none", url)
-    url = url.strip().rstrip("/")
-    fingerprint = link.get("ca_fingerprint", "")
-    if not isinstance(fingerprint, str):
-        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits", fingerprint)
-    # As staff may type it (kiosk/centre/pki.py normalise_fingerprint): any case, with or
-    # without colons, spaces or dashes.
-    fingerprint = "".join(ch for ch in fingerprint if ch not in ": \t-").lower()
-    if url:
-        problem = centre_url_problem(url)
-        if problem:
-            raise c.fail("centre_link.url", problem, url)
-        if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
-            raise c.fail("centre_link.ca_fingerprint", "expected the SHA-256 fingerprint "
-                         "(64 hex digits) `kiosk centre init` printed", link.get("ca_fingerprint"))
-    elif fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
-        raise c.fail("centre_link.ca_fingerprint", "expected 64 hex digits",
-                     link.get("ca_fingerprint"))
-
-    def count(key: str, default: int, low: int, high: int) -> int:
-        value = link.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise c.fail(f"centre_link.{key}", f"expected a whole number from {low} to {high}",
-                         value)
-        return value
-
-    size = count("lease_size", 20, 1, 500)
-    low_water = count("low_water", 5, 0, 500)
-    if low_water >= size:
-        raise c.fail("centre_link.low_water", f"expected fewer than lease_size ({size})",
-                     low_water)
-    timeout = c.number(link.get("timeout", 2.0), "centre_link.timeout", 0.1, 60)
-    retry_min = c.number(link.get("retry_min", 1.0), "centre_link.retry_min", 0.1, 600)
-    retry_max = c.number(link.get("retry_max", 30.0), "centre_link.retry_max", retry_min, 3600)
-    return CentreLinkSettings(url, fingerprint, size, low_water, timeout, retry_min, retry_max)
-
-
-# --- [updates] (docs/architecture.md, Updates) ---------------------------------------------
-
-@dataclass(frozen=True)
-class UpdateSettings:
-    """[updates]: signed bundles (kiosk/bundles), where they come from and how a new app
-    version is tried."""
-
-    dir: str = ""  # "": <data_dir>/updates (Config.updates_dir)
-    trusted_keys: tuple[str, ...] = ()  # "ed25519:<64 hex>" public keys
-    size_cap_mb: int = 2048  # the largest unpacked size of a bundle
-    trial_seconds: float = 120  # a new app version must report healthy this soon ...
-    trial_starts: int = 3  # ... in at most this many starts, or it is rolled back
-    url: str = ""  # the update server's base URL; "" none
-    usb_dirs: tuple[str, ...] = ("/media", "/run/media", "/mnt")  # where USB sticks mount
-    bandwidth_kbps: int = 0  # download cap in kilobytes per second, 0 none
-    check_minutes: float = 30  # how often to look for updates while idle
-
-
-KNOWN_KEYS[""].add("updates")
-KNOWN_KEYS["updates"] = {"dir", "trusted_keys", "size_cap_mb", "trial_seconds", "trial_starts",
-                         "url", "usb_dirs", "bandwidth_kbps", "check_minutes"}
-TRUSTED_KEY = re.compile(r"ed25519:[0-9a-f]{64}")
-
-
-def _updates(c: _Checker, raw: dict[str, Any]) -> UpdateSettings:
-    table = c.table(raw, "updates")
-    _reject_unknown(c, table, KNOWN_KEYS["updates"], "updates.")
-    default = UpdateSettings()
-
-    def whole(key: str, low: int, high: int, what: str) -> int:
-        value = table.get(key, getattr(default, key))
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise c.fail(f"updates.{key}", f"expected {what} from {low} to {high}", value)
-        return value
-
-    def folders(key: str) -> tuple[str, ...]:
-        value = table.get(key, list(getattr(default, key)))
-        if not isinstance(value, list) or not all(
-                isinstance(v, str) and v and "\0" not in v for v in value):
-            raise c.fail(f"updates.{key}", "expected a list of folder paths", value)
-        return tuple(value)
-
-    folder = table.get("dir", "")
-    if not isinstance(folder, str) or "\0" in folder:
-        raise c.fail("updates.dir", "expected a folder path as text, or \"\" for "
-                     "<data_dir>/updates", folder)
-    keys = table.get("trusted_keys", [])
-    if not isinstance(keys, list) or not all(
-            isinstance(k, str) and TRUSTED_KEY.fullmatch(k.strip().lower()) for k in keys):
-        raise c.fail("updates.trusted_keys", "expected a list of public keys like "
-                     "\"ed25519:<64 hex digits>\", as `kiosk bundle keygen` printed them", keys)
-    url = table.get("url", "")
-    if not isinstance(url, str) or (url and not _is_http_url(url, base=True)):
-        raise c.fail("updates.url", "expected an http:// or https:// URL like "
-                     "https://updates.example.vn/kiosk, or \"\" for none", url)
-    minutes = table.get("check_minutes", default.check_minutes)
-    if (isinstance(minutes, bool) or not isinstance(minutes, int | float)
-            or not 1 <= minutes <= 1440):
-        raise c.fail("updates.check_minutes", "expected a number of minutes from 1 to 1440",
-                     minutes)
-    return UpdateSettings(
-        dir=folder,
-        trusted_keys=tuple(dict.fromkeys(k.strip().lower() for k in keys)),
-        size_cap_mb=whole("size_cap_mb", 1, 65536, "a number of megabytes"),
-        trial_seconds=c.number(table.get("trial_seconds", default.trial_seconds),
-                               "updates.trial_seconds", 1, 3600),
-        trial_starts=whole("trial_starts", 1, 20, "a number of starts"),
-        url=url.rstrip("/"),
-        usb_dirs=folders("usb_dirs"),
-        bandwidth_kbps=whole("bandwidth_kbps", 0, 10_000_000, "kilobytes per second (0: no cap)"),
-        check_minutes=float(minutes),
-    )

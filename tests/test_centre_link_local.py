@@ -101,10 +101,11 @@ keys = st.sampled_from(["url", "ca_fingerprint", "lease_size", "low_water", "tim
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(keys, values, max_size=5))
 def test_any_centre_block_loads_or_is_refused_in_one_line(block: dict) -> None:
-    from kiosk.config import _centre_link, _Checker
+    from kiosk.config_checks import Checker
+    from kiosk.config_links import centre_link_settings
 
     try:
-        link = _centre_link(_Checker(Path("kiosk.toml")),
+        link = centre_link_settings(Checker(Path("kiosk.toml")),
                             {"centre_link": {k: v for k, v in block.items() if v is not None}})
     except ConfigError as exc:
         assert "\n" not in str(exc) and str(exc).startswith("kiosk.toml: ")
@@ -251,13 +252,13 @@ def test_any_centre_answer_is_read_or_refused_as_malformed(answer: object) -> No
     a state or a block from it, or treats it as no answer: never a traceback."""
     from kiosk.centre_link import (
         MalformedAnswer,
-        _block_from_answer,
-        _record_from_answer,
-        _state_from_answer,
+        block_from_answer,
+        record_from_answer,
+        state_from_answer,
     )
 
-    for read in (lambda a: _record_from_answer(a, "vi", None),
-                 lambda a: _state_from_answer(a, None), _block_from_answer):
+    for read in (lambda a: record_from_answer(a, "vi", None),
+                 lambda a: state_from_answer(a, None), block_from_answer):
         try:
             read(answer)
         except MalformedAnswer as exc:
@@ -265,13 +266,13 @@ def test_any_centre_answer_is_read_or_refused_as_malformed(answer: object) -> No
 
 
 def test_a_well_formed_answer_is_read() -> None:
-    from kiosk.centre_link import _block_from_answer, _record_from_answer, _state_from_answer
+    from kiosk.link_answers import block_from_answer, record_from_answer, state_from_answer
 
-    record = _record_from_answer({"id": "ab" * 8, "number": "A007", "service": "A", "seq": 7,
+    record = record_from_answer({"id": "ab" * 8, "number": "A007", "service": "A", "seq": 7,
                                   "issued_at": "2026-11-30T09:00:00+07:00"}, "vi", None)
     assert (record.number, record.day, record.seq) == ("A007", "2026-11-30", 7)
-    state = _state_from_answer({"number": "A007", "service": "A", "queue_state": "called",
+    state = state_from_answer({"number": "A007", "service": "A", "queue_state": "called",
                                 "counter": 3, "people_ahead": 0, "wait_minutes": None,
                                 "issued_at": "2026-11-30T09:00:00+07:00"}, None)
     assert (state.queue_state, state.counter, state.day) == ("called", 3, "2026-11-30")
-    assert _block_from_answer({"first": 500, "last": 519}) == (500, 519)
+    assert block_from_answer({"first": 500, "last": 519}) == (500, 519)
