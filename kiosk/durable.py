@@ -17,3 +17,40 @@ def sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def sync_tree(root: Path) -> None:
+    """Every file and folder under `root` on the device, e.g. before the folder is renamed
+    into use (links are left: they point at what is synced elsewhere)."""
+    for folder, _dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        sync_folder(Path(folder))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """`path` holds `data` whole, or its old content after a power cut: never a part."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    sync_folder(path.parent)
+
+
+def switch_link(link: Path, target: str) -> None:
+    """The symlink `link` now names `target`, in one rename: never absent, never half-made."""
+    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    sync_folder(link.parent)

@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from kiosk.bundles.manifest import KINDS, version_key
+from kiosk.durable import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +213,7 @@ def _load_meta(path: Path) -> _Meta | None:
 
 
 def _save_meta(path: Path, meta: _Meta) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(asdict(meta)), "utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(asdict(meta)).encode())
 
 
 def _discard(*paths: Path) -> None:

@@ -32,6 +32,7 @@ from kiosk import __version__
 from kiosk.bundles.archive import DEFAULT_SIZE_CAP, Policy, Progress, scan
 from kiosk.bundles.manifest import KINDS, BundleRefused, Manifest, parse_version
 from kiosk.bundles.paths import content_root  # noqa: F401 (re-exported)
+from kiosk.durable import switch_link, sync_folder, sync_tree, write_atomic
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -50,51 +51,6 @@ def _step(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(root: Path) -> None:
-    """Every file and folder under `root` on disk before the folder is renamed into use."""
-    for folder, _dirs, files in os.walk(root, topdown=False):
-        for name in files:
-            path = os.path.join(folder, name)
-            if os.path.islink(path):
-                continue
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(folder))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _switch_link(link: Path, target: str) -> None:
-    """`link` now names `target`, in one rename: never absent, never half-made."""
-    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
-    try:
-        tmp.unlink()
-    except FileNotFoundError:
-        pass
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
-    _fsync_dir(link.parent)
-
-
 def compile_locales(root: Path) -> int:
     """Each locales/<lang>/LC_MESSAGES/kiosk.po under `root` compiled to .mo, written to a
     new file and renamed (an inherited .mo may be a hard link into the running version)."""
@@ -111,7 +67,7 @@ def compile_locales(root: Path) -> int:
         except Exception as exc:  # Babel raises many kinds for a broken .po
             raise BundleRefused("bad-content", f"{po.relative_to(root)} cannot be compiled: "
                                 f"{exc}.") from None
-        _write_atomic(po.with_suffix(".mo"), data)
+        write_atomic(po.with_suffix(".mo"), data)
         count += 1
     return count
 
@@ -260,7 +216,7 @@ class Installer:
             if final.exists():  # a downgrade to a version kept as `previous`: set aside
                 final.rename(versions / f"{manifest.version}.stale")
             os.rename(partial, final)
-            _fsync_dir(versions)
+            sync_folder(versions)
             _step("renamed")
             if manifest.kind == "app":
                 # Before the switch: a cut right after it still finds the version on trial.
@@ -269,10 +225,10 @@ class Installer:
             _step("trial-set")
             old = self.current_version(manifest.kind)
             if old is not None:
-                _switch_link(kdir / "previous", f"versions/{old}")
+                switch_link(kdir / "previous", f"versions/{old}")
             _step("previous-linked")
             _report(progress, 0, 1, "switch")
-            _switch_link(kdir / "current", f"versions/{manifest.version}")
+            switch_link(kdir / "current", f"versions/{manifest.version}")
             _report(progress, 1, 1, "switch")
             _step("switched")
             self._history(manifest.kind, "apply", version=manifest.version,
@@ -302,7 +258,7 @@ class Installer:
             shutil.rmtree(stage)
         _step("compiled")
         (partial / MANIFEST_COPY).write_bytes(manifest.to_bytes())
-        _fsync_tree(partial)
+        sync_tree(partial)
 
     def _inherit_content(self, partial: Path) -> None:
         """The new content version = the current one with the bundle's files laid over it.
@@ -365,14 +321,14 @@ class Installer:
             previous = self._link_version(kind, "previous")
             _step("rollback-start")
             if previous is not None:
-                _switch_link(kdir / "current", f"versions/{previous}")
+                switch_link(kdir / "current", f"versions/{previous}")
             else:
                 (kdir / "current").unlink()
-                _fsync_dir(kdir)
+                sync_folder(kdir)
             _step("rollback-switched")
             if (kdir / "previous").is_symlink():
                 (kdir / "previous").unlink()
-                _fsync_dir(kdir)
+                sync_folder(kdir)
             _step("rollback-unlinked")
             if kind == "app":
                 self._write_state("app", {"version": None, "healthy": True, "starts": 0,
@@ -393,7 +349,7 @@ class Installer:
 
     def _write_state(self, kind: str, state: dict[str, Any]) -> None:
         self.kind_dir(kind).mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.kind_dir(kind) / "state.json",
+        write_atomic(self.kind_dir(kind) / "state.json",
                       json.dumps(state, sort_keys=True).encode())
 
     def trial(self) -> dict[str, Any] | None:
