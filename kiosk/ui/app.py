@@ -47,12 +47,14 @@ from kiosk.ui.lifecycle import Lifecycle
 from kiosk.ui.prompts_player import PromptPlayer
 from kiosk.ui.registry import SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
+from kiosk.ui.speaker import Speaker
 from kiosk.ui.staff_control import StaffControl
 from kiosk.ui.touch_guard import TouchGuard
 
 log = logging.getLogger(__name__)
 
 BANNER_SECONDS = 8
+SPEAKER_WARM_UP_SECONDS = 2
 TICK_SECONDS = 0.5
 
 
@@ -85,6 +87,9 @@ class KioskApp(App):
     reach_y = NumericProperty(0.0)
     # A recording exists for the screen shown, in the citizen's language: offer "Listen".
     prompt_available = BooleanProperty(False)
+    # The speaker is playing (a prompt, the ticket's number, a take in the studio): the
+    # speaking indicator shows, so a citizen who cannot hear knows why nothing happens.
+    speaking = BooleanProperty(False)
     # How often garbage was collected and the survivors frozen (Housekeeping).
     garbage_settled = NumericProperty(0)
     content_loads = NumericProperty(0)  # how often a changed content update was read
@@ -131,8 +136,12 @@ class KioskApp(App):
         self.centre_status = CentreStatus(self)
         # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
         self.scan_trigger = IdentifyStepTrigger(self.session, scans)
+        # One loudspeaker for prompts, the ticket's number and the studio's takes.
+        self.speaker = Speaker(kiosk_config.speaker_url,
+                               lambda on: setattr(self, "speaking", on))
         self.prompts = PromptPlayer(audio_dirs(kiosk_config), lambda: self.lang,
-                                    lambda found: setattr(self, "prompt_available", found))
+                                    lambda found: setattr(self, "prompt_available", found),
+                                    self.speaker, self._ticket_number)
         self.idle_view: widgets.IdleView | None = None
         self.touch_guard = TouchGuard(self.session)  # no double tap falls through
         self.lifecycle = Lifecycle(self)  # ready, watchdog, stop and restart (systemd)
@@ -142,6 +151,10 @@ class KioskApp(App):
     def last_ticket(self) -> IssuedTicket | None:
         """The ticket shown to this visit (the session's; gone with the visit)."""
         return self.session.data.ticket
+
+    def _ticket_number(self) -> str | None:
+        ticket = self.session.data.ticket
+        return ticket.number if ticket is not None else None
 
     @property
     def prompt_playing(self) -> Path | None:
@@ -194,6 +207,8 @@ class KioskApp(App):
 
         Window.bind(on_flip=after_first_frame)
         self.lifecycle.start()
+        # The audio libraries load after the first frame, before the first prompt.
+        Clock.schedule_once(lambda _dt: self.speaker.warm_up(), SPEAKER_WARM_UP_SECONDS)
         if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
             # benchmarks/startup.py: report when the attract screen is first on glass.
             def first_frame(*_args) -> None:

@@ -23,7 +23,7 @@ KV_FILES = ["common", *(screen.value for screen in Screen)]
 # Python widget classes the .kv files name.
 for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
              widgets.FreshLabel, widgets.ReasonButton, widgets.DocumentLine,
-             screens.ServiceButton):
+             widgets.SpeakingIndicator, screens.ServiceButton):
     Factory.register(_cls.__name__, cls=_cls)
 
 

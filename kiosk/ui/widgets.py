@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
+    ListProperty,
     NumericProperty,
     OptionProperty,
     StringProperty,
@@ -111,3 +114,30 @@ class ReasonButton(IconButton):
 
     def on_release(self) -> None:
         self.chosen = not self.chosen
+
+
+class SpeakingIndicator(Widget):
+    """The speaker and five level bars that move while the kiosk speaks (kv/common.kv): a
+    citizen who cannot hear sees that the kiosk is talking, without reading a word."""
+
+    active = BooleanProperty(False)
+    levels = ListProperty([0.3] * 5)  # each bar's height, 0..1
+    STEP_SECONDS = 0.12
+    _step = 0
+
+    def on_active(self, _widget, active: bool) -> None:
+        event = getattr(self, "_event", None)
+        if event is not None:
+            event.cancel()
+            self._event = None
+        if active:
+            self._event = Clock.schedule_interval(self._move, self.STEP_SECONDS)
+            self._move(0)
+        else:
+            self.levels = [0.3] * 5
+
+    def _move(self, _dt: float) -> None:
+        # A pattern, not the sound's level: the bars say "speaking", not how loud.
+        self._step += 1
+        self.levels = [0.25 + 0.75 * abs(math.sin(self._step * 0.7 + i * 1.9))
+                       for i in range(5)]
