@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # Made-up staff: one signs in, the other is locked out (names with Vietnamese letters).
 SIGNS_IN, LOCKED = ("Nguyễn Thị Lan", "4826"), ("Trần Văn Hùng", "7391")
-TABS = ("devices", "settings", "reset", "updates", "languages")
+TABS = ("devices", "settings", "reset", "updates", "languages", "studio")
 
 
 def add_staff(app: KioskApp) -> None:

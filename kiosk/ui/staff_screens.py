@@ -23,7 +23,8 @@ WRONG_PIN = N_("Wrong name or PIN.")
 LOCKED_OUT = N_("Too many wrong PINs. Try again at {time} (in {seconds} s).")
 RESTART_SURE = N_("Restart the kiosk now? It is back in a few seconds.")
 TAB_NAMES = (("devices", N_("Devices")), ("settings", N_("Settings")), ("reset", N_("Reset")),
-             ("updates", N_("Updates")), ("languages", N_("Languages")))
+             ("updates", N_("Updates")), ("languages", N_("Languages")),
+             ("studio", N_("Voice")))
 
 
 def staff():  # type: ignore[no-untyped-def]

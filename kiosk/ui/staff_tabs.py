@@ -8,6 +8,7 @@ from kivy.uix.widget import Widget
 from kiosk.ui.staff_devices import DevicesTab
 from kiosk.ui.staff_reset import ResetTab
 from kiosk.ui.staff_settings import SettingsTab
+from kiosk.ui.staff_studio import StudioTab
 from kiosk.ui.staff_updates import LanguagesTab, UpdatesTab
 
 TAB_CLASSES: dict[str, type[Widget]] = {
@@ -16,4 +17,5 @@ TAB_CLASSES: dict[str, type[Widget]] = {
     "reset": ResetTab,
     "updates": UpdatesTab,
     "languages": LanguagesTab,
+    "studio": StudioTab,
 }
