@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.config_checks import FALLBACK_LANG, LANG_TAG
+from kiosk.i18n import N_
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -75,16 +76,41 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _text_problem(msgid: str, text: str) -> str | None:
+class TypedRefused(ValueError):
+    """A translation not saved, or a review refused, for a reason staff can act on: `msgid`
+    (a gettext message, formatted with `values`) says it in the staff screens' language;
+    str() is the English sentence."""
+
+    def __init__(self, msgid: str, **values: str) -> None:
+        super().__init__(msgid.format(**values))
+        self.msgid, self.values = msgid, values
+
+    def text(self, lang: str) -> str:
+        from kiosk.i18n import translate
+
+        return translate(lang, self.msgid).format(**self.values)
+
+
+def _text_problem(msgid: str, text: str) -> TypedRefused | None:
     if not text:
-        return "the translation is empty"
+        return TypedRefused(N_("The translation is empty."))
     if len(text) > TEXT_MAX:
-        return f"the translation is longer than {TEXT_MAX} characters"
+        return TypedRefused(N_("The translation is longer than {limit} characters."),
+                            limit=str(TEXT_MAX))
     for ch in text:
         # A line break only where the message has one; no other control character.
         if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and not (
                 ch == "\n" and "\n" in msgid):
-            return f"the translation holds a character that cannot be shown (U+{ord(ch):04X})"
+            return TypedRefused(N_("The translation holds a character that cannot be shown "
+                                   "(U+{code})."), code=f"{ord(ch):04X}")
+    from kiosk.i18n_tools import message_problems, placeholders
+
+    if message_problems(msgid, text):
+        # The original's {names} must all be there, and no other: the screen fills them in.
+        wanted = sorted(placeholders(msgid))
+        return TypedRefused(N_("Keep the words in braces exactly as in the original: "
+                               "{expected}."),
+                            expected=", ".join("{" + w + "}" for w in wanted) or "none")
     return None
 
 
@@ -195,8 +221,6 @@ def save_typed(cfg: Config, lang: str, msgid: str, text: str, staff: str,
     reviewed one, marks it for review again."""
     from babel.messages.catalog import Message
 
-    from kiosk.i18n_tools import message_problems
-
     _check_lang(cfg, lang)
     name = _staff_name(staff)
     template = _template_ids().get(msgid)
@@ -204,11 +228,8 @@ def save_typed(cfg: Config, lang: str, msgid: str, text: str, staff: str,
         raise ValueError(f"{msgid!r} is not a message of the kiosk")
     text = normalise_text(text)
     problem = _text_problem(msgid, text)
-    if problem is None:
-        problems = message_problems(msgid, text)
-        problem = problems[0] if problems else None
     if problem is not None:
-        raise ValueError(f"not saved: {problem}")
+        raise problem
     path = typed_po(cfg, lang)
     with _locked(cfg):
         catalog = _read_to_change(path)
@@ -239,8 +260,8 @@ def mark_reviewed(cfg: Config, lang: str, msgid: str, staff: str,
         if entry.reviewed:
             return
         if _same_person(entry.typed_by, name):
-            raise ValueError(f"{entry.typed_by} typed this translation: another staff member "
-                             "reviews it")
+            raise TypedRefused(N_("{name} typed this translation: another staff member "
+                                  "reviews it."), name=entry.typed_by)
         msg.flags.discard("fuzzy")
         msg.user_comments = [c for c in msg.user_comments if not _REVIEWED.fullmatch(c)]
         msg.user_comments.append(f"{REVIEWED_BY}{name}, {_date(cfg)}")

@@ -83,6 +83,30 @@ def _segment_name(item: VoiceItem) -> str:
     return item.id.removeprefix("segments/")
 
 
+def recording_of(cfg: Config, lang: str, item: VoiceItem) -> Path | None:
+    """The file that plays for `item` in `lang` now (the studio's, a content bundle's or a
+    shipped one, in kiosk/content.py audio_dirs order), or None."""
+    from kiosk.content import audio_dirs
+
+    dirs = audio_dirs(cfg)
+    if item.kind == "segment":
+        from kiosk.voice import find_segment
+
+        return find_segment(lang, _segment_name(item), dirs)
+    from kiosk.prompts import find_recording
+
+    return find_recording(lang, item.id, dirs)
+
+
+def studio_file_of(cfg: Config, lang: str, item: VoiceItem) -> Path | None:
+    """The recording of `item` in `lang` made on this kiosk, if any."""
+    for suffix in _SUFFIXES:
+        path = item_path(studio_audio_dir(cfg), lang, item.id, suffix)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 @dataclass
 class Take:
     """One recording of an item: what the microphone gave, and its check (the trimmed,
@@ -136,26 +160,12 @@ class Studio:
         raise KeyError(item_id)
 
     def recorded(self, item: VoiceItem) -> Path | None:
-        """The file that plays for `item` now (the studio's, a content bundle's or a shipped
-        one, in kiosk/content.py audio_dirs order), or None."""
-        from kiosk.content import audio_dirs
-
-        dirs = audio_dirs(self.cfg)
-        if item.kind == "segment":
-            from kiosk.voice import find_segment
-
-            return find_segment(self.lang, _segment_name(item), dirs)
-        from kiosk.prompts import find_recording
-
-        return find_recording(self.lang, item.id, dirs)
+        """The file that plays for `item` now (any audio folder), or None."""
+        return recording_of(self.cfg, self.lang, item)
 
     def studio_file(self, item: VoiceItem) -> Path | None:
         """The recording of `item` made on this kiosk, if any."""
-        for suffix in _SUFFIXES:
-            path = item_path(studio_audio_dir(self.cfg), self.lang, item.id, suffix)
-            if os.path.isfile(path):
-                return path
-        return None
+        return studio_file_of(self.cfg, self.lang, item)
 
     def missing(self) -> list[VoiceItem]:
         """The items nothing plays for yet."""
