@@ -81,26 +81,33 @@ OTHER_REVIEWER = N_("Another staff member must review what {name} typed.")
 
 
 class _Latest:
-    """The newest value from another thread, delivered to `show` on the Kivy clock at most
-    once a frame (a microphone reports its level about 20 times a second)."""
+    """The newest value from another thread, delivered to `show(value, count)` on the Kivy
+    clock at most once a frame (a microphone reports its level about 20 times a second);
+    `count` is how many reports came in all."""
 
     def __init__(self, show: Any) -> None:
         self._show = show
         self._lock = threading.Lock()
         self._value: float | None = None
+        self._count = 0
 
     def __call__(self, value: float) -> None:
         with self._lock:
             pending = self._value is not None
             self._value = value
+            self._count += 1
         if not pending:
             Clock.schedule_once(self._deliver)
 
+    def reset(self) -> None:
+        with self._lock:
+            self._value, self._count = None, 0
+
     def _deliver(self, _dt: float) -> None:
         with self._lock:
-            value, self._value = self._value, None
+            value, self._value, count = self._value, None, self._count
         if value is not None:
-            self._show(value)
+            self._show(value, count)
 
 
 class TypeKey(ButtonBehavior, Label):
@@ -311,13 +318,14 @@ class StudioTab(StaffTabBase):
         self.progress_text = self.tr(PROGRESS).format(done=done, total=total)
         self.rows = len(items)
         self._page_text()
-        grid = self.ids.items
+        grid = self.ids.item_list
         grid.clear_widgets()
         for item in items[self.first:self.first + PAGE_SIZE]:
             recorded = studio.recorded(item) is not None
             row = make("StudioItemRow", item_id=item.id, recorded=recorded)
             row.text = self._sentence(item)
-            row.subtitle = f"{self.tr(item.where)} · {self.tr(RECORDED if recorded else NOT_RECORDED)}"
+            state = self.tr(RECORDED if recorded else NOT_RECORDED)
+            row.subtitle = f"{self.tr(item.where)} · {state}"
             row.bind(on_release=lambda r: self.open_item(r.item_id))
             grid.add_widget(row)
 
@@ -395,6 +403,7 @@ class StudioTab(StaffTabBase):
         from drivers.audio.capture import open_source
 
         self.take, self.level, self.levels_seen = None, 0, 0
+        self._level_in.reset()
         try:
             self._source = studio.source = open_source(url)
             studio.start(item, on_level=self._level_in)
@@ -407,10 +416,10 @@ class StudioTab(StaffTabBase):
         self._status()
         self._auto_stop()
 
-    def _show_level(self, level: float) -> None:
+    def _show_level(self, level: float, count: int) -> None:
         if self.state == "recording":
             self.level = max(0.0, min(1.0, level))
-            self.levels_seen += 1
+            self.levels_seen = count
 
     def stop(self) -> None:
         """Stop: the take is checked on a worker thread, then its problems shown."""
@@ -508,7 +517,7 @@ class StudioTab(StaffTabBase):
         return self.tr(TO_REVIEW).format(name=entry.typed_by)
 
     def _list_texts(self) -> None:
-        grid = self.ids.texts
+        grid = self.ids.text_list
         grid.clear_widgets()
         if self.lang == "vi":
             self.rows = 0
@@ -569,7 +578,7 @@ class StudioTab(StaffTabBase):
 
         def failed(exc: Exception) -> None:
             self.working = False
-            self.say(NOT_SAVED, ok=False, reason=str(exc))
+            self.say(NOT_SAVED, ok=False, reason=self._reason(exc))
 
         in_background("translation_save",
                       lambda: save_typed(cfg, lang, msgid, text, who, audit=self._audit),
@@ -588,15 +597,16 @@ class StudioTab(StaffTabBase):
 
         def failed(exc: Exception) -> None:
             self.working = False
-            self.say(NOT_REVIEWED, ok=False, reason=str(exc))
+            self.say(NOT_REVIEWED, ok=False, reason=self._reason(exc))
 
         in_background("translation_review",
                       lambda: mark_reviewed(cfg, lang, msgid, who, audit=self._audit),
                       reviewed, failed, keep_open=True)
 
-    @staticmethod
-    def language_name(lang: str) -> str:
-        return language_name(lang)
+    def _reason(self, exc: Exception) -> str:
+        """Why a translation was refused, in the staff's language where it can say."""
+        text = getattr(exc, "text", None)
+        return text(self.control.lang) if callable(text) else str(exc)
 
 
 # The .kv names these (staff mode's layouts load when staff first come: kiosk/ui/registry.py).

@@ -19,6 +19,12 @@ UI_SIZE = parse_size(os.environ.get("KIOSK_UI_SIZE", "1080x1920"))
 prepare(fullscreen=False, size=UI_SIZE, headless=True)
 
 
+# The test speaker plays at 4x real time (a prompt's seconds pass in a quarter: the speaking
+# indicator still shows for several frames); the test microphone delivers a take at 8x.
+SPEAKER_SPEED = 4
+MICROPHONE_SPEED = 8
+
+
 @dataclass
 class Kiosk:
     app: object
@@ -48,12 +54,19 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     from kiosk.ui.journey import ManualClock
 
     data: Path = tmp_path_factory.mktemp("data")
+    # A file:// speaker and microphone (drivers/audio): what the kiosk says is written to
+    # a WAV and its log; the microphone hears a test take (drivers/sim/voice.py).
+    from drivers.sim.voice import write_test_takes
+
+    takes = write_test_takes(data / "takes")
     with SimPrinter() as printer, SimScanner(data / "ttySCANNER") as scanner, \
             SimMrzReader(data / "ttyMRZ", kind="3m") as mrz_reader, \
             ReferenceProvider(slow_seconds=5) as provider:
         cfg = replace(load_config(), data_dir=data, printer_url=printer.url,
                       scanner_url=scanner.url, dossier_provider=provider.url,
-                      dossier_timeout=1.0)
+                      dossier_timeout=1.0,
+                      speaker_url=f"file://{data / 'speaker.wav'}?speed={SPEAKER_SPEED}",
+                      microphone_url=f"file://{takes['good']}?speed={MICROPHONE_SPEED}")
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
         session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,
