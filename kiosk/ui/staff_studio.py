@@ -17,6 +17,7 @@ Checking a take and writing files run on worker threads (kiosk/ui/staff_work.py)
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,36 @@ NOT_REVIEWED = N_("Not reviewed: {reason}")
 OTHER_REVIEWER = N_("Another staff member must review what {name} typed.")
 
 
+# Where the strings a citizen sees come from: the citizen screens' layouts and classes and
+# the services whose messages reach them (staff screens speak only vi and en, so their
+# strings are not typed in another language).
+CITIZEN_SOURCES = ("kiosk/ui/kv/[!s]*.kv", "kiosk/ui/kv/search.kv", "kiosk/ui/kv/services.kv",
+                   "kiosk/ui/app.py", "kiosk/ui/screens.py", "kiosk/ui/catalogue_screens.py",
+                   "kiosk/ui/dossier_screens.py", "kiosk/ui/widgets.py", "kiosk/prompts.py",
+                   "kiosk/ratings.py", "kiosk/dossier.py", "kiosk/scans.py")
+
+
+@functools.cache
+def citizen_msgids() -> tuple[str, ...]:
+    """Every message id the citizen screens use, read from their sources as `pybabel
+    extract` does (babel.cfg's keywords), and found in locales/kiosk.pot."""
+    from babel.messages.extract import extract
+
+    from kiosk.paths import ROOT
+    from kiosk.typed_translations import _template_ids
+
+    known = _template_ids()
+    found: dict[str, None] = {}
+    for pattern in CITIZEN_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            with open(path, "rb") as fh:
+                for _line, message, _comments, _context in extract(
+                        "python", fh, keywords={"tr": None, "tr_plain": None, "N_": None}):
+                    if isinstance(message, str) and message in known:
+                        found[message] = None
+    return tuple(found)
+
+
 class _Latest:
     """The newest value from another thread, delivered to `show(value, count)` on the Kivy
     clock at most once a frame (a microphone reports its level about 20 times a second);
@@ -121,11 +152,11 @@ class TypeKey(ButtonBehavior, Label):
 
 class StudioKeyboard(BoxLayout):
     """The language's letters, marks, the sentence's {fields}, digits and punctuation,
-    Shift, Space and Delete (kiosk/keyboards.py); `on_text(text)` after each key."""
+    Shift, Space and Delete (kiosk/keyboards.py); `on_typed(text)` after each key."""
 
     text = StringProperty("")
     shifted = BooleanProperty(False)
-    __events__ = ("on_text",)
+    __events__ = ("on_typed",)
 
     def show(self, lang: str, msgid: str, text: str) -> None:
         self.text, self.shifted = text, False
@@ -152,9 +183,9 @@ class StudioKeyboard(BoxLayout):
         self.text = press(self.text, key, self.shifted)
         if key.kind == "letter":
             self.shifted = False
-        self.dispatch("on_text", self.text)
+        self.dispatch("on_typed", self.text)
 
-    def on_text(self, text: str) -> None:
+    def on_typed(self, text: str) -> None:
         pass
 
 
@@ -188,9 +219,9 @@ class StudioTab(StaffTabBase):
     typed = StringProperty("")
     entry_text = StringProperty("")  # its state in words
     can_review = BooleanProperty(False)
+    can_save = BooleanProperty(False)  # something typed, nothing being written
     review_note = StringProperty("")
     working = BooleanProperty(False)
-    page_size = NumericProperty(PAGE_SIZE)
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
         # The pages, declared in the .kv, shown one at a time (ids hold weak references).
@@ -204,7 +235,7 @@ class StudioTab(StaffTabBase):
         self._source: Any = None
         self._level_in = _Latest(self._show_level)
         self._auto_stop = Clock.create_trigger(lambda _dt: self.stop(), AUTO_STOP_SECONDS)
-        self.ids.keyboard.bind(on_text=lambda _k, text: setattr(self, "typed", text))
+        self.ids.keyboard.bind(on_typed=lambda _k, text: setattr(self, "typed", text))
         # The studio and the typed translations audit from worker threads: the staff
         # session is the Kivy thread's.
         self._audit = lambda action, detail: Clock.schedule_once(
@@ -222,6 +253,8 @@ class StudioTab(StaffTabBase):
         self._make_studio()
         self._list_languages()
         self.show_part(self.part)
+        # The Translations list reads the citizen screens' sources: once, off this thread.
+        threading.Thread(target=citizen_msgids, name="studio-texts", daemon=True).start()
 
     def _list_languages(self) -> None:
         grid = self.ids.languages
@@ -299,6 +332,10 @@ class StudioTab(StaffTabBase):
     def _page_text(self) -> None:
         pages = max(1, -(-self.rows // PAGE_SIZE))
         self.page_text = self.tr(PAGE).format(page=self.first // PAGE_SIZE + 1, pages=pages)
+        pager = self.ids.items_pager if self.page == "items" else self.ids.texts_pager
+        pager.ids.where.text = self.page_text if self.rows else ""
+        pager.ids.previous.disabled = self.first <= 0
+        pager.ids.next.disabled = self.first + PAGE_SIZE >= self.rows
 
     def turn_page(self, step: int) -> None:
         first = self.first + step * PAGE_SIZE
@@ -497,10 +534,8 @@ class StudioTab(StaffTabBase):
 
     # -- translations ----------------------------------------------------------------------
     def _msgids(self) -> list[str]:
-        """Every interface string, by its Vietnamese text."""
-        from kiosk.typed_translations import _template_ids
-
-        return sorted(_template_ids(), key=lambda m: translate("vi", m).casefold())
+        """The strings citizens see, by their Vietnamese text."""
+        return sorted(citizen_msgids(), key=lambda m: translate("vi", m).casefold())
 
     def _entries(self) -> dict[str, Any]:
         from kiosk.typed_translations import typed_entries
@@ -522,7 +557,7 @@ class StudioTab(StaffTabBase):
         if self.lang == "vi":
             self.rows = 0
             self.progress_text = self.tr(NO_VIETNAMESE_TYPING)
-            self.page_text = ""
+            self._page_text()
             return
         msgids, entries = self._msgids(), self._entries()
         review = sum(not e.reviewed for e in entries.values())
@@ -602,6 +637,14 @@ class StudioTab(StaffTabBase):
         in_background("translation_review",
                       lambda: mark_reviewed(cfg, lang, msgid, who, audit=self._audit),
                       reviewed, failed, keep_open=True)
+
+    def on_typed(self, _tab: object, text: str) -> None:
+        self.can_save = bool(text.strip()) and not self.working
+
+    def on_working(self, _tab: object, working: bool) -> None:
+        self.can_save = bool(self.typed.strip()) and not working
+        if working:
+            self.can_review = False
 
     def _reason(self, exc: Exception) -> str:
         """Why a translation was refused, in the staff's language where it can say."""
