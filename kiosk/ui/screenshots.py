@@ -35,8 +35,11 @@ def take_screenshots(config: Config, out_dir: Path, languages: list[str]) -> lis
     # The dossier screens show the reference provider's demonstration dossiers.
     with SimPrinter() as printer, tempfile.TemporaryDirectory() as data_dir, \
             ReferenceProvider() as provider:
+        # A test speaker at a twentieth of real time: the ticket's chime is still playing
+        # when its picture is taken, so the speaking indicator shows there.
         cfg = replace(config, printer_url=printer.url, data_dir=Path(data_dir),
-                      dossier_provider=provider.url)
+                      dossier_provider=provider.url,
+                      speaker_url=f"file://{Path(data_dir) / 'speaker.wav'}?speed=0.05")
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         clock = ManualClock()
         session = Session(cfg.languages, cfg.idle_timeout, cfg.idle_countdown, clock=clock,

@@ -3,12 +3,18 @@ step) and tests/ui/test_staff_mode.py (each step's touch targets and labels chec
 
 It signs in a staff member of the app's database (added when missing: the screenshots'
 database is thrown away), types wrong PINs up to a lock-out on another name, and shows
-every tab and a confirmation dialog."""
+every tab and a confirmation dialog; then the Voice tab's pages (a take recorded from a
+test microphone, good then clipped; the keyboard with K'Ho letters typed: letters only,
+no word)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kivy.core.window import Window
@@ -60,6 +66,7 @@ def staff_screens(h: Harness, app: KioskApp, lang: str) -> Iterator[str]:
         h.wait_until(lambda tab=tab: not getattr(tab, "working", False), f"the {key} tab")
         h.settle(4)
         yield f"staff-{key}"
+    yield from studio_screens(h, app)
     screen.show_tab("reset")
     tab = screen.tab_widget("reset")
     tab.exported = True
@@ -71,3 +78,70 @@ def staff_screens(h: Harness, app: KioskApp, lang: str) -> Iterator[str]:
     control.leave()
     store = StaffStore(app.tickets.store.engine)
     store.clear_failures(name_key(LOCKED[0]))
+
+
+# Keys typed on the studio's keyboard for the picture: K'Ho letters (ƀ, ơ with a breve and
+# a grave, ñ) and a placeholder, not a word.
+TYPED_KEYS = (("letter", "ƀ"), ("letter", "ơ\u0306"), ("mark", "\u0300"), ("space", ""),
+              ("letter", "ñ"), ("space", ""), ("text", "{date}"))
+
+
+def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
+    """The Voice tab (on the staff screen, signed in): an item with the speaker's hint,
+    recording with the level meter, a good take, a clipped one, the kiosk without a
+    microphone, the interface strings and the keyboard."""
+    from drivers.sim.voice import write_test_takes
+    from kiosk.keyboards import Key
+
+    screen = app.screen("staff")
+    screen.show_tab("studio")
+    tab = screen.tab_widget("studio")
+    if "kpm" in app.kiosk_config.known_languages:
+        tab.choose_language("kpm")
+    original = app.kiosk_config
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-takes-"))
+    takes = write_test_takes(folder)
+
+    def take(name: str, speed: float) -> None:
+        app.kiosk_config = replace(original, microphone_url=f"file://{takes[name]}?speed={speed}")
+        tab.record()
+
+    try:
+        take_url = f"file://{takes['good']}?speed=1"
+        app.kiosk_config = replace(original, microphone_url=take_url)
+        tab.shown()
+        tab.open_item("segments/1")  # a segment: what sources write, for the speaker
+        h.settle()
+        yield "staff-studio-item"
+        take("good", 1)
+        h.wait_until(lambda: tab.level > 0.1, "the voice in the level meter")
+        h.settle()
+        yield "staff-studio-recording"
+        tab.stop()
+        h.wait_until(lambda: tab.state == "checked", "the take's check")
+        h.settle()
+        yield "staff-studio-take"
+        take("clipped", 20)
+        h.wait_until(lambda: tab.levels_seen >= 50, "the clipped take")
+        tab.stop()
+        h.wait_until(lambda: tab.state == "checked", "the take's check")
+        h.settle()
+        yield "staff-studio-problems"
+        app.kiosk_config = replace(original, microphone_url="")
+        tab.back_to_list()
+        tab.shown()
+        h.settle()
+        yield "staff-studio-no-microphone"
+    finally:
+        app.kiosk_config = original
+        shutil.rmtree(folder, ignore_errors=True)
+    tab.shown()
+    tab.show_part("texts")
+    h.settle()
+    yield "staff-studio-texts"
+    tab.open_text("Last change: {date}")
+    for kind, value in TYPED_KEYS:
+        tab.ids.keyboard.press(Key(kind, value))
+    h.settle()
+    yield "staff-studio-keyboard"
+    tab.show_part("voice")

@@ -248,8 +248,10 @@ class StudioTab(StaffTabBase):
         cfg = self.app.kiosk_config
         self.languages = list(cfg.known_languages)
         if self.lang not in self.languages:
-            others = [lang for lang in cfg.languages if lang != "vi"]
-            self.lang = others[0] if others else self.languages[0]
+            # The first offered language that has no voice yet, as a rule (K'Ho, Ê Đê).
+            wanted = [lang for lang in cfg.languages if lang not in ("vi", "en")]
+            wanted += [lang for lang in cfg.languages if lang != "vi"]
+            self.lang = (wanted or list(self.languages))[0]
         self._make_studio()
         self._list_languages()
         self.show_part(self.part)
@@ -434,6 +436,7 @@ class StudioTab(StaffTabBase):
                                                            "keeping"):
             return
         url = self.app.kiosk_config.microphone_url
+        self.microphone = "" if url else NO_MICROPHONE
         if not url:
             self.say(NO_MICROPHONE, ok=False)
             return

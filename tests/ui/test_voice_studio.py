@@ -98,7 +98,7 @@ def find_row(k, tab, rows, key: str, value: str):  # type: ignore[no-untyped-def
         assert not pager.ids.next.disabled, f"{value} is on no page"
         first = tab.first
         tap_in_tab(k, pager.ids.next)
-        k.harness.wait_until(lambda: tab.first != first, "the next page", 300)
+        k.harness.wait_until(lambda first=first: tab.first != first, "the next page", 300)
         k.harness.settle()
     raise AssertionError(f"{value} not found")
 
@@ -134,7 +134,8 @@ def test_a_take_is_checked_heard_kept_and_then_plays_on_its_screen_in_its_langua
         choose(k, tab, "Kơho")
         assert tab.progress_text.startswith("Đã ghi: 0 trên "), tab.progress_text
         tap_in_tab(k, item_row(k, tab, "home"))
-        assert tab.page == "item" and tab.ids.sentence.text == translate("vi", "What would you like to do?")
+        assert tab.page == "item"
+        assert tab.ids.sentence.text == translate("vi", "What would you like to do?")
         assert tab.ids.where.text.startswith("Màn hình"), tab.ids.where.text
         # Too loud: the problem in words, and Keep cannot be touched.
         take(k, tab, takes["clipped"])
