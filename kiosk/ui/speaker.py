@@ -70,8 +70,9 @@ class Speaker:
                 self._output = None
 
     # -- playing -------------------------------------------------------------------------
-    def play(self, clip: Clip, on_done: Done | None = None, volume: float = 1.0) -> None:
-        """Plays `clip` now (on the Kivy thread)."""
+    def play(self, clip: Clip, on_done: Done | None = None,
+             volume: float | None = None) -> None:
+        """Plays `clip` now (on the Kivy thread), at `volume` (0..1) or the kiosk's."""
         self._token += 1
         self._start(self._token, clip, on_done, volume)
 
@@ -109,7 +110,7 @@ class Speaker:
             pending(ended)
 
     def _start(self, token: int, clip: Clip | None, on_done: Done | None,
-               volume: float = 1.0) -> None:
+               volume: float | None = None) -> None:
         if token != self._token:  # a later play or a stop came first
             if on_done is not None:
                 on_done(False)
@@ -130,7 +131,8 @@ class Speaker:
 
         self._on_speaking(True)
         try:
-            output.play(clip, volume=max(0.0, min(1.0, self.volume * volume)), on_done=ended)
+            level = self.volume if volume is None else volume
+            output.play(clip, volume=max(0.0, min(1.0, level)), on_done=ended)
         except Exception as exc:  # noqa: BLE001
             log.warning("audio not played: %s", exc)
             self._ended(token, False)
@@ -145,7 +147,8 @@ class Speaker:
 
 class SpeakerOutput:
     """The speaker as a drivers.audio AudioOutput, for the studio (kiosk/voice_studio.py):
-    a take heard back goes through the same output, volume and speaking indicator."""
+    a take heard back goes through the same output and speaking indicator, at the volume
+    the studio asks (the kiosk's)."""
 
     def __init__(self, speaker: Speaker) -> None:
         self._speaker = speaker

@@ -313,6 +313,20 @@ class StudioTab(StaffTabBase):
         scroll = self.parent
         if scroll is not None and hasattr(scroll, "scroll_y"):
             scroll.scroll_y = 1
+        if name in ("item", "text"):
+            # The page where the tab's rows end, at the top of the view: on a landscape
+            # screen Keep, or the keyboard, would otherwise start below the fold.
+            Clock.schedule_once(self._page_to_top)
+
+    def _page_to_top(self, _dt: float = 0) -> None:
+        scroll, page = self.parent, self.ids.page
+        if scroll is None or not hasattr(scroll, "scroll_y"):
+            return
+        room = self.height - scroll.height
+        if room > 0:
+            # Layouts here are not relative: the page's top is in the tab's coordinates.
+            above = self.top - page.top
+            scroll.scroll_y = max(0.0, min(1.0, 1 - above / room))
 
     def _refresh(self) -> None:
         """The page shown, drawn again from the studio and the typed entries (after a

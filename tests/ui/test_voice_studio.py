@@ -153,8 +153,9 @@ def test_a_take_is_checked_heard_kept_and_then_plays_on_its_screen_in_its_langua
         tap_in_tab(k, tab.ids.listen)
         k.harness.wait_until(lambda: len(starts(k)) > before, "the take played back")
         wait_quiet(k)
-        heard = starts(k)[-1]["seconds"]
-        assert 1.2 <= heard < 2.0, heard  # trimmed: the sentence and its margins
+        heard = starts(k)[-1]
+        assert 1.2 <= heard["seconds"] < 2.0, heard  # trimmed: the sentence and its margins
+        assert heard["volume"] == k.app.kiosk_config.volume / 100  # the staff setting
         tap_in_tab(k, tab.ids.keep)
         k.harness.wait_until(lambda: kept.exists() and tab.state == "idle", "the keep")
         k.harness.settle()
@@ -171,6 +172,7 @@ def test_a_take_is_checked_heard_kept_and_then_plays_on_its_screen_in_its_langua
         assert k.app.prompt_playing == kept
         wait_quiet(k)
         assert abs(starts(k)[-1]["seconds"] - read_clip(kept).seconds) < 0.01
+        assert starts(k)[-1]["volume"] == k.app.kiosk_config.volume / 100
         k.session.end()
         k.harness.settle()
         before = len(said(k))
