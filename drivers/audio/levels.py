@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .clip import Clip, resample
+from .clip import Clip
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +57,7 @@ PEAK_LIMIT_DBFS = -1.0
 MAX_GAIN_DB = 40.0        # never lift a near-silent take further than this
 FLOOR_DBFS = -120.0       # what "nothing" reads as (not -inf: the figures go into JSON)
 METER_BLOCK = 0.4         # s, BS.1770's gating block
-METER_MIN_RATE = 8_000    # the K-weighting filters need this much bandwidth
+METER_MIN_RATE = 8_000    # the K-weighting filters need this much sample rate
 
 
 class TakeProblem(enum.Enum):
@@ -99,9 +99,11 @@ def loudness(samples: np.ndarray, rate: int) -> float | None:
 
     if len(samples) == 0 or not np.any(samples):
         return None
-    if rate < METER_MIN_RATE:  # the filters' corner frequencies must lie under Nyquist
-        samples = resample(Clip(samples, rate), 48_000).samples
-        rate = 48_000
+    if rate < METER_MIN_RATE:
+        # The K-weighting filters' corners (38 Hz, 1.5 kHz) need this bandwidth; no microphone
+        # records below it, so such a clip gets BS.1770's formula without weighting or gates.
+        ms = float(np.mean(np.square(samples, dtype=np.float64)))
+        return -0.691 + 10.0 * math.log10(ms) if ms > 0 else None
     need = int(math.ceil(METER_BLOCK * rate)) + 1
     if len(samples) < need:  # shorter than one gating block: repeat it (same mean square)
         samples = np.tile(samples, need // len(samples) + 1)[:need]
