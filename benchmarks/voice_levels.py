@@ -47,7 +47,7 @@ def main() -> None:
 
     print(f"take: {take.seconds:.1f} s at {take.rate} Hz, kept {check.clip.seconds:.2f} s "
           f"({check.loudness_lufs:.1f} LUFS -> -20)")
-    print(f"  import drivers.audio (no numpy yet)   {ms(imports)}")
+    print(f"  {'import drivers.audio, drivers.sim':37}{ms(imports)}")
     print(f"  check_take, first call (imports)     {ms(first_check)}")
     print(f"  check_take, median of {args.runs:<3}          {ms(statistics.median(checks))}"
           f"   worst {ms(max(checks))}")
