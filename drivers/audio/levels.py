@@ -8,7 +8,7 @@ in words the studio turns into sentences for staff:
   to the target loudness would raise the lobby's hubbub with it.
 - CLIPPED: a run of samples at full scale: the microphone or its gain was overdriven and the
   voice is distorted; no later gain can undo that.
-- TOO_SHORT: under 0.15 s of voice: a click or a cough, not a word.
+- TOO_SHORT: under 0.1 s of voice: a click or a tap, not a word.
 - TOO_LONG: the spoken part (after trimming) is longer than ``max_seconds``.
 
 The clip it returns is trimmed to the voice (80 ms kept either side, so soft onsets and
@@ -49,7 +49,9 @@ QUIET_SNR_DB = 15.0       # voice less than this above the room's noise: the noi
 FULL_SCALE = 0.999        # a 16-bit converter saturates at 32767/32768 = 0.99997
 CLIP_RUN = 3              # consecutive samples at full scale: one can be a true peak; a run
                           # means the waveform's top was cut flat
-MIN_VOICED_SECONDS = 0.15 # the shortest Vietnamese syllable alone ("một") is ~0.25 s
+MIN_VOICED_SECONDS = 0.10 # a digit said alone ("một", "ba") lasts 0.25-0.35 s, of which
+                          # ~0.15 s stands clear of a busy lobby's noise; a click, a tap on
+                          # the microphone or a door is under 0.05 s
 MARGIN_SECONDS = 0.080    # kept before the first and after the last voiced frame
 TARGET_LUFS = -20.0       # speech prompts on a kiosk speaker: clear without shouting, and
                           # leaves headroom under the -1 dBFS peak for a voice's peaks

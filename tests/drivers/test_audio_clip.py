@@ -177,3 +177,19 @@ def test_silence() -> None:
     assert s.frames == 4000 and not s.samples.any()
     with pytest.raises(ValueError):
         silence(-1, 16000)
+
+
+@pytest.mark.parametrize("subtype", ["OPUS", "VORBIS"])
+def test_ogg_opus_and_stereo_vorbis_from_elsewhere_are_read(tmp_path: Path,
+                                                             subtype: str) -> None:
+    """Recordings made on a phone or by a translator's tool arrive as Ogg Opus or stereo."""
+    import soundfile as sf
+
+    path = tmp_path / "prompt.ogg"
+    t = np.arange(48000) / 48000
+    wave_ = 0.3 * np.sin(2 * np.pi * 440 * t)
+    sf.write(str(path), np.column_stack([wave_, wave_]).astype(np.float32), 48000,
+             format="OGG", subtype=subtype)
+    c = read_clip(path)
+    assert c.rate == 48000 and abs(c.seconds - 1.0) < 0.02
+    assert abs(float(np.sqrt(np.mean(c.samples ** 2))) - 0.3 / np.sqrt(2)) < 0.02
