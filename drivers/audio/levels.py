@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 # Thresholds, chosen for a USB microphone on a desk in a commune lobby, its gain set so that a
 # normal voice at 20-40 cm (65-70 dB SPL) reads -30..-18 dBFS RMS; the lobby's noise (people
 # talking, a fan, traffic: 50-60 dB SPL) then reads 10-25 dB lower, around -55..-40 dBFS.
-# Tried on Vietnamese sentences and single digits (espeak-ng, not shipped) at -35..-18 dBFS in
-# pink noise plus babble at -60..-40 dBFS: all pass except a voice under 10 dB above the noise
-# (TOO_QUIET, or TOO_SHORT for a lone digit drowned in it) and peaks pushed past full scale.
+# Tried on synthetic Vietnamese (espeak-ng, not shipped) at -35..-18 dBFS: sentences in pink
+# noise plus babble at -60..-40 dBFS, single digits in white noise at -50..-40 dBFS. All pass
+# except a voice under ~10 dB above the noise (TOO_QUIET, or TOO_SHORT for a lone digit drowned
+# in it) and peaks pushed past full scale (CLIPPED).
 FRAME_SECONDS = 0.010
 FLOOR_PERCENTILE = 10     # the room's noise: the quietest tenth of the take's frames
 VOICE_ABOVE_FLOOR = 12.0  # dB: syllables stand 15-30 dB above lobby noise; a noise's own
