@@ -254,3 +254,98 @@ def test_hints_are_never_in_a_catalogue() -> None:
                         assert not found, f"{path}: {found} in {form!r}"
     assert "hints.toml" not in "".join(p.read_text() for p in catalogues)
     assert HINTS_FILE.read_text(encoding="utf-8").startswith("# Hints for the speaker")
+
+
+# --- assembling a call from real recordings ---------------------------------------------
+
+
+def record(folder: Path, lang: str, names: list[str], fmt: str = "ogg",
+           rate: int = 48000) -> dict[str, Path]:
+    """Each segment a different speech-like take (its own length), written as a file."""
+    from drivers.audio.clip import write_clip
+    from drivers.sim.voice import speech_like
+
+    files = {}
+    for i, name in enumerate(names):
+        path = folder / lang / "segments" / f"{name}.{fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_clip(path, speech_like(seconds=0.3 + 0.05 * i, rate=rate, seed=i, lead=0.05,
+                                     tail=0.05), fmt)
+        files[name] = path
+    return files
+
+
+def test_a_call_is_its_segments_in_order_with_short_pauses(tmp_path: Path) -> None:
+    import numpy as np
+
+    from drivers.audio.clip import read_clip
+
+    names = call_segments("vi", "A015", 3)  # mời số A mười lăm đến quầy ba
+    assert names == ["invite", "a", "muoi_teen", "lam", "to_counter", "3"]
+    studio, shipped = tmp_path / "studio", tmp_path / "shipped"
+    files = {**record(shipped, "vi", names[:3], "wav"), **record(studio, "vi", names[3:])}
+    clip = assemble("vi", names, [studio, shipped], pause=0.15)
+    assert clip is not None and clip.rate == 48000
+    parts = [read_clip(files[n]) for n in names]
+    gap = round(0.15 * 48000)
+    assert clip.frames == sum(p.frames for p in parts) + gap * (len(names) - 1)
+    assert clip.seconds == pytest.approx(sum(p.seconds for p in parts) + 0.15 * 5, abs=1e-6)
+    at = 0
+    for i, part in enumerate(parts):  # each take where it belongs, silence between
+        assert np.array_equal(clip.samples[at:at + part.frames], part.samples), names[i]
+        at += part.frames
+        if i < len(parts) - 1:
+            assert not clip.samples[at:at + gap].any()
+            at += gap
+    assert at == clip.frames
+
+
+def test_a_missing_segment_gives_no_call_never_another_language(tmp_path: Path) -> None:
+    names = call_segments("kpm", "A12", 3)
+    record(tmp_path, "kpm", names[:-1])  # all but the counter's digit
+    record(tmp_path, "vi", ["3"])  # which Vietnamese has
+    assert assemble("kpm", names, [tmp_path]) is None
+    assert assemble("kpm", names[:-1], [tmp_path]) is not None
+
+
+def test_an_unreadable_segment_gives_no_call(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    names = ticket_segments("en", "B7")
+    files = record(tmp_path, "en", names)
+    files["7"].write_bytes(b"OggS but not really")
+    assert assemble("en", names, tmp_path) is None
+    assert "7.ogg" in caplog.text
+
+
+def test_segments_at_other_rates_join_at_the_first_ones(tmp_path: Path) -> None:
+    record(tmp_path, "rad", ["your_number"], rate=48000)
+    record(tmp_path / "other", "rad", ["c", "1"], rate=16000)
+    clip = assemble("rad", ["your_number", "c", "1"], [tmp_path, tmp_path / "other"],
+                    pause=0.1)
+    assert clip is not None and clip.rate == 48000
+
+
+def test_the_centre_keeps_an_assembled_call_until_a_segment_changes(tmp_path: Path) -> None:
+    import io
+
+    import soundfile
+
+    from drivers.audio.clip import read_clip, write_clip
+    from drivers.sim.voice import speech_like
+    from kiosk.centre.call_audio import CallAudio
+
+    calls = CallAudio(lambda: [tmp_path])
+    names = call_segments("en", "A7", 2)
+    files = record(tmp_path, "en", names)
+    wav = calls.wav("en", "A7", 2)
+    assert wav is not None and calls.assembled == 1
+    data, rate = soundfile.read(io.BytesIO(wav))
+    expected = sum(read_clip(files[n]).frames for n in names) + round(0.15 * rate) * 4
+    assert (rate, len(data)) == (48000, expected)
+    assert calls.wav("en", "A7", 2) == wav and calls.assembled == 1  # kept
+    write_clip(files["7"], speech_like(seconds=0.9, seed=9, lead=0.05, tail=0.05))
+    again = calls.wav("en", "A7", 2)  # re-recorded: heard at the next call
+    assert again is not None and len(again) > len(wav) and calls.assembled == 2
+    files["to_counter"].unlink()
+    assert calls.wav("en", "A7", 2) is None
+    assert calls.wav("kpm", "A7", 2) is None
+    assert calls.wav("en", "A-7", 2) is None and calls.wav("en", "A" * 20, 2) is None
