@@ -11,6 +11,10 @@ with the same layout:
 
     <data_dir>/content/procedures.toml
     <data_dir>/content/audio/<lang>/<prompt-id>.ogg (or .wav)
+    <data_dir>/content/audio/<lang>/segments/<name>.ogg (number-call segments)
+
+Recordings are the exception to "the bundle first": <data_dir>/content/audio is where the
+voice studio records (kiosk/voice.py), so it comes first (audio_dirs).
 
 An updated file wins over the shipped one. An updated catalogue that does not validate is
 refused with its reason in the log, and the kiosk keeps showing the last valid catalogue
@@ -48,8 +52,14 @@ def content_dirs(cfg: Config) -> tuple[Path, ...]:
 
 
 def audio_dirs(cfg: Config) -> tuple[Path, ...]:
-    """Where recordings are looked for, the updated ones first."""
-    return (*(folder / "audio" for folder in content_dirs(cfg)), AUDIO_DIR)
+    """Where recordings are looked for, the newest first (docs/architecture.md, Voice):
+    this kiosk's own (<data_dir>/content/audio, where the voice studio records, and where
+    a hand-copied update goes), then the installed content bundle's, then what shipped.
+    The studio's recording is the one a speaker just made here: no bundle made before it
+    may hide it."""
+    root = content_root(cfg)
+    bundle = (root / "audio",) if root is not None else ()
+    return (content_dir(cfg) / "audio", *bundle, AUDIO_DIR)
 
 
 def content_locales(cfg: Config) -> Path | None:

@@ -217,6 +217,11 @@ class LanguageReport:
     content_translated: int | None = None
     content_missing: int | None = None
     content_review: int | None = None
+    # Number-call segments (kiosk/voice.py; ids "segments/<name>"): None when no audio
+    # folder was checked or no segment ids were given for the language.
+    segments_recorded: int | None = None
+    segments_missing: int | None = None
+    missing_segment_ids: list[str] = field(default_factory=list)
 
 
 def _recorded(audio_dir: Path | Sequence[Path], lang: str, prompt_id: str) -> bool:
@@ -238,11 +243,13 @@ def content_texts(catalogue: Any) -> list[Mapping[str, Any]]:
 def report(locales: Path, languages: Iterable[str],
            audio_dir: Path | Sequence[Path] | None = None,
            prompt_ids: Sequence[str] = (), catalogue: Any = None,
-           updated_locales: Path | None = None) -> list[LanguageReport]:
+           updated_locales: Path | None = None,
+           segment_ids: Mapping[str, Sequence[str]] | None = None) -> list[LanguageReport]:
     """Per language: UI strings translated / needing review / missing; voice prompts;
-    content fields of the procedure catalogue. A language's .po in `updated_locales` (an
-    installed language pack, kiosk/content.py content_locales) counts instead of the
-    shipped one."""
+    number-call segments (`segment_ids`: per language, the ids of kiosk.voice.voice_items'
+    segments, "segments/<name>"); content fields of the procedure catalogue. A language's
+    .po in `updated_locales` (an installed language pack, kiosk/content.py
+    content_locales) counts instead of the shipped one."""
     texts = content_texts(catalogue) if catalogue is not None else None
     ids = [_key(m) for m in _template(locales) if m.id]
     rows = []
@@ -265,6 +272,13 @@ def report(locales: Path, languages: Iterable[str],
         if audio_dir is not None:
             missing_prompts = [p for p in prompt_ids if not _recorded(audio_dir, lang, p)]
             recorded = len(prompt_ids) - len(missing_prompts)
+        segments = (segment_ids or {}).get(lang)
+        missing_segments: list[str] = []
+        segments_recorded: int | None = None
+        if audio_dir is not None and segments is not None:
+            # A segment id is its path under <audio dir>/<lang>/, as a prompt's is.
+            missing_segments = [s for s in segments if not _recorded(audio_dir, lang, s)]
+            segments_recorded = len(segments) - len(missing_segments)
         rows.append(LanguageReport(
             lang=lang, strings_total=len(ids), strings_translated=translated,
             strings_review=review, strings_missing=len(ids) - translated - review,
@@ -274,6 +288,9 @@ def report(locales: Path, languages: Iterable[str],
             content_translated=None if texts is None else sum(lang in t for t in texts),
             content_missing=None if texts is None else sum(lang not in t for t in texts),
             content_review=None if texts is None else 0,
+            segments_recorded=segments_recorded,
+            segments_missing=None if segments_recorded is None else len(missing_segments),
+            missing_segment_ids=missing_segments,
         ))
     return rows
 
@@ -288,10 +305,12 @@ def format_report(rows: Iterable[LanguageReport]) -> str:
         return "-" if value is None else str(value)
 
     header = ["lang", "strings", "translated", "review", "missing",
-              "voice ok", "voice missing", "content ok", "content missing"]
+              "voice ok", "voice missing", "segments ok", "segments missing",
+              "content ok", "content missing"]
     table = [header] + [
         [r.lang, str(r.strings_total), str(r.strings_translated), str(r.strings_review),
          str(r.strings_missing), cell(r.prompts_recorded), cell(r.prompts_missing),
+         cell(r.segments_recorded), cell(r.segments_missing),
          cell(r.content_translated), cell(r.content_missing)]
         for r in rows
     ]

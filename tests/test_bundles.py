@@ -19,7 +19,15 @@ from kiosk.bundles.build import add_signature
 from kiosk.bundles.manifest import parse_manifest, parse_signatures
 from kiosk.config import load_config
 from kiosk.content import audio_dirs, content_dir, load_content_catalogue, updated_catalogue
-from tests.bundle_kit import NOW, app_files, build, content_files, new_key
+from tests.bundle_kit import (
+    NOW,
+    app_files,
+    build,
+    content_files,
+    manifest_of,
+    new_key,
+    write_raw,
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +82,8 @@ def test_content_bundles_lay_over_each_other_and_are_what_the_kiosk_shows(tmp_pa
     assert (root / "audio/vi/home.ogg").read_bytes() == b"OggS vi 1.0.0"  # kept from 1.0.0
     assert (root / "audio/kpm/home.ogg").read_bytes() == b"OggS kpm 1.1.0"
     assert (root / "locales/kpm/LC_MESSAGES/kiosk.mo").is_file()
-    assert audio_dirs(cfg)[:2] == (root / "audio", content_dir(cfg) / "audio")
+    # Recordings: this kiosk's own (the voice studio's) first, then the bundle's.
+    assert audio_dirs(cfg)[:2] == (content_dir(cfg) / "audio", root / "audio")
     assert updated_catalogue(cfg) == root / "procedures.toml"
     catalogue, source, problems = load_content_catalogue(cfg)
     assert source == root / "procedures.toml" and catalogue is not None and not problems
@@ -113,6 +122,39 @@ def test_hand_copied_content_still_works_beside_a_bundle_without_a_catalogue(
     try:
         assert updated_catalogue(cfg) == legacy
         assert load_content_catalogue(cfg)[1] == legacy
+    finally:
+        i18n.use_content_locales(None)
+
+
+def test_a_content_bundle_carries_number_call_segments(tmp_path: Path, key) -> None:
+    """audio/<lang>/segments/<name>.ogg|wav has its place in a content bundle, is found
+    after this kiosk's own recordings, and nothing deeper is accepted."""
+    from kiosk.voice import find_segment
+
+    cfg = replace(load_config(), data_dir=tmp_path / "data")
+    inst = Installer(cfg.updates_dir, [key.public])
+    files = {**content_files("1.0.0", ("kpm",)), "audio/kpm/segments/invite.ogg": b"OggS b",
+             "audio/kpm/segments/7.wav": b"RIFF b"}
+    try:
+        inst.apply(build(tmp_path, key, "content", "1.0.0", files))
+        root = content_root(cfg)
+        assert root is not None
+        assert find_segment("kpm", "invite", audio_dirs(cfg)) == (
+            root / "audio/kpm/segments/invite.ogg")
+        assert find_segment("kpm", "7", audio_dirs(cfg)) == root / "audio/kpm/segments/7.wav"
+        assert find_segment("vi", "invite", audio_dirs(cfg)) is None  # no borrowing
+        own = content_dir(cfg) / "audio/kpm/segments/invite.ogg"  # recorded on this kiosk
+        own.parent.mkdir(parents=True)
+        own.write_bytes(b"OggS studio")
+        assert find_segment("kpm", "invite", audio_dirs(cfg)) == own
+        for path in ("audio/kpm/segments/more/invite.ogg", "audio/kpm/segments/invite.mp3"):
+            bad = {**files, path: b"x"}  # signed, but the builder would not make it
+            bundle = write_raw(tmp_path / f"bad-{len(path)}.kbundle",
+                               manifest_of(bad, version="1.0.1"), key, bad)
+            with pytest.raises(BundleRefused) as refused:
+                inst.apply(bundle)
+            assert refused.value.reason == "bad-content"
+            assert "audio/<lang>/segments/<name>.ogg|wav" in str(refused.value)
     finally:
         i18n.use_content_locales(None)
 

@@ -73,10 +73,15 @@ def test_i18n_report_counts_what_an_update_brought(tmp_path: Path, capsys) -> No
     folder = tmp_path / "content" / "audio" / "kpm"
     folder.mkdir(parents=True)
     (folder / "home.wav").write_bytes(b"RIFF")
+    (folder / "segments").mkdir()
+    (folder / "segments" / "invite.ogg").write_bytes(b"OggS")
     assert main(["i18n", "report", "--json", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr()
     rows = {r["lang"]: r for r in json.loads(out.out)}
     assert rows["kpm"]["prompts_recorded"] == 1 and rows["rad"]["prompts_recorded"] == 0
+    assert rows["kpm"]["segments_recorded"] == 1 and rows["rad"]["segments_recorded"] == 0
+    assert "segments/invite" not in rows["kpm"]["missing_segment_ids"]
+    assert "segments/invite" in rows["rad"]["missing_segment_ids"]
     assert f"catalogue: {DEFAULT_CATALOGUE}" in out.err
 
 

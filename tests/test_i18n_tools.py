@@ -371,12 +371,39 @@ def test_report_figures(small_locales: Path, tmp_path: Path) -> None:
     table = format_report(rows).splitlines()
     assert table[0].split()[:5] == ["lang", "strings", "translated", "review", "missing"]
     assert table[1].split()[:7] == ["xx", "4", "1", "1", "2", "2", "1"]
+    assert xx.segments_recorded is None and table[1].split()[7:9] == ["-", "-"]
+
+
+def test_report_counts_number_call_segments(small_locales: Path, tmp_path: Path) -> None:
+    audio = [tmp_path / "studio", tmp_path / "shipped"]
+    (audio[0] / "xx" / "segments").mkdir(parents=True)
+    (audio[1] / "xx" / "segments").mkdir(parents=True)
+    (audio[0] / "xx" / "segments" / "invite.ogg").write_bytes(b"")
+    (audio[1] / "xx" / "segments" / "7.wav").write_bytes(b"")
+    (audio[1] / "xx" / "to_counter.ogg").write_bytes(b"")  # a prompt's place: not a segment
+    ids = ["segments/invite", "segments/to_counter", "segments/7", "segments/a"]
+    xx, yy = report(small_locales, ["xx", "yy"], audio, ["welcome"],
+                    segment_ids={"xx": ids, "yy": ids[:2]})
+    assert (xx.segments_recorded, xx.segments_missing, xx.missing_segment_ids) == (
+        2, 2, ["segments/to_counter", "segments/a"])
+    assert (yy.segments_recorded, yy.segments_missing) == (0, 2)
+    table = format_report([xx, yy]).splitlines()
+    assert table[0].split()[5:] == ["voice", "ok", "voice", "missing", "segments", "ok",
+                                    "segments", "missing", "content", "ok", "content",
+                                    "missing"]
+    assert table[1].split()[5:9] == ["0", "1", "2", "2"]
+    data = report_json([xx])[0]
+    assert data["missing_segment_ids"] == ["segments/to_counter", "segments/a"]
+    # The keys an earlier reader knew are all still there.
+    assert {"lang", "strings_total", "prompts_recorded", "prompts_missing",
+            "missing_prompt_ids", "content_translated"} <= set(data)
 
 
 def test_report_without_audio_says_not_checked(small_locales: Path) -> None:
-    (row,) = report(small_locales, ["xx"])
+    (row,) = report(small_locales, ["xx"], segment_ids={"xx": ["segments/invite"]})
     assert row.prompts_recorded is None and row.prompts_missing is None
-    assert format_report([row]).splitlines()[1].split()[5:] == ["-", "-", "-", "-"]
+    assert row.segments_recorded is None and row.segments_missing is None
+    assert format_report([row]).splitlines()[1].split()[5:] == ["-"] * 6
 
 
 def test_report_on_the_shipped_catalogues() -> None:

@@ -64,4 +64,10 @@ def test_a_recording_is_found_only_in_its_own_language(tmp_path: Path) -> None:
 def test_prompts_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["i18n", "prompts", "--lang", "kpm", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == len(PROMPTS) and all(r["recorded"] == "no" for r in rows)
+    prompts = [r for r in rows if r["kind"] == "prompt"]
+    assert len(prompts) == len(PROMPTS) and all(r["recorded"] == "no" for r in rows)
+    # Then the number-call segments (kiosk/voice.py), with their files.
+    segments = [r["file"] for r in rows if r["kind"] == "segment"]
+    assert rows[len(PROMPTS):] == [r for r in rows if r["kind"] == "segment"]
+    assert {"kpm/segments/invite.ogg", "kpm/segments/0.ogg", "kpm/segments/a.ogg"} <= set(
+        segments)

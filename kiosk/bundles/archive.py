@@ -39,11 +39,12 @@ CHUNK = 1024 * 1024
 _LANG = r"[a-z]{2,3}"
 # What each kind of bundle may carry (docs/architecture.md, Updates).
 LAYOUT = {
-    "content": re.compile(rf"procedures\.toml|audio/{_LANG}/[^/]+\.(ogg|wav)"
+    "content": re.compile(rf"procedures\.toml|audio/{_LANG}/(segments/)?[^/]+\.(ogg|wav)"
                           rf"|locales/{_LANG}/LC_MESSAGES/kiosk\.po"),
     "app": re.compile(rf"wheels/[^/]+\.whl|assets/.+|locales/{_LANG}/LC_MESSAGES/kiosk\.po"),
 }
-LAYOUT_TEXT = {"content": "procedures.toml, audio/<lang>/<id>.ogg|wav and "
+LAYOUT_TEXT = {"content": "procedures.toml, audio/<lang>/<id>.ogg|wav, "
+                          "audio/<lang>/segments/<name>.ogg|wav and "
                           "locales/<lang>/LC_MESSAGES/kiosk.po",
                "app": "wheels/*.whl, assets/… and locales/<lang>/LC_MESSAGES/kiosk.po"}
 

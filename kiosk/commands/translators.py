@@ -11,9 +11,10 @@ from kiosk import i18n_tools
 from kiosk.commands import EXIT_FAILED, UsageError, config_from
 from kiosk.config import Config
 from kiosk.content import audio_dirs, content_locales, load_content_catalogue
-from kiosk.i18n import LANG_TAG_PATTERN, compile_all
+from kiosk.i18n import LANG_TAG_PATTERN, compile_all, translate
 from kiosk.paths import LOCALES
 from kiosk.prompts import PROMPTS, recording_script
+from kiosk.voice import find_item, hint_text, voice_items
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
@@ -43,8 +44,11 @@ def _report(cfg: Config, as_json: bool) -> int:
         print("kiosk: no catalogue counted", file=sys.stderr)
     else:
         print(f"catalogue: {source}", file=sys.stderr)
+    segments = {lang: [item.id for item in voice_items(cfg, lang) if item.kind == "segment"]
+                for lang in cfg.languages}
     rows = i18n_tools.report(LOCALES, list(cfg.languages), audio_dirs(cfg), list(PROMPTS),
-                             catalogue=catalogue, updated_locales=content_locales(cfg))
+                             catalogue=catalogue, updated_locales=content_locales(cfg),
+                             segment_ids=segments)
     if as_json:
         print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
     else:
@@ -53,12 +57,25 @@ def _report(cfg: Config, as_json: bool) -> int:
 
 
 def _prompts(cfg: Config, lang: str, as_json: bool) -> int:
-    script = recording_script(lang, audio_dirs(cfg))
+    """The prompts, then the number-call segments (kiosk/voice.py), each with its file."""
+    dirs = audio_dirs(cfg)
+    script: list[dict[str, str]] = [{**row, "kind": "prompt"}
+                                    for row in recording_script(lang, dirs)]
+    hints: list[str] = [""] * len(script)
+    for item in voice_items(cfg, lang):
+        if item.kind != "segment":
+            continue
+        script.append({"file": f"{lang}/{item.file}", "text": translate(lang, item.msgid),
+                       "recorded": "yes" if find_item(lang, item, dirs) else "no",
+                       "kind": "segment", "where": translate("en", item.where)})
+        hints.append(hint_text(item.hint, "en") if item.hint else "")
     if as_json:
         print(json.dumps(script, ensure_ascii=False, indent=2))
     else:
-        for row in script:
+        for row, hint in zip(script, hints, strict=True):
             print(f"[{'x' if row['recorded'] == 'yes' else ' '}] {row['file']}: {row['text']}")
+            if hint:  # for the speaker: what sources write, never text for citizens
+                print(f"      {hint}")
     return 0
 
 
