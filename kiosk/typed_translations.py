@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,8 +127,10 @@ def _check_lang(cfg: Config, lang: str) -> None:
                          f"({', '.join(cfg.known_languages)})")
 
 
+@cache
 def _template_ids() -> dict[str, Any]:
-    """The kiosk's messages (locales/kiosk.pot): msgid -> its template Message."""
+    """The kiosk's messages (locales/kiosk.pot): msgid -> its template Message (read once:
+    the template changes only with the kiosk's version)."""
     from kiosk.i18n_tools import _key, _template
     from kiosk.paths import LOCALES
 
@@ -233,6 +236,8 @@ def save_typed(cfg: Config, lang: str, msgid: str, text: str, staff: str,
     path = typed_po(cfg, lang)
     with _locked(cfg):
         catalog = _read_to_change(path)
+        if msgid in catalog:  # babel merges a message set over another: replace it whole
+            del catalog[msgid]
         catalog[msgid] = Message(
             msgid, text, flags={"fuzzy"}, auto_comments=list(template.auto_comments),
             user_comments=[f"{TYPED_BY}{name}, {_date(cfg)}"],

@@ -53,20 +53,12 @@ def _lang(cfg: Config, lang: str) -> str:
 # --- list ---------------------------------------------------------------------------------
 
 def _hint_text(hint: Any) -> str:
-    """"sources write: <word>, grade <g> (<source>)" for a segment's hint, "" for none."""
+    """What sources write for a segment (a prompt for the speaker, kiosk/voice.py), or ""."""
     if hint is None:
         return ""
-    word = getattr(hint, "word", None) or "?"
-    grade = getattr(hint, "grade", None)
-    sources = getattr(hint, "sources", None) or getattr(hint, "source", None) or ()
-    if isinstance(sources, str):
-        sources = (sources,)
-    text = f"sources write: {word}"
-    if grade:
-        text += f", grade {grade}"
-    if sources:
-        text += f" ({'; '.join(sources)})"
-    return text
+    from kiosk.voice import hint_text
+
+    return hint_text(hint, "en")
 
 
 def _rows(cfg: Config, lang: str) -> list[dict[str, Any]]:
@@ -241,7 +233,7 @@ def _show_item(studio: Studio, item: VoiceItem, counter: str, out: TextIO) -> No
     print(f"  plays: {item.where}", file=out)
     hint = _hint_text(item.hint)
     if hint:
-        print(f"  {hint} (ask a native speaker: say it as you say it)", file=out)
+        print(f"  {hint} (say it as you say it)", file=out)
     current = studio.recorded(item)
     if current is not None:
         print(f"  plays now: {current}", file=out)
