@@ -19,6 +19,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # screen), EGL, mtdev for touch screens, FriBiDi (Pillow's wheel needs it to enable its
 # HarfBuzz text layout, which places stacked Vietnamese and K'Ho marks), Python's venv.
 packages=(libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 libmtdev1 libfribidi0)
+# PortAudio for the speaker and the studio's microphone (sounddevice loads it; without a
+# sound card it still loads, and opening a device reports that there is none).
+packages+=(libportaudio2)
 # The test suite also runs its own throwaway PostgreSQL cluster (initdb + pg_ctl) unless
 # KIOSK_TEST_PG_URL names one, and drives Debian's chromium for the centre's web pages.
 # Running unattended (tests/test_lifecycle.py): systemd-analyze checks the unit, Xvfb is a
