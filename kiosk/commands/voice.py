@@ -102,7 +102,7 @@ class _LevelBar:
     source's thread while a take is recorded."""
 
     def __init__(self, out: TextIO, show: bool) -> None:
-        self.out, self.show = out, show
+        self.out, self.show, self.shown = out, show, show
         self.blocks = 0
         self.peak = 0.0
         self._drawn_at = 0.0
@@ -125,16 +125,18 @@ class _LevelBar:
     def clear(self) -> None:
         with self._lock:
             self.show = False
-            self.out.write("\r" + " " * (LEVEL_WIDTH + 40) + "\r")
-            self.out.flush()
+            if self.shown:
+                self.out.write("\r" + " " * (LEVEL_WIDTH + 40) + "\r")
+                self.out.flush()
 
 
 def _ask(prompt: str, out: TextIO, inp: TextIO) -> str:
     out.write(prompt)
     out.flush()
     line = inp.readline()
-    if not line:  # the end of the input: as [q]uit
+    if not line or not inp.isatty():  # a terminal echoes the answer and its Enter
         out.write("\n")
+    if not line:  # the end of the input: as [q]uit
         raise _Quit
     return line.strip().lower()
 
@@ -182,7 +184,6 @@ def _record(cfg: Config, lang: str, args: argparse.Namespace) -> int:
         raise UsageError("no microphone: set [devices] microphone in the config, "
                          "or give --source URL")
     from drivers.audio.output import AudioDeviceError
-
     from kiosk.voice_studio import Studio
 
     with database_errors(cfg.database_path):
@@ -289,8 +290,8 @@ def _after_take(studio: Studio, take: Take, out: TextIO, inp: TextIO) -> int | N
         if answer == "k":
             try:
                 path = studio.keep(take)
-            except ValueError as exc:
-                print(f"  not kept: {exc}; retake or skip", file=out)
+            except ValueError:
+                print("  a take with problems is not kept: [r]etake or [s]kip", file=out)
                 continue
             print(f"  kept: {path}", file=out)
             return 1
