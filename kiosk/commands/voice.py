@@ -148,11 +148,12 @@ def _open_devices(cfg: Config, args: argparse.Namespace) -> tuple[Any, Any]:
                          "or give --source URL")
     speaker_url = args.speaker or cfg.speaker_url
     from drivers.audio.capture import open_source
+    from drivers.audio.clip import AudioFileError
     from drivers.audio.output import AudioDeviceError, open_output
 
     try:
         source = open_source(source_url)
-    except ValueError as exc:
+    except (ValueError, AudioFileError) as exc:  # a test WAV that is not there is bad input
         raise UsageError(f"--source {source_url!r}: {exc}") from None
     try:
         return source, open_output(speaker_url)
