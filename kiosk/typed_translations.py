@@ -182,9 +182,10 @@ def _locked(cfg: Config) -> Iterator[None]:
     """One writer at a time across processes (the touch screen and `kiosk voice`)."""
     import fcntl
 
-    folder = typed_locales(cfg)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+b") as fh:
+    # Beside the database, not among the translations: a content bundle made from the
+    # content folder carries only what the kiosk reads.
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(cfg.data_dir / ".typed-translations.lock", "a+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

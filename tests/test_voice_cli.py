@@ -159,6 +159,22 @@ def test_ctrl_c_leaves_what_was_kept_and_nothing_half_written(tmp_path: Path,
     assert read_clip(folder / "attract.ogg").seconds > 1.0
     assert "Traceback" not in term.text
 
+    # Coming back to it: what plays now can be heard before recording again.
+    again = Terminal(kiosk("voice", "record", "--lang", "rad", "--data-dir", str(data),
+                           "--only", "attract", "--source", source(takes, "good"),
+                           "--speaker", "null://"))
+    try:
+        again.expect(r"plays now: .*attract\.ogg")
+        again.expect(r"Enter: record  \[l\]isten to it now")
+        again.send("l\r")
+        again.expect(r"playing")
+        again.expect(r"Enter: record")
+        again.send("q\r")
+        again.expect(r"rad: 1 of \d+ recorded \(0 kept now\)")
+        assert again.wait() == 0
+    finally:
+        again.close()
+
 
 def test_ctrl_c_at_a_prompt(tmp_path: Path, takes: dict[str, Path]) -> None:
     term = Terminal(kiosk("voice", "record", "--lang", "kpm", "--data-dir",

@@ -204,3 +204,15 @@ def test_a_number_call_is_complete_once_its_segments_are_kept(studio_for: MakeSt
     call = assemble("kpm", names, audio_dirs(cfg))
     assert call is not None and call.seconds > len(names) * 1.0
     assert assemble("rad", call_segments("rad", "A012", 2), audio_dirs(cfg)) is None
+
+
+def test_a_keep_that_cannot_be_written_leaves_no_temporary_file(studio_for: MakeStudio,
+                                                                cfg: Config) -> None:
+    studio = studio_for("kpm", "good")
+    take = record(studio, "search")
+    blocked = studio_audio_dir(cfg) / "kpm" / "search.ogg"
+    blocked.mkdir(parents=True)  # something in the way: the rename fails
+    with pytest.raises(OSError):
+        studio.keep(take)
+    assert sorted(p.name for p in blocked.parent.iterdir()) == ["search.ogg"]
+    assert blocked.is_dir()

@@ -246,11 +246,16 @@ def _record_item(studio: Studio, item: VoiceItem, counter: str, out: TextIO,
     """One item, until it is kept (1) or skipped (0); _Quit to stop the pass."""
     _show_item(studio, item, counter, out)
     while True:
-        answer = _ask("  Enter: record  [s]kip  [q]uit > ", out, inp)
+        current = studio.recorded(item)
+        answer = _ask("  Enter: record  " + ("[l]isten to it now  " if current else "")
+                      + "[s]kip  [q]uit > ", out, inp)
         if answer == "s":
             return 0
         if answer == "q":
             raise _Quit
+        if answer == "l" and current:
+            _listen(studio, item, out)
+            continue
         if answer:
             print("  press Enter to record, s to skip, q to quit", file=out)
             continue
@@ -308,11 +313,12 @@ def _after_take(studio: Studio, take: Take, out: TextIO, inp: TextIO) -> int | N
             print("  choose k, r, l, s or q", file=out)
 
 
-def _listen(studio: Studio, take: Take, out: TextIO) -> None:
+def _listen(studio: Studio, what: Take | VoiceItem, out: TextIO) -> None:
+    """Plays a take, or what plays now for an item, and waits for its end."""
     ended = threading.Event()
     print("  playing…", file=out)
     out.flush()
-    studio.listen(take, on_done=lambda _by_itself: ended.set())
+    studio.listen(what, on_done=lambda _by_itself: ended.set())
     try:
         ended.wait()
     finally:
