@@ -223,6 +223,10 @@ def _record(cfg: Config, lang: str, args: argparse.Namespace) -> int:
         print(f"stopped: {kept} kept, nothing half-written", file=out)
         out.flush()
         return EXIT_INTERRUPTED
+    except AudioDeviceError as exc:  # the microphone or speaker went away mid-pass
+        studio.cancel()
+        print(f"\nkiosk: {exc} ({kept} kept)", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         studio.close()
         source.close()
@@ -315,10 +319,16 @@ def _after_take(studio: Studio, take: Take, out: TextIO, inp: TextIO) -> int | N
 
 def _listen(studio: Studio, what: Take | VoiceItem, out: TextIO) -> None:
     """Plays a take, or what plays now for an item, and waits for its end."""
+    from drivers.audio.clip import AudioFileError
+
     ended = threading.Event()
     print("  playing…", file=out)
     out.flush()
-    studio.listen(what, on_done=lambda _by_itself: ended.set())
+    try:
+        studio.listen(what, on_done=lambda _by_itself: ended.set())
+    except AudioFileError as exc:  # a recording copied in by hand that cannot be read
+        print(f"  cannot play it: {exc}", file=out)
+        return
     try:
         ended.wait()
     finally:
