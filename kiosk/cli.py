@@ -41,6 +41,7 @@ COMMANDS = {
     "simulate": "ui:cmd_simulate",
     "screenshots": "ui:cmd_screenshots",
     "i18n": "translators:cmd_i18n",
+    "voice": "voice:cmd_voice",  # the recording studio (docs/architecture.md, Voice)
     "ratings": "ratings:cmd_ratings",
     "db": "db:cmd_db",
     # The kiosk in a centre (docs/architecture.md, Kiosks in a centre).
@@ -219,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--lang", required=True)
     ip.add_argument("--json", action="store_true", help="as JSON")
 
+    _voice_command(sub)
+
     p = sub.add_parser("ratings", help="satisfaction ratings per day and service")
     _common(p)
     p.add_argument("--from", dest="day_from", type=_day,
@@ -254,6 +257,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bundle_parsers(sub, _common, OneLineParser)
     return parser
+
+
+def _voice_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk voice list|record`: the recording studio on a terminal (kiosk/commands/voice.py)."""
+    p = sub.add_parser("voice", help="voice prompts and number-call segments: list, record")
+    _common(p)
+    voice = p.add_subparsers(dest="voice_action", required=True, parser_class=OneLineParser)
+    vp = voice.add_parser("list", help="what a language's voice needs, and what is recorded")
+    _common(vp)
+    vp.add_argument("--lang", required=True, help="language tag, e.g. kpm")
+    vp.add_argument("--json", action="store_true", help="as JSON")
+    vp = voice.add_parser("record", help="record what a language lacks, on this terminal "
+                                         "(Enter starts and stops a take)")
+    _common(vp)
+    vp.add_argument("--lang", required=True, help="language tag, e.g. kpm")
+    vp.add_argument("--source", metavar="URL",
+                    help="microphone URL (default: [devices] microphone), e.g. "
+                         "sounddevice://, file:///path/take.wav")
+    vp.add_argument("--speaker", metavar="URL",
+                    help="where Listen plays (default: [devices] speaker), e.g. null://")
+    vp.add_argument("--only", metavar="ID",
+                    help="record this item only, even if recorded (e.g. attract, segments/a)")
 
 
 def _centre_commands(sub: argparse._SubParsersAction) -> None:

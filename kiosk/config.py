@@ -44,6 +44,12 @@ from kiosk.paths import DEFAULT_CONFIG, ICONS
 if TYPE_CHECKING:
     from drivers.printer import PrinterUrl
 
+# [devices] speaker when the config names none: the default sound output (drivers/audio).
+DEFAULT_SPEAKER = "sounddevice://"
+# `kiosk simulate`'s microphone and speaker unless the config names others.
+SIMULATED_MICROPHONE = "sim://voice"
+SIMULATED_SPEAKER = "null://"
+
 # [kiosk] text_size: the text size a visit starts at (kiosk/session.py TEXT_SIZES, in order).
 TEXT_SIZE_NAMES = ("normal", "large", "extra_large")
 
@@ -99,6 +105,11 @@ class Config:
     # content may be written in (a catalogue with English texts stays valid on a kiosk
     # that stopped offering English).
     centre_languages: tuple[str, ...] = ()
+    # [devices] microphone and speaker (drivers/audio, by URL like the printer): the
+    # studio's microphone ("" none: no recording on this kiosk), and where prompts and
+    # number calls play (docs/architecture.md, Voice).
+    microphone_url: str = ""
+    speaker_url: str = DEFAULT_SPEAKER
 
     @property
     def known_languages(self) -> tuple[str, ...]:
@@ -139,6 +150,15 @@ class Config:
     def centre_database_url(self) -> str:
         return (self.centre_service.database
                 or f"sqlite:///{self.centre_state_dir / 'centre.sqlite3'}")
+
+
+def with_simulated_audio(cfg: Config) -> Config:
+    """`kiosk simulate`'s microphone and speaker: a test signal (sim://voice) and a silent
+    speaker (null://) unless the config names a microphone, or a speaker other than the
+    default one."""
+    return replace(cfg, microphone_url=cfg.microphone_url or SIMULATED_MICROPHONE,
+                   speaker_url=(SIMULATED_SPEAKER if cfg.speaker_url == DEFAULT_SPEAKER
+                                else cfg.speaker_url))
 
 
 def localized(texts: dict[str, str], lang: str) -> str:
@@ -205,7 +225,7 @@ KNOWN_KEYS = {
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
               "nightly_restart", "text_size", "volume"},
     "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
-                "scanner_trigger", "mrz_reader", "chip_reader"},
+                "scanner_trigger", "mrz_reader", "chip_reader", "microphone", "speaker"},
     "services[]": {"letter", "name", "counters", "icon"},
 }
 KNOWN_KEYS[""] |= set(LINK_TABLES)
@@ -231,6 +251,24 @@ def _optional_url(c: Checker, devices: dict[str, Any], key: str, what: str, modu
             getattr(importlib.import_module(module), parser)(value)
         except ValueError as exc:
             raise c.fail(f"devices.{key}", str(exc)) from None
+    return value
+
+
+def _speaker_url(c: Checker, devices: dict[str, Any]) -> str:
+    """Where the kiosk's voice plays: a speaker URL (drivers/audio/output.py; the driver is
+    imported only to check it). "null://" plays nothing, taking the clip's time."""
+    value = devices.get("speaker", DEFAULT_SPEAKER)
+    if not isinstance(value, str) or not value:
+        raise c.fail("devices.speaker", "expected a speaker URL like sounddevice:// or null://",
+                     value)
+    if value == DEFAULT_SPEAKER:  # every config has it: loading one need not import the driver
+        return value
+    from drivers.audio.output import parse_output_url
+
+    try:
+        parse_output_url(value)
+    except ValueError as exc:
+        raise c.fail("devices.speaker", str(exc)) from None
     return value
 
 
@@ -370,6 +408,10 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     mrz_reader = _optional_url(c, devices, "mrz_reader", "an MRZ reader URL",
                                "drivers.idcard", "parse_reader_url")
 
+    microphone = _optional_url(c, devices, "microphone", "a microphone URL",
+                               "drivers.audio.capture", "parse_source_url")
+    speaker = _speaker_url(c, devices)
+
     chip_reader = devices.get("chip_reader", "")
     if not isinstance(chip_reader, str):
         raise c.fail("devices.chip_reader", "expected a PC/SC reader name, \"*\" or \"\"",
@@ -422,6 +464,8 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         nightly_restart=nightly,
         updates=update_settings(c, raw),
         centre_languages=tuple(display["languages"]),
+        microphone_url=microphone,
+        speaker_url=speaker,
     )
 
 

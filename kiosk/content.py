@@ -33,6 +33,7 @@ from kiosk.bundles.paths import content_root
 from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_or_keep
 from kiosk.config import Config
 from kiosk.prompts import AUDIO_DIR
+from kiosk.typed_translations import typed_locales
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,11 @@ def load_content_catalogue(
     """The catalogue to show, the file it came from, and the problems met on the way.
 
     `previous` is the catalogue shown now and its file: it is kept when the update is bad.
-    The content bundle's translations become the ones shown (kiosk/i18n.py) too.
+    The content bundle's translations become the ones shown (kiosk/i18n.py) too, with those
+    typed on this kiosk (kiosk/typed_translations.py) after them.
     """
     i18n.use_content_locales(content_locales(cfg))
+    i18n.use_typed_locales(typed_locales(cfg))
     problems: list[CatalogueError] = []
     # This centre's languages and service letters: a procedure sent to a counter the
     # centre does not have is refused at load, not found out on a citizen's screen.

@@ -5,17 +5,23 @@ Message ids are English. The chain for any language is: that language, then Viet
 Catalogues are compiled to .mo at install or test time; if a .mo is missing or older than
 its .po (a translator just edited it) the .po is compiled in memory instead. A language's
 catalogue from an installed content bundle (a language pack, kiosk/content.py) comes before
-the shipped one.
+the shipped one. Translations typed by staff on this kiosk (kiosk/typed_translations.py,
+<data_dir>/content/locales) come after the content bundle's and before the shipped ones;
+only reviewed ones are in their .mo (fuzzy entries are left out), so one still to review
+leaves Vietnamese and its mark on screen.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import logging
 from functools import cache
 from pathlib import Path
 
 from kiosk.paths import LOCALES
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "kiosk"
 LANG_TAG_PATTERN = r"[a-z]{2,3}"  # ISO 639-1 or 639-3
@@ -40,6 +46,14 @@ def language_name(lang: str) -> str:
 
 # The installed content bundle's locales/ folder (use_content_locales), or None.
 _content_locales: Path | None = None
+# The translations typed on this kiosk (use_typed_locales), or None.
+_typed_locales: Path | None = None
+
+
+def forget_catalogues() -> None:
+    """Read every catalogue again when next needed (one was just written)."""
+    translations.cache_clear()
+    _own_messages.cache_clear()
 
 
 def use_content_locales(folder: Path | None) -> None:
@@ -47,16 +61,46 @@ def use_content_locales(folder: Path | None) -> None:
     global _content_locales
     if folder != _content_locales:
         _content_locales = folder
-        translations.cache_clear()
-        _own_messages.cache_clear()
+        forget_catalogues()
+
+
+def use_typed_locales(folder: Path | None) -> None:
+    """Translations typed on this kiosk (kiosk/typed_translations.py) come after the content
+    bundle's and before the shipped ones from now on."""
+    global _typed_locales
+    if folder != _typed_locales:
+        _typed_locales = folder
+        forget_catalogues()
 
 
 def _catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
+    """The language's own catalogues as one chain: the content bundle's, which replaces the
+    shipped one when it has the language, with the typed one between them."""
+    layers = []
+    updated = None
     if locales == LOCALES and _content_locales is not None:
         updated = _read_catalogue(lang, _content_locales)
-        if updated is not None:
-            return updated
-    return _read_catalogue(lang, locales)
+    if updated is not None:
+        layers.append(updated)
+    if locales == LOCALES and _typed_locales is not None:
+        try:
+            typed = _read_catalogue(lang, _typed_locales)
+        except Exception:  # babel's and gettext's errors vary; the screens must not fail
+            # Written by the kiosk, atomically; if it is broken even so (a disk error),
+            # staff see the shipped text and the log says why.
+            log.exception("typed translations for %s cannot be read; left out", lang)
+            typed = None
+        if typed is not None:
+            layers.append(typed)
+    if updated is None:
+        shipped = _read_catalogue(lang, locales)
+        if shipped is not None:
+            layers.append(shipped)
+    if not layers:
+        return None
+    for upper, lower in zip(layers, layers[1:], strict=False):
+        upper.add_fallback(lower)
+    return layers[0]
 
 
 def _read_catalogue(lang: str, locales: Path) -> gettext.NullTranslations | None:
@@ -120,11 +164,15 @@ FALLBACK_MARK = "\u2009·"
 
 @cache
 def _own_messages(lang: str, locales: Path = LOCALES) -> frozenset[str]:
-    own = _catalogue(lang, locales)
+    layer = _catalogue(lang, locales)
     # GNUTranslations keeps its entries in _catalog; gettext has no public way to ask
-    # whether the language itself, rather than a fallback, answered.
-    catalog = getattr(own, "_catalog", {}) if own is not None else {}
-    return frozenset(k for k in catalog if isinstance(k, str) and k)
+    # whether the language itself, rather than a fallback, answered. Every layer of the
+    # language's own chain (content bundle, typed, shipped) counts.
+    own: set[str] = set()
+    while layer is not None:
+        own |= {k for k in getattr(layer, "_catalog", {}) if isinstance(k, str) and k}
+        layer = getattr(layer, "_fallback", None)
+    return frozenset(own)
 
 
 def falls_back(lang: str, message: str) -> bool:

@@ -172,11 +172,15 @@ def import_po(source: Path, lang: str, locales: Path, *, legacy: bool,
 
 # --- export -----------------------------------------------------------------------------
 
-def export_po(lang: str, locales: Path, out: Path) -> int:
-    """A .po for translators: every message, its current translation, Vietnamese alongside."""
+def export_po(lang: str, locales: Path, out: Path, typed_locales: Path | None = None) -> int:
+    """A .po for translators: every message, its current translation, Vietnamese alongside.
+    A translation typed on the kiosk (`typed_locales`, kiosk/typed_translations.py) is the
+    newest and goes out instead of the shipped one, fuzzy while not reviewed, with its
+    "typed by … / reviewed by …" comments."""
     template = _template(locales, lang)
     own_path = _po_path(locales, lang)
     own = _read_catalog(own_path) if own_path.exists() else None
+    typed = _typed_catalog(typed_locales, lang)
     vi_path = _po_path(locales, FALLBACK_LANG)
     vi = _read_catalog(vi_path) if vi_path.exists() and lang != FALLBACK_LANG else None
     count = 0
@@ -184,6 +188,9 @@ def export_po(lang: str, locales: Path, out: Path) -> int:
         if not msg.id:
             continue
         current = own.get(msg.id) if own is not None else None
+        typed_msg = typed.get(msg.id) if typed is not None else None
+        if typed_msg is not None and typed_msg.string:
+            current = typed_msg
         comments = list(_source_comments(current)) if current is not None else []
         reference = vi.get(msg.id) if vi is not None else None
         if reference is not None and reference.string:
@@ -198,6 +205,11 @@ def export_po(lang: str, locales: Path, out: Path) -> int:
         count += 1
     _write(template, out)
     return count
+
+
+def _typed_catalog(typed_locales: Path | None, lang: str) -> Catalog | None:
+    path = _po_path(typed_locales, lang) if typed_locales is not None else None
+    return _read_catalog(path) if path is not None and path.exists() else None
 
 
 # --- report -----------------------------------------------------------------------------
@@ -244,12 +256,15 @@ def report(locales: Path, languages: Iterable[str],
            audio_dir: Path | Sequence[Path] | None = None,
            prompt_ids: Sequence[str] = (), catalogue: Any = None,
            updated_locales: Path | None = None,
+           typed_locales: Path | None = None,
            segment_ids: Mapping[str, Sequence[str]] | None = None) -> list[LanguageReport]:
     """Per language: UI strings translated / needing review / missing; voice prompts;
     number-call segments (`segment_ids`: per language, the ids of kiosk.voice.voice_items'
     segments, "segments/<name>"); content fields of the procedure catalogue. A language's
     .po in `updated_locales` (an installed language pack, kiosk/content.py
-    content_locales) counts instead of the shipped one."""
+    content_locales) counts instead of the shipped one; translations typed on the kiosk
+    (`typed_locales`) count too: a string translated by either is translated, else one
+    marked for review in either is to review."""
     texts = content_texts(catalogue) if catalogue is not None else None
     ids = [_key(m) for m in _template(locales) if m.id]
     rows = []
@@ -258,12 +273,14 @@ def report(locales: Path, languages: Iterable[str],
         if updated_locales is not None and _po_path(updated_locales, lang).exists():
             path = _po_path(updated_locales, lang)
         catalog = _read_catalog(path) if path.exists() else None
+        layers = [c for c in (catalog, _typed_catalog(typed_locales, lang)) if c is not None]
         translated = review = 0
         for msgid in ids:
-            msg = catalog.get(msgid) if catalog is not None else None
-            if msg is None or not any(_forms(msg.string)):
+            msgs = [m for m in (c.get(msgid) for c in layers)
+                    if m is not None and any(_forms(m.string))]
+            if not msgs:
                 continue
-            if msg.fuzzy:
+            if all(m.fuzzy for m in msgs):
                 review += 1
             else:
                 translated += 1

@@ -14,6 +14,7 @@ from kiosk.content import audio_dirs, content_locales, load_content_catalogue
 from kiosk.i18n import LANG_TAG_PATTERN, compile_all, translate
 from kiosk.paths import LOCALES
 from kiosk.prompts import PROMPTS, recording_script
+from kiosk.typed_translations import typed_locales
 from kiosk.voice import find_item, hint_text, voice_items
 
 
@@ -30,7 +31,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     if args.action == "prompts":
         return _prompts(cfg, args.lang, args.json)
     if args.action == "export":
-        count = i18n_tools.export_po(args.lang, LOCALES, args.out)
+        count = i18n_tools.export_po(args.lang, LOCALES, args.out, typed_locales(cfg))
         print(f"wrote {count} entries to {args.out}")
         return 0
     return _import(args)
@@ -48,7 +49,7 @@ def _report(cfg: Config, as_json: bool) -> int:
                 for lang in cfg.languages}
     rows = i18n_tools.report(LOCALES, list(cfg.languages), audio_dirs(cfg), list(PROMPTS),
                              catalogue=catalogue, updated_locales=content_locales(cfg),
-                             segment_ids=segments)
+                             typed_locales=typed_locales(cfg), segment_ids=segments)
     if as_json:
         print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
     else:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk.commands import UsageError, config_from, database_errors, setup_logging
+from kiosk.config import with_simulated_audio
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
 log = logging.getLogger("kiosk")
@@ -35,6 +36,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             cfg = replace(cfg, dossier_provider=provider.url)
             log.info("dossier provider on %s; scan %s to see its status", provider.url,
                      DEMO_DOSSIERS[1]["code"])
+        # A test signal for the studio's microphone, and a silent speaker, unless the config
+        # names real ones (docs/architecture.md, Voice).
+        cfg = with_simulated_audio(cfg)
         control_from_stdin(printer, scanner)
         with database_errors(cfg.database_path):
             return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),
