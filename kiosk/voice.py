@@ -31,7 +31,6 @@ from kiosk.prompts import AUDIO_SUFFIXES, PROMPTS, find_recording
 
 if TYPE_CHECKING:
     from drivers.audio.clip import Clip
-
     from kiosk.config import Config
 
 log = logging.getLogger(__name__)
