@@ -1,4 +1,5 @@
-"""`kiosk voice list|record`: the recording studio on a terminal (docs/architecture.md, Voice).
+"""`kiosk voice list|record|export`: the recording studio on a terminal (docs/architecture.md,
+Voice).
 
 `record` walks through what a language still lacks (or one item, `--only`): it shows the
 sentence in Vietnamese, where it plays and, for a number-call segment, the word sources
@@ -7,7 +8,8 @@ take, with a level bar on a terminal; the take's problems follow, one line each,
 then [k]eep [r]etake [l]isten [s]kip [q]uit. A kept take is written whole or not at all
 (kiosk/voice_studio.py), so Ctrl-C at any moment leaves the recordings as they were or with
 the take just kept. Kept and removed recordings go to the staff audit log under
-"cli:<operating-system user>", like `kiosk staff add`.
+"cli:<operating-system user>", like `kiosk staff add`. `export` copies what was recorded
+and typed here into a folder to sign as a content bundle (kiosk/voice_share.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk.commands import EXIT_FAILED, UsageError, config_from, database_errors
@@ -37,6 +40,9 @@ REDRAW_SECONDS = 0.05  # the level bar is drawn at most this often
 
 def cmd_voice(args: argparse.Namespace) -> int:
     cfg = config_from(args)
+    if args.voice_action == "export":
+        return _export(cfg, [_lang(cfg, lang) for lang in args.lang] or list(cfg.known_languages),
+                       args.out)
     lang = _lang(cfg, args.lang)
     if args.voice_action == "list":
         return _list(cfg, lang, args.json)
@@ -333,3 +339,26 @@ def _listen(studio: Studio, what: Take | VoiceItem, out: TextIO) -> None:
         ended.wait()
     finally:
         studio.stop_listening()
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _export(cfg: Config, languages: list[str], out: Path) -> int:
+    from kiosk.voice_share import export_voice
+
+    try:
+        shared = export_voice(cfg, out, languages)
+    except ValueError as exc:
+        raise UsageError(f"--out: {exc}") from None
+    except OSError as exc:
+        print(f"kiosk voice export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for row in shared:
+        print(f"{row.lang}: {row.recordings} recordings"
+              + (", translations" if row.translations else ""))
+    if not any(row.recordings or row.translations for row in shared):
+        print("nothing recorded or typed on this kiosk yet", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"next, where the centre's key is: kiosk bundle build --kind content --from {out} "
+          "--version V --min-version V --expires 365 --out voice.kbundle --key KEY")
+    return 0
