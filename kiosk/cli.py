@@ -260,8 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _voice_command(sub: argparse._SubParsersAction) -> None:
-    """`kiosk voice list|record`: the recording studio on a terminal (kiosk/commands/voice.py)."""
-    p = sub.add_parser("voice", help="voice prompts and number-call segments: list, record")
+    """`kiosk voice list|record|export`: the recording studio on a terminal, and its work for
+    the centre's other kiosks (kiosk/commands/voice.py)."""
+    p = sub.add_parser("voice", help="voice prompts and number-call segments: list, record, export")
     _common(p)
     voice = p.add_subparsers(dest="voice_action", required=True, parser_class=OneLineParser)
     vp = voice.add_parser("list", help="what a language's voice needs, and what is recorded")
@@ -279,6 +280,14 @@ def _voice_command(sub: argparse._SubParsersAction) -> None:
                     help="where Listen plays (default: [devices] speaker), e.g. null://")
     vp.add_argument("--only", metavar="ID",
                     help="record this item only, even if recorded (e.g. attract, segments/a)")
+    vp = voice.add_parser("export", help="copy this kiosk's recordings and typed translations "
+                                         "into a folder to sign as a content bundle")
+    _common(vp)
+    vp.add_argument("--out", type=Path, required=True, metavar="DIR",
+                    help="a new or empty folder (then: kiosk bundle build --kind content "
+                         "--from DIR …)")
+    vp.add_argument("--lang", action="append", default=[],
+                    help="only this language (repeatable; default: every language)")
 
 
 def _centre_commands(sub: argparse._SubParsersAction) -> None:

@@ -152,6 +152,15 @@ class Config:
                 or f"sqlite:///{self.centre_state_dir / 'centre.sqlite3'}")
 
 
+def with_simulated_audio(cfg: Config) -> Config:
+    """`kiosk simulate`'s microphone and speaker: a test signal (sim://voice) and a silent
+    speaker (null://) unless the config names a microphone, or a speaker other than the
+    default one."""
+    return replace(cfg, microphone_url=cfg.microphone_url or SIMULATED_MICROPHONE,
+                   speaker_url=(SIMULATED_SPEAKER if cfg.speaker_url == DEFAULT_SPEAKER
+                                else cfg.speaker_url))
+
+
 def localized(texts: dict[str, str], lang: str) -> str:
     """The text in `lang`, else Vietnamese (always present after validation)."""
     return texts.get(lang) or texts[FALLBACK_LANG]

@@ -139,3 +139,20 @@ def load_content_catalogue(
     if problem is not None:
         problems.append(problem)
     return catalogue, DEFAULT_CATALOGUE, problems
+
+
+def language_report(cfg: Config, languages: list[str], catalogue: Catalogue | None) -> list:
+    """What each language has and lacks on this kiosk (kiosk/i18n_tools.py report): screen
+    texts (typed ones included), prompts and number-call segments (kiosk/voice.py), and the
+    catalogue's texts; `kiosk i18n report` and staff mode's Languages tab show it."""
+    from kiosk.i18n_tools import report
+    from kiosk.paths import LOCALES
+    from kiosk.prompts import PROMPTS
+    from kiosk.typed_translations import typed_locales
+    from kiosk.voice import voice_items
+
+    segments = {lang: [item.id for item in voice_items(cfg, lang) if item.kind == "segment"]
+                for lang in languages}
+    return report(LOCALES, languages, audio_dirs(cfg), list(PROMPTS), catalogue=catalogue,
+                  updated_locales=content_locales(cfg), typed_locales=typed_locales(cfg),
+                  segment_ids=segments)

@@ -38,11 +38,16 @@ def sync_tree(root: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """`path` holds `data` whole, or its old content after a power cut: never a part."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, Ctrl-C: no temporary file is left behind either
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     sync_folder(path.parent)
 
 

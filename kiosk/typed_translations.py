@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,8 +127,10 @@ def _check_lang(cfg: Config, lang: str) -> None:
                          f"({', '.join(cfg.known_languages)})")
 
 
+@cache
 def _template_ids() -> dict[str, Any]:
-    """The kiosk's messages (locales/kiosk.pot): msgid -> its template Message."""
+    """The kiosk's messages (locales/kiosk.pot): msgid -> its template Message (read once:
+    the template changes only with the kiosk's version)."""
     from kiosk.i18n_tools import _key, _template
     from kiosk.paths import LOCALES
 
@@ -179,9 +182,10 @@ def _locked(cfg: Config) -> Iterator[None]:
     """One writer at a time across processes (the touch screen and `kiosk voice`)."""
     import fcntl
 
-    folder = typed_locales(cfg)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+b") as fh:
+    # Beside the database, not among the translations: a content bundle made from the
+    # content folder carries only what the kiosk reads.
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(cfg.data_dir / ".typed-translations.lock", "a+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -233,6 +237,8 @@ def save_typed(cfg: Config, lang: str, msgid: str, text: str, staff: str,
     path = typed_po(cfg, lang)
     with _locked(cfg):
         catalog = _read_to_change(path)
+        if msgid in catalog:  # babel merges a message set over another: replace it whole
+            del catalog[msgid]
         catalog[msgid] = Message(
             msgid, text, flags={"fuzzy"}, auto_comments=list(template.auto_comments),
             user_comments=[f"{TYPED_BY}{name}, {_date(cfg)}"],

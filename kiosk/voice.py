@@ -31,7 +31,6 @@ from kiosk.prompts import AUDIO_SUFFIXES, PROMPTS, find_recording
 
 if TYPE_CHECKING:
     from drivers.audio.clip import Clip
-
     from kiosk.config import Config
 
 log = logging.getLogger(__name__)
@@ -276,7 +275,13 @@ def assemble(lang: str, names: list[str], audio_dirs: AudioDirs,
     missing (or unreadable: logged): the caller plays the chime only, never another
     language's voice mid-sentence."""
     files = segment_files(lang, names, audio_dirs)
-    if files is None or not files:
+    return None if files is None else join_files(lang, files, pause)
+
+
+def join_files(lang: str, files: Sequence[Path], pause: float = DEFAULT_PAUSE) -> Clip | None:
+    """The files' clips joined with `pause` seconds between them (at the first one's rate);
+    None when there is none or one cannot be read (logged: staff re-record it)."""
+    if not files:
         return None
     from drivers.audio.clip import AudioFileError, concat, read_clip
 

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from drivers.audio.clip import Clip
     from drivers.audio.levels import TakeCheck, TakeProblem
     from drivers.audio.output import AudioOutput
-
     from kiosk.voice import VoiceItem
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,6 @@ class Studio:
         (an older hand-copied one) goes, so the new one is what plays. ValueError naming
         the problems when there are any."""
         from drivers.audio.clip import clip_bytes, resample
-
         from kiosk.durable import write_atomic
 
         if take.check.problems or take.check.clip is None:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .clip import Clip, read_clip, resample
+from .clip import Clip, clean_samples, read_clip, resample
 from .output import AudioDeviceError, device_info, sounddevice_module
 from .urls import SOURCE_SCHEMES, AudioUrl, parse_audio_url
 
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 WHAT = "microphone URL"
 DEFAULT_RATE = 48_000
 LEVEL_SECONDS = 0.05  # on_level about 20 times a second: a meter that moves, cheaply
+# A take is cut off here (later audio is dropped): staff who forget to press Stop must not
+# fill the memory; any take this long is TOO_LONG anyway (levels.py).
+MAX_TAKE_SECONDS = 120.0
 JOIN_WAIT = 2.0
 
 
@@ -109,7 +112,8 @@ class ClipSource:
             with self._lock:
                 if halt.is_set():
                     break
-                self._blocks.append(block)
+                if pos <= MAX_TAKE_SECONDS * self.rate:
+                    self._blocks.append(block)
                 self._delivered = pos
                 self._lock.notify_all()
             _tell(on_level, float(np.max(np.abs(block))) if len(block) else 0.0, self.name)
@@ -167,13 +171,15 @@ class SoundDeviceSource:
         self._close_stream(abort=True)
         with self._lock:
             self._blocks = []
-        state = {"peak": 0.0, "frames": 0}
+        state = {"peak": 0.0, "frames": 0, "kept": 0}
 
         def callback(indata: Any, frames: int, _time: Any, status: Any) -> None:
-            mono = indata[:, 0] if indata.shape[1] == 1 else indata.mean(axis=1)
-            mono = np.asarray(mono, np.float32).copy()
+            # A driver may hand over junk (NaN, huge values): cleaned before anyone sees it.
+            mono = clean_samples(indata)
             with self._lock:
-                self._blocks.append(mono)
+                if state["kept"] < MAX_TAKE_SECONDS * self.rate:
+                    self._blocks.append(mono)
+                    state["kept"] += len(mono)
             state["peak"] = max(state["peak"], float(np.max(np.abs(mono))) if frames else 0.0)
             state["frames"] += frames
             if state["frames"] >= self.rate * LEVEL_SECONDS:

@@ -69,7 +69,7 @@ class Clip:
         return len(self.samples)
 
 
-def _clean(data: Any) -> np.ndarray:
+def clean_samples(data: Any) -> np.ndarray:
     """float32, mono, finite, within [-1, 1] (a float WAV may hold NaN or 3.0)."""
     import numpy as np
 
@@ -107,7 +107,7 @@ def read_clip(path: Path, max_seconds: float = MAX_FILE_SECONDS) -> Clip:
                              f"({why.strip().rstrip('.')})") from None
     if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
         raise AudioFileError(f"{path.name} has an unusable sample rate ({rate} Hz)")
-    return Clip(_clean(data), rate)
+    return Clip(clean_samples(data), rate)
 
 
 def _format(fmt: str) -> tuple[str, str]:
@@ -193,5 +193,5 @@ def concat(clips: Sequence[Clip], pause: float = 0.0, rate: int | None = None) -
     return Clip(np.concatenate(parts) if parts else np.zeros(0, np.float32), rate)
 
 
-__all__ = ["FORMATS", "AudioFileError", "Clip", "clip_bytes", "concat", "read_clip",
-           "resample", "silence", "write_clip"]
+__all__ = ["FORMATS", "AudioFileError", "Clip", "clean_samples", "clip_bytes", "concat",
+           "read_clip", "resample", "silence", "write_clip"]

@@ -8,7 +8,7 @@ in words the studio turns into sentences for staff:
   to the target loudness would raise the lobby's hubbub with it.
 - CLIPPED: a run of samples at full scale: the microphone or its gain was overdriven and the
   voice is distorted; no later gain can undo that.
-- TOO_SHORT: under 0.15 s of voice: a click or a cough, not a word.
+- TOO_SHORT: under 0.1 s of voice: a click or a tap, not a word.
 - TOO_LONG: the spoken part (after trimming) is longer than ``max_seconds``.
 
 The clip it returns is trimmed to the voice (80 ms kept either side, so soft onsets and
@@ -28,14 +28,18 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .clip import Clip, resample
+from .clip import Clip
 
 if TYPE_CHECKING:
     import numpy as np
 
-# Thresholds, chosen for a USB microphone on a desk in a commune lobby. Such a microphone at
-# its default gain puts a normal voice at 20-40 cm around -30..-18 dBFS RMS, and a lobby's
-# noise (people talking, a fan, traffic: 50-60 dB SPL) around -60..-45 dBFS.
+# Thresholds, chosen for a USB microphone on a desk in a commune lobby, its gain set so that a
+# normal voice at 20-40 cm (65-70 dB SPL) reads -30..-18 dBFS RMS; the lobby's noise (people
+# talking, a fan, traffic: 50-60 dB SPL) then reads 10-25 dB lower, around -55..-40 dBFS.
+# Tried on synthetic Vietnamese (espeak-ng, not shipped) at -35..-18 dBFS: sentences in pink
+# noise plus babble at -60..-40 dBFS, single digits in white noise at -50..-40 dBFS. All pass
+# except a voice under ~10 dB above the noise (TOO_QUIET, or TOO_SHORT for a lone digit drowned
+# in it) and peaks pushed past full scale (CLIPPED).
 FRAME_SECONDS = 0.010
 FLOOR_PERCENTILE = 10     # the room's noise: the quietest tenth of the take's frames
 VOICE_ABOVE_FLOOR = 12.0  # dB: syllables stand 15-30 dB above lobby noise; a noise's own
@@ -49,7 +53,9 @@ QUIET_SNR_DB = 15.0       # voice less than this above the room's noise: the noi
 FULL_SCALE = 0.999        # a 16-bit converter saturates at 32767/32768 = 0.99997
 CLIP_RUN = 3              # consecutive samples at full scale: one can be a true peak; a run
                           # means the waveform's top was cut flat
-MIN_VOICED_SECONDS = 0.15 # the shortest Vietnamese syllable alone ("một") is ~0.25 s
+MIN_VOICED_SECONDS = 0.10 # a digit said alone ("một", "ba") lasts 0.25-0.35 s, of which
+                          # ~0.15 s stands clear of a busy lobby's noise; a click, a tap on
+                          # the microphone or a door is under 0.05 s
 MARGIN_SECONDS = 0.080    # kept before the first and after the last voiced frame
 TARGET_LUFS = -20.0       # speech prompts on a kiosk speaker: clear without shouting, and
                           # leaves headroom under the -1 dBFS peak for a voice's peaks
@@ -57,7 +63,7 @@ PEAK_LIMIT_DBFS = -1.0
 MAX_GAIN_DB = 40.0        # never lift a near-silent take further than this
 FLOOR_DBFS = -120.0       # what "nothing" reads as (not -inf: the figures go into JSON)
 METER_BLOCK = 0.4         # s, BS.1770's gating block
-METER_MIN_RATE = 8_000    # the K-weighting filters need this much bandwidth
+METER_MIN_RATE = 8_000    # the K-weighting filters need this much sample rate
 
 
 class TakeProblem(enum.Enum):
@@ -99,9 +105,11 @@ def loudness(samples: np.ndarray, rate: int) -> float | None:
 
     if len(samples) == 0 or not np.any(samples):
         return None
-    if rate < METER_MIN_RATE:  # the filters' corner frequencies must lie under Nyquist
-        samples = resample(Clip(samples, rate), 48_000).samples
-        rate = 48_000
+    if rate < METER_MIN_RATE:
+        # The K-weighting filters' corners (38 Hz, 1.5 kHz) need this bandwidth; no microphone
+        # records below it, so such a clip gets BS.1770's formula without weighting or gates.
+        ms = float(np.mean(np.square(samples, dtype=np.float64)))
+        return -0.691 + 10.0 * math.log10(ms) if ms > 0 else None
     need = int(math.ceil(METER_BLOCK * rate)) + 1
     if len(samples) < need:  # shorter than one gating block: repeat it (same mean square)
         samples = np.tile(samples, need // len(samples) + 1)[:need]

@@ -246,7 +246,10 @@ class _SoundDeviceSink(_Sink):
         return samples, rate
 
     def write(self, block: np.ndarray, cancel: threading.Event) -> None:
-        self._stream.write(block.reshape(-1, 1))  # blocks until PortAudio takes it
+        import numpy as np
+
+        # Blocks until PortAudio takes it; the stream was opened for float32, one channel.
+        self._stream.write(np.ascontiguousarray(block, np.float32).reshape(-1, 1))
 
     def end(self, finished: bool, frames: int) -> None:
         stream, self._stream = self._stream, None

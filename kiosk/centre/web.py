@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kiosk.centre import live
+from kiosk.centre.call_audio import CallAudio
 from kiosk.centre.live import Notifier, event_stream
 from kiosk.centre.pages import STATIC_DIR, page, page_route
 from kiosk.centre.staff_auth import (
@@ -45,11 +44,6 @@ if TYPE_CHECKING:
 STALE_AFTER_SECONDS = 10.0  # the pages say "not updated since" after this long unheard
 DISPLAY_COOKIE = "kiosk_display"
 CHIME = ASSETS / "audio" / "chime.wav"
-# The recorded pieces a call is announced with (display.js): "mời số", the number's
-# letters and digits, "đến quầy", the counter's digits. `segments/<name>.wav|.ogg`.
-SEGMENT_NAMES = ("invite", "to_counter", *"abcdefghijklmnopqrstuvwxyz", *"0123456789")
-AUDIO_TYPES = {".wav": "audio/wav", ".ogg": "audio/ogg"}
-SEGMENT = re.compile(r"[a-z0-9_]{1,20}")
 
 
 @contextlib.asynccontextmanager
@@ -81,7 +75,8 @@ def page_routes(ctx: CentreContext, heartbeat: float | None = None,
         page_route("/display/events", pages.display_events),
         page_route("/display/enrol", pages.display_enrol),
         page_route("/audio/chime.wav", pages.chime),
-        page_route("/audio/{lang}/segments/{name}", pages.segment),
+        # A call spoken in one language, assembled from its segments (call_audio.py).
+        page_route("/audio/call/{lang}/{number}/{counter:int}.wav", pages.call),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/fonts", StaticFiles(directory=FONTS), name="fonts"),
     ]
@@ -108,12 +103,20 @@ def _call(ticket) -> dict:  # type: ignore[no-untyped-def]
             "service": ticket.queue}
 
 
-def display_state(ctx: CentreContext) -> dict:
+def display_state(ctx: CentreContext, calls: CallAudio | None = None) -> dict:
     """What GET /api/display/state answers (kiosk/centre/api.py), with the centre's clock
-    (HH:MM) that the page shows and uses for "not updated since"."""
+    (HH:MM) that the page shows and uses for "not updated since", and the languages the
+    call now shown can be spoken in (`now.voices`, the config's order): those whose call
+    assembles from recorded segments, which `calls` then holds ready for the page."""
     from kiosk.centre.api import display_state as api_state
 
     state = api_state(ctx)
+    now = state["now"]
+    if now is not None:
+        voices = ([lang for lang in ctx.config.languages
+                   if calls.wav(lang, now["number"], now["counter"]) is not None]
+                  if calls is not None else [])
+        state = {**state, "now": {**now, "voices": voices}}
     return {**state, "clock": f"{datetime.fromisoformat(state['at']):%H:%M}"}
 
 
@@ -131,25 +134,6 @@ def counter_state(ctx: CentreContext, counter: int) -> dict:
     }
 
 
-def voices(config: Config) -> dict[str, list[str]]:
-    """Per language (in the config's order), the announcement segments recorded for it."""
-    found: dict[str, list[str]] = {}
-    for lang in config.languages:
-        names = [n for n in SEGMENT_NAMES if _segment_file(config, lang, n)]
-        if names:
-            found[lang] = names
-    return found
-
-
-def _segment_file(config: Config, lang: str, name: str) -> Path | None:
-    for base in audio_dirs(config):
-        for suffix in AUDIO_TYPES:
-            path = base / lang / "segments" / f"{name}{suffix}"
-            if path.is_file():
-                return path
-    return None
-
-
 def refusal(status: int, vi: str, en: str, link: str = "/counter",
             link_text: tuple[str, str] = ("Chọn quầy", "Choose a counter")) -> Response:
     return page("refusal.html", status, message_vi=vi, message_en=en, link=link,
@@ -164,6 +148,10 @@ class Pages:
     ctx: CentreContext
     heartbeat: float
     stale_after: float
+    calls: CallAudio = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calls = CallAudio(lambda: audio_dirs(self.ctx.config))
 
     async def _staff(self, request: Request) -> StaffSession | Response:
         """The session, or the response that sends the browser to sign in."""
@@ -266,9 +254,7 @@ class Pages:
                            link_text=("Đăng nhập nhân viên", "Staff sign-in"))
         cfg = self.ctx.config
         return page("display.html", centre_name=cfg.centre_name("vi"),
-                    services_json=services_json(cfg),
-                    voices_json=json.dumps(await run_in_threadpool(voices, cfg)),
-                    stale_after=self.stale_after)
+                    services_json=services_json(cfg), stale_after=self.stale_after)
 
     async def display_events(self, request: Request) -> Response:
         if not await run_in_threadpool(self._display_allowed, request):
@@ -277,7 +263,7 @@ class Pages:
         async def still_allowed() -> bool:
             return await run_in_threadpool(self._display_allowed, request)
 
-        return self._stream(partial(run_in_threadpool, display_state, self.ctx),
+        return self._stream(partial(run_in_threadpool, display_state, self.ctx, self.calls),
                             still_allowed)
 
     async def display_enrol(self, request: Request) -> Response:
@@ -301,14 +287,20 @@ class Pages:
     async def chime(self, request: Request) -> Response:
         return FileResponse(CHIME, media_type="audio/wav")
 
-    async def segment(self, request: Request) -> Response:
-        lang, name = request.path_params["lang"], request.path_params["name"]
-        if lang not in self.ctx.config.languages or not SEGMENT.fullmatch(name):
-            return Response("no such recording", 404)
-        path = await run_in_threadpool(_segment_file, self.ctx.config, lang, name)
-        if path is None:
-            return Response("no such recording", 404)
-        return FileResponse(path, media_type=AUDIO_TYPES[path.suffix])
+    async def call(self, request: Request) -> Response:
+        """One language's call as a WAV; 404 when that language cannot say it whole."""
+        if not await run_in_threadpool(self._display_allowed, request):
+            return Response("not enrolled", 401)
+        params = request.path_params
+        lang, number, counter = params["lang"], params["number"], params["counter"]
+        if (lang not in self.ctx.config.languages
+                or counter not in all_counters(self.ctx.config)):
+            return Response("no such call", 404)
+        data = await run_in_threadpool(self.calls.wav, lang, number, counter)
+        if data is None:
+            return Response("this call is not recorded in this language", 404)
+        return Response(data, media_type="audio/wav",
+                        headers={"Cache-Control": "no-store"})
 
 
 def _html(text: str) -> str:

@@ -10,10 +10,10 @@ import sys
 from kiosk import i18n_tools
 from kiosk.commands import EXIT_FAILED, UsageError, config_from
 from kiosk.config import Config
-from kiosk.content import audio_dirs, content_locales, load_content_catalogue
+from kiosk.content import audio_dirs, language_report, load_content_catalogue
 from kiosk.i18n import LANG_TAG_PATTERN, compile_all, translate
 from kiosk.paths import LOCALES
-from kiosk.prompts import PROMPTS, recording_script
+from kiosk.prompts import recording_script
 from kiosk.typed_translations import typed_locales
 from kiosk.voice import find_item, hint_text, voice_items
 
@@ -45,11 +45,7 @@ def _report(cfg: Config, as_json: bool) -> int:
         print("kiosk: no catalogue counted", file=sys.stderr)
     else:
         print(f"catalogue: {source}", file=sys.stderr)
-    segments = {lang: [item.id for item in voice_items(cfg, lang) if item.kind == "segment"]
-                for lang in cfg.languages}
-    rows = i18n_tools.report(LOCALES, list(cfg.languages), audio_dirs(cfg), list(PROMPTS),
-                             catalogue=catalogue, updated_locales=content_locales(cfg),
-                             typed_locales=typed_locales(cfg), segment_ids=segments)
+    rows = language_report(cfg, list(cfg.languages), catalogue)
     if as_json:
         print(json.dumps(i18n_tools.report_json(rows), ensure_ascii=False, indent=2))
     else:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk.commands import UsageError, config_from, database_errors, setup_logging
-from kiosk.config import DEFAULT_SPEAKER, SIMULATED_MICROPHONE, SIMULATED_SPEAKER
+from kiosk.config import with_simulated_audio
 from kiosk.ui.launch import render_screenshots, run_kiosk
 
 log = logging.getLogger("kiosk")
@@ -38,9 +38,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                      DEMO_DOSSIERS[1]["code"])
         # A test signal for the studio's microphone, and a silent speaker, unless the config
         # names real ones (docs/architecture.md, Voice).
-        cfg = replace(cfg, microphone_url=cfg.microphone_url or SIMULATED_MICROPHONE,
-                      speaker_url=(SIMULATED_SPEAKER if cfg.speaker_url == DEFAULT_SPEAKER
-                                   else cfg.speaker_url))
+        cfg = with_simulated_audio(cfg)
         control_from_stdin(printer, scanner)
         with database_errors(cfg.database_path):
             return run_kiosk(replace(cfg, printer_url=printer.url, scanner_url=scanner.url),

@@ -1,4 +1,5 @@
-"""`kiosk voice list|record`: the recording studio on a terminal (docs/architecture.md, Voice).
+"""`kiosk voice list|record|export`: the recording studio on a terminal (docs/architecture.md,
+Voice).
 
 `record` walks through what a language still lacks (or one item, `--only`): it shows the
 sentence in Vietnamese, where it plays and, for a number-call segment, the word sources
@@ -7,7 +8,8 @@ take, with a level bar on a terminal; the take's problems follow, one line each,
 then [k]eep [r]etake [l]isten [s]kip [q]uit. A kept take is written whole or not at all
 (kiosk/voice_studio.py), so Ctrl-C at any moment leaves the recordings as they were or with
 the take just kept. Kept and removed recordings go to the staff audit log under
-"cli:<operating-system user>", like `kiosk staff add`.
+"cli:<operating-system user>", like `kiosk staff add`. `export` copies what was recorded
+and typed here into a folder to sign as a content bundle (kiosk/voice_share.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kiosk.commands import EXIT_FAILED, UsageError, config_from, database_errors
@@ -37,6 +40,9 @@ REDRAW_SECONDS = 0.05  # the level bar is drawn at most this often
 
 def cmd_voice(args: argparse.Namespace) -> int:
     cfg = config_from(args)
+    if args.voice_action == "export":
+        return _export(cfg, [_lang(cfg, lang) for lang in args.lang] or list(cfg.known_languages),
+                       args.out)
     lang = _lang(cfg, args.lang)
     if args.voice_action == "list":
         return _list(cfg, lang, args.json)
@@ -53,20 +59,12 @@ def _lang(cfg: Config, lang: str) -> str:
 # --- list ---------------------------------------------------------------------------------
 
 def _hint_text(hint: Any) -> str:
-    """"sources write: <word>, grade <g> (<source>)" for a segment's hint, "" for none."""
+    """What sources write for a segment (a prompt for the speaker, kiosk/voice.py), or ""."""
     if hint is None:
         return ""
-    word = getattr(hint, "word", None) or "?"
-    grade = getattr(hint, "grade", None)
-    sources = getattr(hint, "sources", None) or getattr(hint, "source", None) or ()
-    if isinstance(sources, str):
-        sources = (sources,)
-    text = f"sources write: {word}"
-    if grade:
-        text += f", grade {grade}"
-    if sources:
-        text += f" ({'; '.join(sources)})"
-    return text
+    from kiosk.voice import hint_text
+
+    return hint_text(hint, "en")
 
 
 def _rows(cfg: Config, lang: str) -> list[dict[str, Any]]:
@@ -110,7 +108,7 @@ class _LevelBar:
     source's thread while a take is recorded."""
 
     def __init__(self, out: TextIO, show: bool) -> None:
-        self.out, self.show = out, show
+        self.out, self.show, self.shown = out, show, show
         self.blocks = 0
         self.peak = 0.0
         self._drawn_at = 0.0
@@ -133,16 +131,18 @@ class _LevelBar:
     def clear(self) -> None:
         with self._lock:
             self.show = False
-            self.out.write("\r" + " " * (LEVEL_WIDTH + 40) + "\r")
-            self.out.flush()
+            if self.shown:
+                self.out.write("\r" + " " * (LEVEL_WIDTH + 40) + "\r")
+                self.out.flush()
 
 
 def _ask(prompt: str, out: TextIO, inp: TextIO) -> str:
     out.write(prompt)
     out.flush()
     line = inp.readline()
-    if not line:  # the end of the input: as [q]uit
+    if not line or not inp.isatty():  # a terminal echoes the answer and its Enter
         out.write("\n")
+    if not line:  # the end of the input: as [q]uit
         raise _Quit
     return line.strip().lower()
 
@@ -154,11 +154,12 @@ def _open_devices(cfg: Config, args: argparse.Namespace) -> tuple[Any, Any]:
                          "or give --source URL")
     speaker_url = args.speaker or cfg.speaker_url
     from drivers.audio.capture import open_source
+    from drivers.audio.clip import AudioFileError
     from drivers.audio.output import AudioDeviceError, open_output
 
     try:
         source = open_source(source_url)
-    except ValueError as exc:
+    except (ValueError, AudioFileError) as exc:  # a test WAV that is not there is bad input
         raise UsageError(f"--source {source_url!r}: {exc}") from None
     try:
         return source, open_output(speaker_url)
@@ -190,7 +191,6 @@ def _record(cfg: Config, lang: str, args: argparse.Namespace) -> int:
         raise UsageError("no microphone: set [devices] microphone in the config, "
                          "or give --source URL")
     from drivers.audio.output import AudioDeviceError
-
     from kiosk.voice_studio import Studio
 
     with database_errors(cfg.database_path):
@@ -229,6 +229,10 @@ def _record(cfg: Config, lang: str, args: argparse.Namespace) -> int:
         print(f"stopped: {kept} kept, nothing half-written", file=out)
         out.flush()
         return EXIT_INTERRUPTED
+    except AudioDeviceError as exc:  # the microphone or speaker went away mid-pass
+        studio.cancel()
+        print(f"\nkiosk: {exc} ({kept} kept)", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         studio.close()
         source.close()
@@ -241,7 +245,7 @@ def _show_item(studio: Studio, item: VoiceItem, counter: str, out: TextIO) -> No
     print(f"  plays: {item.where}", file=out)
     hint = _hint_text(item.hint)
     if hint:
-        print(f"  {hint} (ask a native speaker: say it as you say it)", file=out)
+        print(f"  {hint} (say it as you say it)", file=out)
     current = studio.recorded(item)
     if current is not None:
         print(f"  plays now: {current}", file=out)
@@ -252,11 +256,16 @@ def _record_item(studio: Studio, item: VoiceItem, counter: str, out: TextIO,
     """One item, until it is kept (1) or skipped (0); _Quit to stop the pass."""
     _show_item(studio, item, counter, out)
     while True:
-        answer = _ask("  Enter: record  [s]kip  [q]uit > ", out, inp)
+        current = studio.recorded(item)
+        answer = _ask("  Enter: record  " + ("[l]isten to it now  " if current else "")
+                      + "[s]kip  [q]uit > ", out, inp)
         if answer == "s":
             return 0
         if answer == "q":
             raise _Quit
+        if answer == "l" and current:
+            _listen(studio, item, out)
+            continue
         if answer:
             print("  press Enter to record, s to skip, q to quit", file=out)
             continue
@@ -297,8 +306,8 @@ def _after_take(studio: Studio, take: Take, out: TextIO, inp: TextIO) -> int | N
         if answer == "k":
             try:
                 path = studio.keep(take)
-            except ValueError as exc:
-                print(f"  not kept: {exc}; retake or skip", file=out)
+            except ValueError:
+                print("  a take with problems is not kept: [r]etake or [s]kip", file=out)
                 continue
             print(f"  kept: {path}", file=out)
             return 1
@@ -314,12 +323,42 @@ def _after_take(studio: Studio, take: Take, out: TextIO, inp: TextIO) -> int | N
             print("  choose k, r, l, s or q", file=out)
 
 
-def _listen(studio: Studio, take: Take, out: TextIO) -> None:
+def _listen(studio: Studio, what: Take | VoiceItem, out: TextIO) -> None:
+    """Plays a take, or what plays now for an item, and waits for its end."""
+    from drivers.audio.clip import AudioFileError
+
     ended = threading.Event()
     print("  playing…", file=out)
     out.flush()
-    studio.listen(take, on_done=lambda _by_itself: ended.set())
+    try:
+        studio.listen(what, on_done=lambda _by_itself: ended.set())
+    except AudioFileError as exc:  # a recording copied in by hand that cannot be read
+        print(f"  cannot play it: {exc}", file=out)
+        return
     try:
         ended.wait()
     finally:
         studio.stop_listening()
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _export(cfg: Config, languages: list[str], out: Path) -> int:
+    from kiosk.voice_share import export_voice
+
+    try:
+        shared = export_voice(cfg, out, languages)
+    except ValueError as exc:
+        raise UsageError(f"--out: {exc}") from None
+    except OSError as exc:
+        print(f"kiosk voice export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for row in shared:
+        print(f"{row.lang}: {row.recordings} recordings"
+              + (", translations" if row.translations else ""))
+    if not any(row.recordings or row.translations for row in shared):
+        print("nothing recorded or typed on this kiosk yet", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"next, where the centre's key is: kiosk bundle build --kind content --from {out} "
+          "--version V --min-version V --expires 365 --out voice.kbundle --key KEY")
+    return 0

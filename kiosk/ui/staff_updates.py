@@ -27,11 +27,9 @@ from kiosk.bundles.watcher import (
     newer_than_installed,
     offers_on_server,
 )
-from kiosk.content import audio_dirs, content_locales
+from kiosk.content import language_report
 from kiosk.i18n import N_, language_name
-from kiosk.i18n_tools import LanguageReport, report
-from kiosk.paths import LOCALES
-from kiosk.prompts import PROMPTS
+from kiosk.i18n_tools import LanguageReport
 from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
 from kiosk.ui.staff_settings import rebuild_language_screens
 from kiosk.ui.staff_work import Progress, in_background, make
@@ -333,8 +331,7 @@ class LanguagesTab(BundleTab):
         cfg, catalogue = app.kiosk_config, app.catalogue
         langs = list(dict.fromkeys([*cfg.known_languages, *i18n.LANGUAGE_NAMES]))
         in_background("language report",
-                      lambda: report(LOCALES, langs, audio_dirs(cfg), list(PROMPTS),
-                                     catalogue=catalogue, updated_locales=content_locales(cfg)),
+                      lambda: language_report(cfg, langs, catalogue),
                       self._show_report, lambda exc: None)
 
     def _show_report(self, rows: list[LanguageReport]) -> None:
@@ -346,5 +343,7 @@ class LanguagesTab(BundleTab):
                 strings_total=row.strings_total, review=row.strings_review,
                 prompts=row.prompts_recorded or 0,
                 prompts_total=(row.prompts_recorded or 0) + (row.prompts_missing or 0),
+                segments=row.segments_recorded or 0,
+                segments_total=(row.segments_recorded or 0) + (row.segments_missing or 0),
                 content=row.content_translated or 0,
                 content_total=(row.content_translated or 0) + (row.content_missing or 0)))

@@ -1,22 +1,22 @@
 // The lobby display: the number now called and its counter, the last calls, the waiting
 // count per service, kept current by server-sent events (live.js). A new call (a new
-// number, or a recall: its call count grows) plays the chime, then the number announced
-// from recorded segments in each language that has them (assets/audio/<lang>/segments/),
-// else the number flashes. No speech is ever made up.
+// number, or a recall: its call count grows) plays the chime, then the call spoken in each
+// language the centre could assemble it in from recorded segments (now.voices; one WAV per
+// language from /audio/call/<lang>/<number>/<counter>.wav, kiosk/centre/call_audio.py),
+// else the number flashes. No speech is ever made up, nor pieced together here.
 "use strict";
 (function () {
   const body = document.body;
   const services = JSON.parse(body.dataset.services); // [{letter, vi, en}]
-  const voices = JSON.parse(body.dataset.voices); // {lang: [segment names present]}
   const chime = document.getElementById("chime");
   const voice = document.getElementById("voice");
   const number = document.getElementById("now-number");
   let lastCall = undefined; // undefined until the first state: that one is not announced
   const announcements = [];
   let announcing = false;
-  // What started playing, read by the browser tests: the chime's count, the segments.
+  // What started playing, read by the browser tests: the chime's count, the calls' files.
   window.chimesPlayed = 0;
-  window.segmentsPlayed = [];
+  window.callsPlayed = [];
 
   function callKey(now) {
     return now ? now.number + "|" + now.counter + "|" + now.calls : null;
@@ -35,22 +35,23 @@
       audio.addEventListener("error", done);
       audio.play().then(() => {
         if (audio === chime) window.chimesPlayed += 1;
-        else window.segmentsPlayed.push(new URL(audio.src).pathname);
+        else window.callsPlayed.push(new URL(audio.src).pathname);
         document.getElementById("sound").hidden = true;
-      }).catch(() => {
+      }).catch((err) => {
         // Autoplay refused (no touch yet on this browser): ask for one, go on silently.
-        document.getElementById("sound").hidden = false;
+        // Any other failure (a call re-recorded away meanwhile: 404) just goes on.
+        if (err && err.name === "NotAllowedError") {
+          document.getElementById("sound").hidden = false;
+        }
         done();
       });
     });
   }
 
-  // "mời số" A 0 1 2 "đến quầy" 3: the file names a language's segments folder holds.
-  function segmentsFor(lang, call) {
-    const have = new Set(voices[lang]);
-    const names = ["invite", ...call.number.toLowerCase(), "to_counter", ...String(call.counter)];
-    return names.every((n) => have.has(n))
-      ? names.map((n) => "/audio/" + lang + "/segments/" + n) : null;
+  // "Mời số A mười hai đến quầy ba", whole, as the centre assembled it for this language.
+  function callFile(lang, call) {
+    return "/audio/call/" + encodeURIComponent(lang) + "/" + encodeURIComponent(call.number)
+      + "/" + encodeURIComponent(call.counter) + ".wav";
   }
 
   function flash() {
@@ -60,12 +61,10 @@
   }
 
   async function announce(call) {
-    const spoken = Object.keys(voices).map((lang) => segmentsFor(lang, call)).filter(Boolean);
-    if (!spoken.length) flash(); // with the chime: nothing will say the number
+    const langs = call.voices || [];
+    if (!langs.length) flash(); // with the chime: nothing will say the number
     await play(chime);
-    for (const files of spoken) {
-      for (const file of files) await play(voice, file);
-    }
+    for (const lang of langs) await play(voice, callFile(lang, call));
   }
 
   async function drain() {
