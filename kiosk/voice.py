@@ -2,7 +2,7 @@
 
 Staff record two kinds of item per language (docs/architecture.md, Voice): the prompts
 (one sentence per screen, kiosk/prompts.py) and the *segments* a number call is put
-together from: "Mời số", "Số của bạn là", "đến quầy", the letters of the centre's
+together from: "Mời số", "Số thứ tự của Ông/Bà là", "đến quầy", the letters of the centre's
 services, the digits 0-9 and the words of the language's number reading. A call is
 assembled from the language's own segments with short pauses; a language missing any one
 of them gets no call at all (the caller plays the chime only): never a borrowed voice or
@@ -229,7 +229,7 @@ def call_segments(lang: str, number: str, counter: int) -> list[str]:
 
 
 def ticket_segments(lang: str, number: str) -> list[str]:
-    """The ticket screen's: "Số của bạn là" A 12."""
+    """The ticket screen's: "Số thứ tự của Ông/Bà là" A 12."""
     return ["your_number", *number_segments(lang, number)]
 
 

@@ -184,7 +184,7 @@ def test_each_language_records_its_prompts_then_its_segments(lang: str) -> None:
         assert item.where in ids and (item.msgid in ids or item.msgid in {"A", "C", "K"})
     texts = {i.name: translate("vi", i.msgid) for i in segments}
     assert (texts["invite"], texts["your_number"], texts["to_counter"]) == (
-        "Mời số", "Số của bạn là", "đến quầy")
+        "Mời số", "Số thứ tự của Ông/Bà là", "đến quầy")
     # Every segment any call or ticket of this centre needs is among the items.
     for number in ("A001", "C015", "K1005", "A021", "C105", "K999"):
         assert set(call_segments(lang, number, 12) + ticket_segments(lang, number)) <= set(names)
