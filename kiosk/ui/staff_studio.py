@@ -310,23 +310,38 @@ class StudioTab(StaffTabBase):
         body.add_widget(self._pages[name])
         self.app.touch_guard.screen_shown()  # a double tap never acts on the new page
         self._refresh()
-        scroll = self.parent
-        if scroll is not None and hasattr(scroll, "scroll_y"):
-            scroll.scroll_y = 1
-        if name in ("item", "text"):
-            # The page where the tab's rows end, at the top of the view: on a landscape
-            # screen Keep, or the keyboard, would otherwise start below the fold.
-            Clock.schedule_once(self._page_to_top)
+        # An item's or a text's page starts at the top of the view, where the tab's rows
+        # end (on a landscape screen Keep would otherwise be below the fold), and stays
+        # there while its layout grows over the next frames, until staff touch the tab.
+        # The view follows the tab's height: worked out once, from the list's height, it
+        # left a short page hanging low under an empty band.
+        self._to_page = name in ("item", "text")
+        self._scroll_to_page(top=not self._to_page)
 
-    def _page_to_top(self, _dt: float = 0) -> None:
-        scroll, page = self.parent, self.ids.page
-        if scroll is None or not hasattr(scroll, "scroll_y"):
+    def on_height(self, _tab: object, _height: float) -> None:
+        self._scroll_to_page()
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos):
+            self._to_page = False  # staff scroll or touch: the view is theirs now
+        return bool(super().on_touch_down(touch))
+
+    def _scroll_to_page(self, top: bool = False) -> None:
+        scroll = self.parent
+        if scroll is None or not hasattr(scroll, "scroll_y") or not hasattr(self, "_to_page"):
             return
         room = self.height - scroll.height
-        if room > 0:
-            # Layouts here are not relative: the page's top is in the tab's coordinates.
-            above = self.top - page.top
-            scroll.scroll_y = max(0.0, min(1.0, 1 - above / room))
+        if top or room <= 0:
+            scroll.scroll_y = 1  # from the tab's top (all of it, when it is short)
+            return
+        if not self._to_page:
+            return
+        # The rows above the page, from their heights: their positions are laid out a
+        # frame after the height changes.
+        rows = self.children[::-1]
+        above = rows.index(self.ids.page)
+        above = sum(row.height for row in rows[:above]) + above * self.spacing
+        scroll.scroll_y = max(0.0, min(1.0, 1 - above / room))
 
     def _refresh(self) -> None:
         """The page shown, drawn again from the studio and the typed entries (after a
