@@ -4,8 +4,8 @@ step) and tests/ui/test_staff_mode.py (each step's touch targets and labels chec
 It signs in a staff member of the app's database (added when missing: the screenshots'
 database is thrown away), types wrong PINs up to a lock-out on another name, and shows
 every tab and a confirmation dialog; then the Voice tab's pages (a take recorded from a
-test microphone, good then clipped; the keyboard with K'Ho letters typed: letters only,
-no word)."""
+test microphone, good then clipped; a text's page, then the typing panel with K'Ho
+letters typed: letters only, no word)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ TYPED_KEYS = (("letter", "ƀ"), ("letter", "ơ\u0306"), ("mark", "\u0300"), ("sp
 def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
     """The Voice tab (on the staff screen, signed in): an item with the speaker's hint,
     recording with the level meter, a good take, a clipped one, the kiosk without a
-    microphone, the interface strings and the keyboard."""
+    microphone, the interface strings, a text's page and the typing panel."""
     from drivers.sim.voice import write_test_takes
     from kiosk.keyboards import Key
 
@@ -140,8 +140,12 @@ def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
     h.settle()
     yield "staff-studio-texts"
     tab.open_text("Last change: {date}")
+    h.settle()
+    yield "staff-studio-text"
+    tab.open_typing()  # the typing panel, over the whole window
     for kind, value in TYPED_KEYS:
-        tab.ids.keyboard.press(Key(kind, value))
+        tab.panel.ids.keyboard.press(Key(kind, value))
     h.settle()
     yield "staff-studio-keyboard"
+    tab.panel.cancel()
     tab.show_part("voice")
