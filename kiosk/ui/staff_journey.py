@@ -84,6 +84,9 @@ def staff_screens(h: Harness, app: KioskApp, lang: str) -> Iterator[str]:
 # a grave, ñ) and a placeholder, not a word.
 TYPED_KEYS = (("letter", "ƀ"), ("letter", "ơ\u0306"), ("mark", "\u0300"), ("space", ""),
               ("letter", "ñ"), ("space", ""), ("text", "{date}"))
+# The longest sentence citizens see (121 characters in Vietnamese).
+LONG_SENTENCE = ("Here is who it is for, the papers to bring, the fee and the steps. Touch the "
+                 "button below to take a number for it.")
 
 
 def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
@@ -147,5 +150,14 @@ def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
         tab.panel.ids.keyboard.press(Key(kind, value))
     h.settle()
     yield "staff-studio-keyboard"
+    tab.panel.cancel()
+    # The longest sentence, and a long text typed: both wrap, the keys keep their room.
+    tab.open_text(LONG_SENTENCE)
+    tab.open_typing()
+    for _ in range(16):
+        for kind, value in TYPED_KEYS[:-1]:
+            tab.panel.ids.keyboard.press(Key(kind, value))
+    h.settle()
+    yield "staff-studio-keyboard-long"
     tab.panel.cancel()
     tab.show_part("voice")

@@ -64,6 +64,7 @@ AUTO_STOP_SECONDS = 32
 KEY_GAP_DP, GROUP_GAP_DP = 8, 16
 MAX_COLUMNS = 13
 MAX_KEY_HEIGHT_DP = 150
+TYPED_LINES = 3  # of the text typed in sight, where the window has room for them
 
 NO_MICROPHONE = N_("No microphone is set up on this kiosk, so nothing can be recorded here. "
                    "Set [devices] microphone in the kiosk's config (a USB microphone), or "
@@ -176,6 +177,7 @@ class StudioKeyboard(BoxLayout):
     key_height = NumericProperty(dp(theme.TOUCH_MIN_DP))
     key_gap = NumericProperty(dp(KEY_GAP_DP))
     group_gap = NumericProperty(dp(GROUP_GAP_DP))
+    least_height = NumericProperty(0)  # with keys of the touch minimum: what it must have
     __events__ = ("on_typed", "on_cancel", "on_save")
 
     def __init__(self, **kwargs: Any) -> None:
@@ -229,6 +231,7 @@ class StudioKeyboard(BoxLayout):
         # The height left for the rows of keys and the bottom row, once the gaps are
         # counted: the groups', and one under each row (a StackLayout counts the last).
         gaps = (len(blocks) + 1) * self.group_gap + rows * gap
+        self.least_height = (rows + 1) * least + gaps
         key_height = (self.height - gaps) / (rows + 1)
         key_height = max(least, min(dp(MAX_KEY_HEIGHT_DP), key_height))
         self.columns, self.key_width, self.key_height = columns, key_width, key_height
@@ -267,11 +270,30 @@ class TypingPanel(ModalView):
     message = StringProperty("")  # why the last Save failed, in words
     working = BooleanProperty(False)
     can_save = BooleanProperty(False)  # something new typed, nothing being written
+    typed_height = NumericProperty(dp(theme.TOUCH_MIN_DP))  # the box of the text typed
 
     def __init__(self, tab: StudioTab, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tab = tab
         self.bind(text=self._can_save, original=self._can_save, working=self._can_save)
+        self._layout = Clock.create_trigger(self.layout_text, -1)
+        self.bind(size=self._layout)
+        self.ids.top.bind(height=self._layout)
+        self.ids.message.bind(height=self._layout)
+        self.ids.keyboard.bind(least_height=self._layout, width=self._layout)
+
+    def layout_text(self, *_args: object) -> None:
+        """The text typed gets TYPED_LINES lines, or what is left above keys of the touch
+        minimum: fixed while typing, so no key moves under a finger as the text wraps."""
+        from kivy.core.text import Label as CoreLabel
+
+        box, ids = self.ids.box, self.ids
+        line = CoreLabel(text="Ƀ|", font_size=ids.typed.font_size)
+        line.refresh()
+        wanted = TYPED_LINES * line.content_height + dp(24)
+        free = (self.height - box.padding[1] - box.padding[3] - 3 * box.spacing
+                - ids.top.height - ids.message.height - ids.keyboard.least_height)
+        self.typed_height = max(dp(theme.TOUCH_MIN_DP), min(wanted, free))
 
     def _can_save(self, *_args: object) -> None:
         self.can_save = (bool(self.text.strip()) and self.text != self.original
