@@ -4,8 +4,8 @@ step) and tests/ui/test_staff_mode.py (each step's touch targets and labels chec
 It signs in a staff member of the app's database (added when missing: the screenshots'
 database is thrown away), types wrong PINs up to a lock-out on another name, and shows
 every tab and a confirmation dialog; then the Voice tab's pages (a take recorded from a
-test microphone, good then clipped; the keyboard with K'Ho letters typed: letters only,
-no word)."""
+test microphone, good then clipped; a text's page, then the typing panel with K'Ho
+letters typed: letters only, no word)."""
 
 from __future__ import annotations
 
@@ -84,12 +84,15 @@ def staff_screens(h: Harness, app: KioskApp, lang: str) -> Iterator[str]:
 # a grave, ñ) and a placeholder, not a word.
 TYPED_KEYS = (("letter", "ƀ"), ("letter", "ơ\u0306"), ("mark", "\u0300"), ("space", ""),
               ("letter", "ñ"), ("space", ""), ("text", "{date}"))
+# The longest sentence citizens see (121 characters in Vietnamese).
+LONG_SENTENCE = ("Here is who it is for, the papers to bring, the fee and the steps. Touch the "
+                 "button below to take a number for it.")
 
 
 def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
     """The Voice tab (on the staff screen, signed in): an item with the speaker's hint,
     recording with the level meter, a good take, a clipped one, the kiosk without a
-    microphone, the interface strings and the keyboard."""
+    microphone, the interface strings, a text's page and the typing panel."""
     from drivers.sim.voice import write_test_takes
     from kiosk.keyboards import Key
 
@@ -140,8 +143,21 @@ def studio_screens(h: Harness, app: KioskApp) -> Iterator[str]:
     h.settle()
     yield "staff-studio-texts"
     tab.open_text("Last change: {date}")
+    h.settle()
+    yield "staff-studio-text"
+    tab.open_typing()  # the typing panel, over the whole window
     for kind, value in TYPED_KEYS:
-        tab.ids.keyboard.press(Key(kind, value))
+        tab.panel.ids.keyboard.press(Key(kind, value))
     h.settle()
     yield "staff-studio-keyboard"
+    tab.panel.cancel()
+    # The longest sentence, and a long text typed: both wrap, the keys keep their room.
+    tab.open_text(LONG_SENTENCE)
+    tab.open_typing()
+    for _ in range(16):
+        for kind, value in TYPED_KEYS[:-1]:
+            tab.panel.ids.keyboard.press(Key(kind, value))
+    h.settle()
+    yield "staff-studio-keyboard-long"
+    tab.panel.cancel()
     tab.show_part("voice")

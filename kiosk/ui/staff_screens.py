@@ -84,7 +84,9 @@ class StaffPinScreen(Screen):
         self.choosing = session.state is State.CHOOSING
         self.chosen = session.chosen or ""
         self.message, self.locked_until = "", None
-        self.ids.pad.pin = ""
+        # A new name or state starts with a pad that takes digits: left disabled by an
+        # earlier lock-out until the next tick, it swallowed the first digits typed.
+        self.ids.pad.pin, self.ids.pad.disabled = "", False
         body = self.ids.body
         body.clear_widgets()
         body.add_widget(self._panels[0] if self.choosing else self._panels[1])

@@ -10,8 +10,9 @@ after it (a USB microphone plugged in between takes is found); takes are heard t
 the app's speaker (kiosk/ui/speaker.py).
 
 Translations: each interface string's Vietnamese text, what was typed for it and its
-state; typing on an on-screen keyboard with the language's letters (kiosk/keyboards.py),
-saved for review (kiosk/typed_translations.py), reviewed by another staff member.
+state; typing in a panel over the whole window (the Vietnamese, the text typed, then an
+on-screen keyboard with the language's letters, kiosk/keyboards.py, sized to fit: nothing
+scrolls), saved for review (kiosk/typed_translations.py), reviewed by another staff member.
 Checking a take and writing files run on worker threads (kiosk/ui/staff_work.py).
 """
 
@@ -19,11 +20,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -35,9 +39,11 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
 
 from kiosk.i18n import N_, language_name, translate
 from kiosk.keyboards import Key, layout, press
+from kiosk.ui import theme
 from kiosk.ui.speaker import SpeakerOutput
 from kiosk.ui.staff_screens import StaffTabBase
 from kiosk.ui.staff_work import in_background, make
@@ -52,6 +58,13 @@ PAGE_SIZE = 10  # rows per page of items or strings: a page is built in a frame 
 # Longer than any take may be (kiosk/voice_studio.py MAX_TAKE_SECONDS): a Record nobody
 # stops ends by itself, and the take is then "too long".
 AUTO_STOP_SECONDS = 32
+# The typing panel's keys (docs/architecture.md, Staff mode on the screen): never under the
+# touch minimum either way; at most 13 columns (a-z in two rows on a wide screen: a
+# wider key is no easier to hit) and no taller than this, in dp.
+KEY_GAP_DP, GROUP_GAP_DP = 8, 16
+MAX_COLUMNS = 13
+MAX_KEY_HEIGHT_DP = 150
+TYPED_LINES = 3  # of the text typed in sight, where the window has room for them
 
 NO_MICROPHONE = N_("No microphone is set up on this kiosk, so nothing can be recorded here. "
                    "Set [devices] microphone in the kiosk's config (a USB microphone), or "
@@ -69,6 +82,7 @@ KEPT = N_("Kept. It plays on the kiosk from now on.")
 NOT_KEPT = N_("Not kept: {reason}")
 NO_VIETNAMESE_TYPING = N_("Vietnamese is the reference language: its texts come with the "
                           "kiosk and are not typed here.")
+TYPE_TEXT = N_("Type the translation")
 TEXTS_PROGRESS = N_("Typed: {typed} of {total} (to review: {review})")
 NOT_TYPED = N_("Not typed yet")
 TO_REVIEW = N_("To review (typed by {name})")
@@ -151,30 +165,79 @@ class TypeKey(ButtonBehavior, Label):
 
 
 class StudioKeyboard(BoxLayout):
-    """The language's letters, marks, the sentence's {fields}, digits and punctuation,
-    Shift, Space and Delete (kiosk/keyboards.py); `on_typed(text)` after each key."""
+    """The language's letters, marks, the sentence's {fields}, digits and punctuation
+    (kiosk/keyboards.py), then Shift, Space, Delete, Cancel and Save; `on_typed(text)` after
+    each key. The keys are sized to the room the keyboard has (`fit`): it never scrolls."""
 
     text = StringProperty("")
     shifted = BooleanProperty(False)
-    __events__ = ("on_typed",)
+    can_save = BooleanProperty(False)
+    columns = NumericProperty(1)
+    key_width = NumericProperty(dp(theme.TOUCH_MIN_DP))
+    key_height = NumericProperty(dp(theme.TOUCH_MIN_DP))
+    key_gap = NumericProperty(dp(KEY_GAP_DP))
+    group_gap = NumericProperty(dp(GROUP_GAP_DP))
+    least_height = NumericProperty(0)  # with keys of the touch minimum: what it must have
+    __events__ = ("on_typed", "on_cancel", "on_save")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fit = Clock.create_trigger(self.fit, -1)  # before the next frame is drawn
+        self.bind(size=self._fit)
 
     def show(self, lang: str, msgid: str, text: str) -> None:
-        self.text, self.shifted = text, False
         blocks = self.ids.blocks
         blocks.clear_widgets()
         for _name, keys in layout(lang, msgid).groups():
             if not keys:
                 continue
-            block = Factory.KeyBlock()
+            block = Factory.KeyBlock(spacing=self.key_gap)
             for key in keys:
                 block.add_widget(self._key(key))
             blocks.add_widget(block)
+        self.reset(text)
+        self._fit()
+
+    def reset(self, text: str) -> None:
+        self.text, self.shifted = text, False
+        self.dispatch("on_typed", self.text)
 
     def _key(self, key: Key) -> TypeKey:
         button = Factory.LetterKey(key=key, shifted=self.shifted)
         self.bind(shifted=button.setter("shifted"))
         button.bind(on_release=lambda b: self.press(b.key))
         return button
+
+    def fit(self, *_args: object) -> None:
+        """One key width for all, so that whole columns fill the width (a {placeholder}
+        too long for one key takes several columns), and one height, so that every row
+        and the bottom row fill the height; each group of keys starts a row."""
+        gap, least = self.key_gap, dp(theme.TOUCH_MIN_DP)
+        columns = max(1, min(MAX_COLUMNS, int((self.width + gap) // (least + gap))))
+        key_width = (self.width - (columns - 1) * gap) / columns
+        blocks = [block.children[::-1] for block in self.ids.blocks.children[::-1]]
+        spans: list[tuple[TypeKey, int]] = []
+        rows = 0
+        for keys in blocks:
+            used = columns  # a group starts a row
+            for key in keys:
+                key.texture_update()  # its words' width, for a {placeholder}
+                span = math.ceil((key.texture_size[0] + dp(24) + gap) / (key_width + gap))
+                span = max(1, min(columns, span))
+                if used + span > columns:
+                    rows, used = rows + 1, 0
+                used += span
+                spans.append((key, span))
+        # The height left for the rows of keys and the bottom row, once the gaps are
+        # counted: the groups', and one under each row (a StackLayout counts the last).
+        gaps = (len(blocks) + 1) * self.group_gap + rows * gap
+        self.least_height = (rows + 1) * least + gaps
+        key_height = (self.height - gaps) / (rows + 1)
+        key_height = max(least, min(dp(MAX_KEY_HEIGHT_DP), key_height))
+        self.columns, self.key_width, self.key_height = columns, key_width, key_height
+        for key, span in spans:
+            # A hair narrower: the row's sum never rounds over the width and wraps early.
+            key.size = (span * key_width + (span - 1) * gap - 0.01, key_height)
 
     def press(self, key: Key) -> None:
         if key.kind == "shift":
@@ -187,6 +250,80 @@ class StudioKeyboard(BoxLayout):
 
     def on_typed(self, text: str) -> None:
         pass
+
+    def on_cancel(self) -> None:
+        pass
+
+    def on_save(self) -> None:
+        pass
+
+
+class TypingPanel(ModalView):
+    """Typing one translation, over the whole window: the Vietnamese, the text typed and
+    the keyboard, all in sight without scrolling on a portrait kiosk, a landscape screen
+    or a tablet. Cancel drops what was typed; Save stores it for review (StudioTab
+    save_text) and closes, or says here why it was not saved."""
+
+    vi_text = StringProperty("")
+    text = StringProperty("")  # being typed
+    original = StringProperty("")  # what was saved before
+    message = StringProperty("")  # why the last Save failed, in words
+    working = BooleanProperty(False)
+    can_save = BooleanProperty(False)  # something new typed, nothing being written
+    typed_height = NumericProperty(dp(theme.TOUCH_MIN_DP))  # the box of the text typed
+
+    def __init__(self, tab: StudioTab, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tab = tab
+        self.bind(text=self._can_save, original=self._can_save, working=self._can_save)
+        self._layout = Clock.create_trigger(self.layout_text, -1)
+        self.bind(size=self._layout)
+        self.ids.top.bind(height=self._layout)
+        self.ids.message.bind(height=self._layout)
+        self.ids.keyboard.bind(least_height=self._layout, width=self._layout)
+
+    def layout_text(self, *_args: object) -> None:
+        """The text typed gets TYPED_LINES lines, or what is left above keys of the touch
+        minimum: fixed while typing, so no key moves under a finger as the text wraps."""
+        from kivy.core.text import Label as CoreLabel
+
+        box, ids = self.ids.box, self.ids
+        line = CoreLabel(text="Ƀ|", font_size=ids.typed.font_size)
+        line.refresh()
+        wanted = TYPED_LINES * line.content_height + dp(24)
+        free = (self.height - box.padding[1] - box.padding[3] - 3 * box.spacing
+                - ids.top.height - ids.message.height - ids.keyboard.least_height)
+        self.typed_height = max(dp(theme.TOUCH_MIN_DP), min(wanted, free))
+
+    def _can_save(self, *_args: object) -> None:
+        self.can_save = (bool(self.text.strip()) and self.text != self.original
+                         and not self.working)
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._is_open)
+
+    def start(self, lang: str, msgid: str, vi_text: str, text: str) -> None:
+        self.vi_text, self.original, self.message, self.working = vi_text, text, "", False
+        self.ids.keyboard.show(lang, msgid, text)
+        App.get_running_app().touch_guard.screen_shown()  # a double tap types nothing
+        self.open(animation=False)
+
+    def clear(self) -> None:
+        self.ids.keyboard.reset("")
+
+    def cancel(self) -> None:
+        self.close()
+
+    def save(self) -> None:
+        if self.can_save:
+            self.message = ""
+            self.tab.save_text(self.text)
+
+    def close(self) -> None:
+        if self._is_open:
+            self.dismiss(animation=False)
+            self.tab.app.touch_guard.screen_shown()
 
 
 class StudioTab(StaffTabBase):
@@ -219,7 +356,6 @@ class StudioTab(StaffTabBase):
     typed = StringProperty("")
     entry_text = StringProperty("")  # its state in words
     can_review = BooleanProperty(False)
-    can_save = BooleanProperty(False)  # something typed, nothing being written
     review_note = StringProperty("")
     working = BooleanProperty(False)
 
@@ -235,7 +371,7 @@ class StudioTab(StaffTabBase):
         self._source: Any = None
         self._level_in = _Latest(self._show_level)
         self._auto_stop = Clock.create_trigger(lambda _dt: self.stop(), AUTO_STOP_SECONDS)
-        self.ids.keyboard.bind(on_typed=lambda _k, text: setattr(self, "typed", text))
+        self.panel = TypingPanel(self)
         # The studio and the typed translations audit from worker threads: the staff
         # session is the Kivy thread's.
         self._audit = lambda action, detail: Clock.schedule_once(
@@ -272,6 +408,7 @@ class StudioTab(StaffTabBase):
         """Leaving the tab or staff mode: a take under way is dropped, the microphone
         closed, nothing keeps playing."""
         self._auto_stop.cancel()
+        self.panel.close()
         if self.studio is not None:
             self.studio.close()
         self._close_source()
@@ -310,23 +447,38 @@ class StudioTab(StaffTabBase):
         body.add_widget(self._pages[name])
         self.app.touch_guard.screen_shown()  # a double tap never acts on the new page
         self._refresh()
-        scroll = self.parent
-        if scroll is not None and hasattr(scroll, "scroll_y"):
-            scroll.scroll_y = 1
-        if name in ("item", "text"):
-            # The page where the tab's rows end, at the top of the view: on a landscape
-            # screen Keep, or the keyboard, would otherwise start below the fold.
-            Clock.schedule_once(self._page_to_top)
+        # An item's or a text's page starts at the top of the view, where the tab's rows
+        # end (on a landscape screen Keep would otherwise be below the fold), and stays
+        # there while its layout grows over the next frames, until staff touch the tab.
+        # The view follows the tab's height: worked out once, from the list's height, it
+        # left a short page hanging low under an empty band.
+        self._to_page = name in ("item", "text")
+        self._scroll_to_page(top=not self._to_page)
 
-    def _page_to_top(self, _dt: float = 0) -> None:
-        scroll, page = self.parent, self.ids.page
-        if scroll is None or not hasattr(scroll, "scroll_y"):
+    def on_height(self, _tab: object, _height: float) -> None:
+        self._scroll_to_page()
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos):
+            self._to_page = False  # staff scroll or touch: the view is theirs now
+        return bool(super().on_touch_down(touch))
+
+    def _scroll_to_page(self, top: bool = False) -> None:
+        scroll = self.parent
+        if scroll is None or not hasattr(scroll, "scroll_y") or not hasattr(self, "_to_page"):
             return
         room = self.height - scroll.height
-        if room > 0:
-            # Layouts here are not relative: the page's top is in the tab's coordinates.
-            above = self.top - page.top
-            scroll.scroll_y = max(0.0, min(1.0, 1 - above / room))
+        if top or room <= 0:
+            scroll.scroll_y = 1  # from the tab's top (all of it, when it is short)
+            return
+        if not self._to_page:
+            return
+        # The rows above the page, from their heights: their positions are laid out a
+        # frame after the height changes.
+        rows = self.children[::-1]
+        above = rows.index(self.ids.page)
+        above = sum(row.height for row in rows[:above]) + above * self.spacing
+        scroll.scroll_y = max(0.0, min(1.0, 1 - above / room))
 
     def _refresh(self) -> None:
         """The page shown, drawn again from the studio and the typed entries (after a
@@ -595,8 +747,12 @@ class StudioTab(StaffTabBase):
         entry = self._entries().get(msgid)
         self.msgid = msgid
         self.typed = entry.text if entry is not None else ""
-        self.ids.keyboard.show(self.lang, msgid, self.typed)
         self._show_page("text")
+
+    def open_typing(self) -> None:
+        """Type the translation: the typing panel, over the whole window."""
+        if self.page == "text" and not self.working:
+            self.panel.start(self.lang, self.msgid, translate("vi", self.msgid), self.typed)
 
     def _show_entry(self) -> None:
         from kiosk.typed_translations import _same_person
@@ -612,25 +768,24 @@ class StudioTab(StaffTabBase):
                             if entry is not None and not entry.reviewed and not self.can_review
                             else "")
 
-    def clear_text(self) -> None:
-        self.ids.keyboard.show(self.lang, self.msgid, "")
-        self.typed = ""
-
-    def save_text(self) -> None:
+    def save_text(self, text: str) -> None:
+        """The typing panel's Save: stored for review on a worker thread; the panel closes
+        when it is, and says why when it is not."""
         from kiosk.typed_translations import save_typed
 
-        cfg, lang, msgid, text = self.app.kiosk_config, self.lang, self.msgid, self.typed
-        who = self.control.who
-        self.working = True
+        cfg, lang, msgid, who = self.app.kiosk_config, self.lang, self.msgid, self.control.who
+        self.working = self.panel.working = True
 
         def saved(_path: object) -> None:
-            self.working = False
+            self.working = self.panel.working = False
+            self.typed = text
+            self.panel.close()
             self.say(SAVED_FOR_REVIEW)
             self._refresh()
 
         def failed(exc: Exception) -> None:
-            self.working = False
-            self.say(NOT_SAVED, ok=False, reason=self._reason(exc))
+            self.working = self.panel.working = False
+            self.panel.message = self.tr(NOT_SAVED).format(reason=self._reason(exc))
 
         in_background("translation_save",
                       lambda: save_typed(cfg, lang, msgid, text, who, audit=self._audit),
@@ -655,11 +810,7 @@ class StudioTab(StaffTabBase):
                       lambda: mark_reviewed(cfg, lang, msgid, who, audit=self._audit),
                       reviewed, failed, keep_open=True)
 
-    def on_typed(self, _tab: object, text: str) -> None:
-        self.can_save = bool(text.strip()) and not self.working
-
     def on_working(self, _tab: object, working: bool) -> None:
-        self.can_save = bool(self.typed.strip()) and not working
         if working:
             self.can_review = False
 
@@ -670,5 +821,5 @@ class StudioTab(StaffTabBase):
 
 
 # The .kv names these (staff mode's layouts load when staff first come: kiosk/ui/registry.py).
-for _cls in (TypeKey, StudioKeyboard):
+for _cls in (TypeKey, StudioKeyboard, TypingPanel):
     Factory.register(_cls.__name__, cls=_cls)

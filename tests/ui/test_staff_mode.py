@@ -303,11 +303,29 @@ def walk(widget):  # type: ignore[no-untyped-def]
         yield from walk(child)
 
 
+def typing_panel_keys(k, where: str) -> int:  # type: ignore[no-untyped-def]
+    """The Voice tab's typing panel: every key, Cancel and Save inside the window, none
+    under the touch minimum, all below the text being typed (nothing to scroll)."""
+    panel = k.app.screen("staff").tab_widget("studio").panel
+    assert panel.is_open, where
+    keyboard = panel.ids.keyboard
+    keys = [key for block in keyboard.ids.blocks.children for key in block.children]
+    keys += [keyboard.ids[name] for name in ("shift", "space", "delete", "cancel", "save")]
+    below = panel.ids.top.to_window(*panel.ids.top.pos)[1]
+    for key in keys:
+        x, y = key.to_window(*key.pos)
+        label = getattr(key, "text", "")
+        assert x >= -0.01 and x + key.width <= Window.width + 0.01, (where, label, x, key.size)
+        assert y >= -0.01 and y + key.height <= below + 0.01, (where, label, y, key.size, below)
+        assert min(key.size) >= dp(theme.TOUCH_MIN_DP) - 0.01, (where, label, key.size)
+    return len(keys)
+
+
 def test_staff_screens_have_big_buttons_and_no_clipped_label(s) -> None:  # type: ignore[no-untyped-def]
     """Every staff screen, tab and dialog in Vietnamese and English (tests/test_ui_suite.py
     runs this at 1920x1080 and 1280x800 too)."""
     k = s
-    buttons = labels = 0
+    buttons = labels = keys = 0
     for lang in ("vi", "en"):
         for name in staff_screens(k.harness, k.app, lang):
             k.harness.settle()
@@ -329,7 +347,10 @@ def test_staff_screens_have_big_buttons_and_no_clipped_label(s) -> None:  # type
                     assert tw <= w.width + 1 and th <= w.height + 1, (
                         f"{where}: {w.text!r} needs {w.texture_size}, has {w.size}")
                     labels += 1
+            if name.startswith("staff-studio-keyboard"):  # short and long texts
+                keys += typing_panel_keys(k, where)
     assert not k.app.staff.holds_screen and shown(k) == "attract"
+    assert keys > 4 * 70, keys  # every key of the typing panel, twice in each language
     assert buttons > 150 and labels > 150, (buttons, labels)
 
 

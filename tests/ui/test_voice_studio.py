@@ -22,6 +22,7 @@ from test_staff_mode import (
     choose_name,
     gesture,
     open_tab,
+    shown,
     sign_in,
     tap,
     tap_in_tab,
@@ -258,20 +259,47 @@ def test_a_translation_typed_on_the_keyboard_waits_for_another_staff_member_s_re
         assert row.text == translate("vi", msgid) and "Chưa nhập" in row.subtitle
         tap_in_tab(k, row)
         assert tab.page == "text"
+        # Type the translation: the typing panel over the whole window, Save greyed until
+        # something is typed. A text without the sentence's {date} is refused, in words,
+        # on the panel; Cancel drops what was typed.
+        tap_in_tab(k, tab.ids.type_text)
+        panel, keyboard = tab.panel, tab.panel.ids.keyboard
+        assert panel.is_open and panel.ids.vi_text.text == translate("vi", msgid)
+        assert keyboard.ids.save.disabled
+        def keys() -> dict:  # the keys drawn now (each opening draws the sentence's)
+            return {key.key.value: key for block in keyboard.ids.blocks.children
+                    for key in block.children}
+
+        tap(k, keys()["ƀ"])
+        assert panel.ids.typed.text == "ƀ|" and not keyboard.ids.save.disabled
+        tap(k, keyboard.ids.save)
+        k.harness.wait_until(lambda: panel.message, "the refusal")
+        k.harness.settle()
+        assert panel.is_open and panel.ids.message.opacity == 1
+        assert panel.ids.message.text == ("Chưa lưu được: Giữ nguyên các từ trong ngoặc nhọn "
+                                          "như bản gốc: {date}.")
+        tap(k, keyboard.ids.cancel)
+        k.harness.settle()
+        assert not panel.is_open and tab.page == "text" and tab.typed == ""
+        assert msgid not in typed_entries(cfg, "kpm")
+        tap_in_tab(k, tab.ids.type_text)
+        assert panel.is_open and panel.text == ""
+        keys_now = keys()
         # Letters of the language (not a word): ƀ, ơ with a breve and a grave, ñ, then
         # the sentence's {date} whole, a capital after Shift.
-        keys = {key.key.value: key for block in tab.ids.keyboard.ids.blocks.children
-                for key in block.children}
-        keyboard = tab.ids.keyboard.ids
-        for key in (keys["ƀ"], keys["ơ\u0306"], keys["\u0300"], keyboard.space, keys["ñ"],
-                    keyboard.space, keys["{date}"], keyboard.space, keyboard.shift, keys["ƀ"]):
-            tap_in_tab(k, key)
+        ids = keyboard.ids
+        for key in (keys_now["ƀ"], keys_now["ơ\u0306"], keys_now["\u0300"], ids.space,
+                    keys_now["ñ"], ids.space, keys_now["{date}"], ids.space, ids.shift,
+                    keys_now["ƀ"]):
+            tap(k, key)
         typed = "ƀơ\u0306\u0300 ñ {date} Ƀ"
-        assert tab.typed == typed and tab.ids.typed.text == typed + "|"
-        tap_in_tab(k, tab.ids.save)
+        assert panel.text == typed and panel.ids.typed.text == typed + "|"
+        tap(k, ids.save)
         k.harness.wait_until(lambda: not tab.working and k.app.screen("staff").notice,
                              "the save")
         k.harness.settle()
+        # Saved: back on the text's page, which shows it.
+        assert not panel.is_open and tab.page == "text" and tab.ids.typed.text == typed
         entry = typed_entries(cfg, "kpm")[msgid]
         assert entry.text == typed and not entry.reviewed and entry.typed_by == NAME
         assert tab.ids.entry_state.text == f"Chờ duyệt (do {NAME} nhập)"
@@ -296,6 +324,13 @@ def test_a_translation_typed_on_the_keyboard_waits_for_another_staff_member_s_re
         k.harness.settle()
         assert typed_entries(cfg, "kpm")[msgid].reviewed_by == REVIEWER
         assert k.app.tr(msgid, "kpm") == typed  # no fallback mark: citizens see it now
+        # A typing panel left open goes with staff mode: the next citizen sees attract.
+        tap_in_tab(k, tab.ids.type_text)
+        assert tab.panel.is_open and tab.panel.text == typed
+        k.clock.now += 121
+        k.harness.wait_until(lambda: not k.app.staff.holds_screen, "the idle logout")
+        k.harness.settle()
+        assert not tab.panel.is_open and shown(k) == "attract"
     finally:
         k.app.staff.leave()
         shutil.rmtree(typed_locales(cfg), ignore_errors=True)
