@@ -595,6 +595,13 @@ class StudioTab(StaffTabBase):
             self.problems_text = ""
 
     # -- recording -------------------------------------------------------------------------
+    def record_or_stop(self) -> None:
+        """The Record button: it reads Stop while a take is under way."""
+        if self.state == "recording":
+            self.stop()
+        else:
+            self.record()
+
     def record(self) -> None:
         """Record (or Re-take): opens the microphone and starts a take of the item."""
         studio, item = self.studio, self.item
