@@ -50,6 +50,17 @@ class AudioSource(Protocol):
     def close(self) -> None: ...
 
 
+def _take_blocks(source: Any) -> Clip:
+    """The blocks a source captured, as one clip; the source starts empty again."""
+    import numpy as np
+
+    with source._lock:
+        blocks, source._blocks = source._blocks, []
+    if not blocks:
+        return _empty(source.rate)
+    return Clip(np.concatenate(blocks), source.rate)
+
+
 def _empty(rate: int) -> Clip:
     import numpy as np
 
@@ -126,14 +137,8 @@ class ClipSource:
 
     def stop(self) -> Clip:
         """What was captured since start() (an empty clip when not started)."""
-        import numpy as np
-
         self._halt_thread()
-        with self._lock:
-            blocks, self._blocks = self._blocks, []
-        if not blocks:
-            return _empty(self.rate)
-        return Clip(np.concatenate(blocks), self.rate)
+        return _take_blocks(self)
 
     def close(self) -> None:
         self._halt_thread()
@@ -216,14 +221,8 @@ class SoundDeviceSource:
                 stream.close()
 
     def stop(self) -> Clip:
-        import numpy as np
-
         self._close_stream()
-        with self._lock:
-            blocks, self._blocks = self._blocks, []
-        if not blocks:
-            return _empty(self.rate)
-        return Clip(np.concatenate(blocks), self.rate)
+        return _take_blocks(self)
 
     def close(self) -> None:
         self._close_stream(abort=True)
