@@ -124,6 +124,11 @@ def tap_in_tab(k, widget) -> None:  # type: ignore[no-untyped-def]
         scroll = scroll.parent
     scroll.scroll_to(widget, animate=False)
     k.harness.settle()
+    # A person taps once the page stands still: a view pulled past its end (its height
+    # just changed) springs back over several frames, and a finger lifted after the
+    # button moved away from it presses nothing.
+    k.harness.wait_until(lambda: -0.001 <= scroll.scroll_y <= 1.001
+                         and abs(scroll.effect_y.velocity) < 1, "the page to stand still")
     tap(k, widget)
 
 
