@@ -396,8 +396,9 @@ def test_sigterm_finishes_the_ticket_being_printed(tmp_path: Path, notify: Notif
 
     data = tmp_path / "data"
     log = tmp_path / "kiosk.log"
-    # A ticket is about 4 KB: 8 s at 4800 baud, room for a test slowed by a loaded machine.
-    with SimPrinter(jobs_dir=tmp_path / "jobs", baudrate=4800) as printer:
+    # A ticket is about 4 KB: 4 s at 9600 baud, well inside the 15 s a stop waits even when a
+    # loaded machine slows the kiosk (at 4800 baud, 8 s, a loaded CI run once ran it out).
+    with SimPrinter(jobs_dir=tmp_path / "jobs", baudrate=9600) as printer:
         config = tmp_path / "kiosk.toml"
         config.write_text(f'[kiosk]\nfullscreen = true\ndata_dir = "{data}"\n'
                           f'[devices]\nprinter = "{printer.url}"\n', encoding="utf-8")
