@@ -233,9 +233,12 @@ def parse_source_url(url: str) -> AudioUrl:
     return parse_audio_url(url, WHAT, SOURCE_SCHEMES)
 
 
-def open_source(url: str) -> ClipSource | SoundDeviceSource:
+def open_source(url: str, simulated: Callable[..., Clip] | None = None
+                ) -> ClipSource | SoundDeviceSource:
     """The microphone ``url`` names. ValueError for a bad URL; AudioFileError for a test WAV
-    that cannot be read; AudioDeviceError when the device is not there."""
+    that cannot be read; AudioDeviceError when the device is not there. ``sim://`` needs
+    ``simulated``, the simulator's clip maker (drivers/sim/voice.py open_microphone passes
+    it): a driver does not import the simulators."""
     u = parse_source_url(url)
     if u.scheme == "sounddevice":
         return SoundDeviceSource(u.device, u.rate)
@@ -243,9 +246,10 @@ def open_source(url: str) -> ClipSource | SoundDeviceSource:
         assert u.path is not None
         return ClipSource(read_clip(u.path), u.speed, f"test microphone {u.path.name}",
                           u.rate or DEFAULT_RATE)
-    from drivers.sim.voice import speech_like
-
-    return ClipSource(speech_like(seed=u.seed, rate=u.rate or DEFAULT_RATE), u.speed,
+    if simulated is None:
+        raise ValueError(f"microphone {url!r}: sim:// is opened by drivers.sim.voice "
+                         "open_microphone")
+    return ClipSource(simulated(seed=u.seed, rate=u.rate or DEFAULT_RATE), u.speed,
                       "simulated microphone", u.rate or DEFAULT_RATE)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from drivers.audio.clip import Clip, write_clip
 
@@ -95,3 +96,11 @@ def write_test_takes(folder: Path) -> dict[str, Path]:
 
 
 __all__ = ["speech_like", "write_test_takes"]
+
+
+def open_microphone(url: str) -> Any:
+    """drivers.audio.capture.open_source, with sim://voice served by speech_like: what the
+    kiosk calls to open any microphone URL, the simulated one included."""
+    from drivers.audio.capture import open_source
+
+    return open_source(url, simulated=speech_like)

@@ -153,9 +153,9 @@ def _open_devices(cfg: Config, args: argparse.Namespace) -> tuple[Any, Any]:
         raise UsageError("no microphone: set [devices] microphone in the config, "
                          "or give --source URL")
     speaker_url = args.speaker or cfg.speaker_url
-    from drivers.audio.capture import open_source
     from drivers.audio.clip import AudioFileError
     from drivers.audio.output import AudioDeviceError, open_output
+    from drivers.sim.voice import open_microphone as open_source
 
     try:
         source = open_source(source_url)

@@ -613,7 +613,7 @@ class StudioTab(StaffTabBase):
         if not url:
             self.say(NO_MICROPHONE, ok=False)
             return
-        from drivers.audio.capture import open_source
+        from drivers.sim.voice import open_microphone as open_source
 
         self.take, self.level, self.levels_seen = None, 0, 0
         self._level_in.reset()

@@ -14,7 +14,7 @@ from drivers.audio.capture import AudioSource, open_source
 from drivers.audio.clip import AudioFileError, read_clip
 from drivers.audio.levels import TakeProblem, check_take
 from drivers.audio.output import AudioDeviceError, open_output, sounddevice_module
-from drivers.sim.voice import write_test_takes
+from drivers.sim.voice import open_microphone, write_test_takes
 
 WAIT = 20.0
 
@@ -26,7 +26,7 @@ def takes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def record(url: str, extra: float = 0.0) -> tuple[np.ndarray, list[float], list[str]]:
     """The whole file spoken into the microphone, plus ``extra`` seconds of the room."""
-    src = open_source(url)
+    src = open_microphone(url)
     assert isinstance(src, AudioSource)
     levels: list[float] = []
     threads: list[str] = []
