@@ -388,12 +388,12 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)
 
     profile = devices.get("printer_profile", "TM-T20II")
-    from drivers.printer.job import profile_class
+    from drivers.printer.profiles import check_profile
 
     try:
         if not isinstance(profile, str) or not profile:
             raise ValueError
-        profile_class(profile)
+        check_profile(profile)
     except ValueError:
         raise c.fail("devices.printer_profile",
                      "expected a python-escpos printer profile name such as TM-T20II",

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.store.queue import ALLOCATED, TicketRecord
+if TYPE_CHECKING:
+    from kiosk.store.queue import TicketRecord
 
 # Queue states as the centre names them (kiosk/store/queue.py on the centre).
 WAITING, CALLED, SERVING, SERVED, NO_SHOW, VOID = (
@@ -42,6 +43,9 @@ class MalformedAnswer(CentreUnreachable):
 
 def record_from_answer(answer: Any, lang: str, person_hash: str | None) -> TicketRecord:
     """The ticket in POST /api/tickets' answer; MalformedAnswer if it is not one."""
+    # Here, not at the top: the screens import this module before the store is loaded.
+    from kiosk.store.queue import ALLOCATED, TicketRecord
+
     try:
         issued_at = datetime.fromisoformat(str(answer["issued_at"]))
         ticket_id, service, number = (str(answer[key]) for key in ("id", "service", "number"))

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from kiosk.store.staff import StaffMember, StaffStore, name_key
 
@@ -90,9 +91,12 @@ def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
                           maxmem=256 * n * r)
 
 
-# Checked against when the name is unknown, so an unknown name costs the same time as a
-# known one with a wrong PIN.
-_DUMMY_HASH = hash_pin("80421397")
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so an unknown name costs the same time as
+    a known one with a wrong PIN. Made on first use: a hash costs ~50 ms, not worth paying
+    at every start."""
+    return hash_pin("80421397")
 
 
 def lock_length(failures: int) -> timedelta:
@@ -117,7 +121,7 @@ class PinChecker:
         if record and record.locked_until and at < record.locked_until:
             raise LockedOut(record.locked_until.astimezone(at.tzinfo))
         member = self.store.get(name) if key else None
-        matches = verify_pin(pin, member.pin_hash if member else _DUMMY_HASH)
+        matches = verify_pin(pin, member.pin_hash if member else _dummy_hash())
         if member is not None and matches:
             if record:
                 self.store.clear_failures(key)

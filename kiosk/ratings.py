@@ -16,11 +16,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kiosk.i18n import N_
-from kiosk.store.ratings import RatingRecord, RatingStore
+
+if TYPE_CHECKING:  # the store loads with the kiosk's services, after its first frame
+    from kiosk.store.ratings import RatingRecord, RatingStore
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 escpos.capabilities calls ``logging.basicConfig()`` at import time, which installs a root
 handler and turns the application's own later ``logging.basicConfig(...)`` into a silent
-no-op. This module is imported first by the package and removes only what escpos added.
+no-op. This module is imported before escpos (drivers/printer/job.py, transports/usb.py) and
+removes only what escpos added.
 
 It also caches its parsed printer database in ESCPOS_CAPABILITIES_PICKLE_DIR, by default a
 new temporary folder per import: a kiosk would leave one in /tmp at every start and parse

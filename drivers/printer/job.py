@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import copy
 
+from drivers.printer import _escpos_compat  # noqa: F401  (before escpos: see its docstring)
+
+# isort: split
 from escpos.capabilities import get_profile_class
 from escpos.constants import QR_ECLEVEL_M
 from escpos.exceptions import ImageWidthError
@@ -26,11 +29,13 @@ from escpos.printer import Dummy
 from PIL import Image
 
 from . import tcvn3
+from .profiles import (  # noqa: F401 (drivers.printer.job's names too)
+    DEFAULT_PROFILE,
+    DEFAULT_WIDTH_DOTS,
+    WIDTH_DOTS_RANGE,
+)
 from .states import Unsupported
 
-DEFAULT_PROFILE = "TM-T20II"
-DEFAULT_WIDTH_DOTS = 576  # 80 mm paper at 8 dots/mm (58 mm: 384)
-WIDTH_DOTS_RANGE = (8, 4096)
 ALIGNMENTS = ("left", "center", "right")
 
 
@@ -41,6 +46,13 @@ def profile_class(name: str | None) -> type:
         return get_profile_class(name)
     except KeyError:
         raise ValueError(f"unknown python-escpos printer profile {name!r}") from None
+
+
+def known_profile_names() -> frozenset[str]:
+    """Every profile name in python-escpos's printer database, as it loaded it."""
+    from escpos.capabilities import CAPABILITIES
+
+    return frozenset(CAPABILITIES["profiles"])
 
 
 def make_profile(name: str | None, width_dots: int) -> object:

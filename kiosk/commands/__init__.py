@@ -52,15 +52,18 @@ def check_printer_url(url: str) -> None:
 def database_errors(path: Path) -> Iterator[None]:
     """A database that cannot be opened, read or written (a wrong folder, a read-only or
     corrupt file, another program's database, a full disk) is for staff to put right:
-    one line naming it, exit code 2."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from kiosk.store import StoreUnavailable
-
+    one line naming it, exit code 2. (The store's modules are loaded only if something
+    failed: `kiosk run` opens its database after its first frame.)"""
     try:
         yield
-    except StoreUnavailable as exc:
-        raise UsageError(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise UsageError(f"database {path}: {reason}") from None
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from kiosk.store import StoreUnavailable
+
+        if isinstance(exc, StoreUnavailable):
+            raise UsageError(str(exc)) from None
+        if isinstance(exc, SQLAlchemyError):
+            reason = getattr(exc, "orig", None) or exc
+            raise UsageError(f"database {path}: {reason}") from None
+        raise

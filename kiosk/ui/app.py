@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -28,16 +30,9 @@ from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
 from kiosk.content import audio_dirs
-from kiosk.devices import ChipReaderService, ScannerService
-from kiosk.dossier import DossierStatusService
 from kiosk.i18n import translate, translate_marked
 from kiosk.prompts import prompt_for
-from kiosk.ratings import ALREADY_RATED, RatingService
-from kiosk.scan_trigger import IdentifyStepTrigger
-from kiosk.scans import Classified
 from kiosk.session import Feature, Screen, Session
-from kiosk.store.ratings import RatingStore, TicketAlreadyRated
-from kiosk.tickets import IssuedTicket, TicketService
 from kiosk.ui import theme, widgets
 from kiosk.ui.centre_status import CentreStatus
 from kiosk.ui.dossier_lookup import DossierLookup
@@ -45,16 +40,27 @@ from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS,
 from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.lifecycle import Lifecycle
 from kiosk.ui.prompts_player import PromptPlayer
-from kiosk.ui.registry import SCREENS, load_layouts, make_screen
+from kiosk.ui.registry import FIRST_FRAME_KV_FILES, SCREENS, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
 from kiosk.ui.speaker import Speaker
 from kiosk.ui.staff_control import StaffControl
 from kiosk.ui.touch_guard import TouchGuard
 
+if TYPE_CHECKING:
+    # Loaded with the services, after the first frame (docs/architecture.md, "Start-up").
+    from kiosk.devices import ChipReaderService, ScannerService
+    from kiosk.dossier import DossierStatusService
+    from kiosk.ratings import RatingService
+    from kiosk.scans import Classified
+    from kiosk.services import KioskServices
+    from kiosk.tickets import IssuedTicket, TicketService
+
 log = logging.getLogger(__name__)
 
 BANNER_SECONDS = 8
 SPEAKER_WARM_UP_SECONDS = 2
+# A file to write the names of the modules loaded at the first frame to (the tests).
+MODULES_ENV = "KIOSK_FIRST_FRAME_MODULES"
 TICK_SECONDS = 0.5
 
 
@@ -100,22 +106,29 @@ class KioskApp(App):
     def __init__(
         self,
         kiosk_config: Config,
-        tickets: TicketService,
+        tickets: TicketService | None = None,
         session: Session | None = None,
         kiosk_mode: bool = True,
         scans: Sequence[ScannerService] = (),
         chip: ChipReaderService | None = None,
         ratings: RatingService | None = None,
         dossier: DossierStatusService | None = None,
+        start_services: Callable[[], KioskServices] | None = None,
         **kwargs,
     ) -> None:
+        """With `tickets` (and the devices) the app uses them from its first frame; without
+        them it calls `start_services` once its first frame is drawn (`kiosk run`: the
+        launcher stops them, app.services, when the app ends)."""
         super().__init__(**kwargs)
         self.kiosk_config = kiosk_config
-        self.tickets = tickets
+        # Set before the first touch is taken: given here, or from start_services.
+        self.tickets: TicketService = tickets  # type: ignore[assignment]
         self.scans = scans
         self.chip = chip
-        self.ratings = ratings or RatingService(RatingStore(tickets.store.engine),
-                                                kiosk_config.timezone)
+        self.ratings: RatingService = ratings  # type: ignore[assignment]
+        self.services: KioskServices | None = None
+        self._start_services = start_services
+        self._start_failure: BaseException | None = None
         self.session = session or Session(
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
@@ -134,8 +147,6 @@ class KioskApp(App):
         self.dossier_available = dossier is not None
         self.dossier_lookup = DossierLookup(self)
         self.centre_status = CentreStatus(self)
-        # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
-        self.scan_trigger = IdentifyStepTrigger(self.session, scans)
         # One loudspeaker for prompts, the ticket's number and the studio's takes.
         self.speaker = Speaker(kiosk_config.speaker_url,
                                lambda on: setattr(self, "speaking", on))
@@ -163,7 +174,7 @@ class KioskApp(App):
 
     # -- building ---------------------------------------------------------------------
     def build(self) -> BoxLayout:
-        load_layouts()
+        load_layouts(FIRST_FRAME_KV_FILES)
         root = BoxLayout(orientation="vertical")
         root.add_widget(Factory.Header())
         self.manager = ScreenManager(transition=NoTransition())
@@ -179,15 +190,8 @@ class KioskApp(App):
         root.add_widget(self.navbar)
         self.idle_view = widgets.IdleView()
         self.session.subscribe(self._on_session_changed)
-        # Called on the supervisor's thread: hand over to the Kivy clock.
-        self.tickets.printers.subscribe(
-            lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
-        )
-        self._printer_changed(self.tickets.printers.status)
-        self.centre_status.watch()
-        for source in self.scans:
-            # Called on the reader's thread: hand over to the Kivy clock.
-            source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
+        if self.tickets is not None:
+            self._use_services()
         self._banner_clear = Clock.create_trigger(self.clear_banner, BANNER_SECONDS)
         self._settle_trigger = Clock.create_trigger(self.housekeeping.between_citizens,
                                                     SETTLE_GARBAGE_SECONDS)
@@ -203,20 +207,67 @@ class KioskApp(App):
     def on_start(self) -> None:
         def after_first_frame(*_args) -> None:
             Window.unbind(on_flip=after_first_frame)
+            if self.tickets is None:
+                # On the next turn of the loop, before it hands out any touch.
+                Clock.schedule_once(self._start_and_use_services)
             Clock.schedule_interval(self._build_next_screen, 0)
 
         Window.bind(on_flip=after_first_frame)
         self.lifecycle.start()
         # The audio libraries load after the first frame, before the first prompt.
         Clock.schedule_once(lambda _dt: self.speaker.warm_up(), SPEAKER_WARM_UP_SECONDS)
-        if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
-            # benchmarks/startup.py: report when the attract screen is first on glass.
+        if os.environ.get("KIOSK_BENCH_FIRST_FRAME") or os.environ.get(MODULES_ENV):
+            # benchmarks/startup.py: when the attract screen is first on glass;
+            # tests/test_first_frame.py: which modules were loaded for it.
             def first_frame(*_args) -> None:
                 Window.unbind(on_flip=first_frame)
-                print(f"first-frame {time.time():.6f} screens={len(self.manager.screens)}",
-                      flush=True)
+                if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
+                    print(f"first-frame {time.time():.6f} screens={len(self.manager.screens)}",
+                          flush=True)
+                if os.environ.get(MODULES_ENV):
+                    Path(os.environ[MODULES_ENV]).write_text("\n".join(sorted(sys.modules)))
 
             Window.bind(on_flip=first_frame)
+
+    def _start_and_use_services(self, *_args) -> None:
+        try:
+            self.services = self._start_services()  # type: ignore[misc]
+        except BaseException as exc:  # noqa: BLE001  (raised again by raise_start_failure)
+            self._start_failure = exc
+            self.stop()
+            return
+        self.tickets, self.scans = self.services.tickets, self.services.scans
+        self.chip, self.dossier = self.services.chip, self.services.dossier
+        self.session.offer_identify = bool(self.scans)
+        self._use_services()
+
+    def _use_services(self) -> None:
+        from kiosk.ratings import RatingService
+        from kiosk.scan_trigger import IdentifyStepTrigger
+        from kiosk.store.ratings import RatingStore
+
+        if self.ratings is None:
+            self.ratings = RatingService(RatingStore(self.tickets.store.engine),
+                                         self.kiosk_config.timezone)
+        # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
+        self.scan_trigger = IdentifyStepTrigger(self.session, self.scans)
+        self.dossier_available = self.dossier is not None
+        self.dossier_lookup.start()
+        # Called on the supervisor's thread: hand over to the Kivy clock.
+        self.tickets.printers.subscribe(
+            lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
+        )
+        self._printer_changed(self.tickets.printers.status)
+        self.centre_status.watch()
+        for source in self.scans:
+            # Called on the reader's thread: hand over to the Kivy clock.
+            source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
+
+    def raise_start_failure(self) -> None:
+        """Once the app has ended: what start_services raised, if it did (a database the
+        kiosk cannot use is one line for staff, as before the window)."""
+        if self._start_failure is not None:
+            raise self._start_failure
 
     def screen(self, name: str) -> KivyScreen:
         if not self.manager.has_screen(name):
@@ -324,6 +375,9 @@ class KioskApp(App):
         self.session.rate_scanned_ticket()
 
     def _record_rating(self, level: str, reasons: list[str]) -> None:
+        from kiosk.ratings import ALREADY_RATED
+        from kiosk.store.ratings import TicketAlreadyRated
+
         data = self.session.data
         try:
             self.ratings.record(level, reasons, service=data.rating_service,

@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
-from kiosk.centre_link import OFFLINE, ONLINE, SYNCING, CentreLink, LinkState, TicketState
-from kiosk.store import TicketRecord
-
 if TYPE_CHECKING:
+    # Loaded with the kiosk's services, after its first frame.
+    from kiosk.centre_link import CentreLink, LinkState
+    from kiosk.link_answers import TicketState
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)
-
-# The link's state → the colour of its mark (kiosk/ui/theme.py PRINTER_MARK's names).
-MARK = {ONLINE: "ok", SYNCING: "low", OFFLINE: "fault"}
 
 
 class CentreStatus:
@@ -52,7 +49,11 @@ class CentreStatus:
         self.changed(link.state)
 
     def changed(self, state: LinkState) -> None:
-        self.app.link_mark = MARK.get(state.kind, "unknown")
+        from kiosk.centre_link import OFFLINE, ONLINE, SYNCING
+
+        # The link's state → the colour of its mark (kiosk/ui/theme.py PRINTER_MARK's names).
+        marks = {ONLINE: "ok", SYNCING: "low", OFFLINE: "fault"}
+        self.app.link_mark = marks.get(state.kind, "unknown")
         # For staff looking closer (and the tests): since when, and how much waits to go.
         if state.kind == OFFLINE and state.since is not None:
             self.app.link_detail = f"offline since {state.since:%H:%M}"
@@ -86,6 +87,8 @@ class CentreStatus:
         if state is None:
             app.say(app.tr("This ticket was not issued here. Please ask the staff."))
             return
+        from kiosk.store import TicketRecord
+
         tickets = app.tickets
         today = tickets.today().isoformat()
         local = tickets.store.get(ticket_id)

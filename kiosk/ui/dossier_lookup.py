@@ -20,6 +20,11 @@ class DossierLookup:
     def __init__(self, app: KioskApp) -> None:
         self.app = app
         self.session = app.session
+        self.session.dossier_available = False
+
+    def start(self) -> None:
+        """Once the app has its services: the provider, if one is configured, is offered."""
+        app = self.app
         self.session.dossier_available = app.dossier is not None
         if app.dossier is not None:
             Clock.schedule_interval(lambda _dt: app.dossier.expire(), EXPIRE_SECONDS)

@@ -30,6 +30,10 @@ def set_environment(headless: bool) -> None:
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "MIXED")
     os.environ.setdefault("KIVY_WINDOW", "sdl2")
+    # Images (the icons, PNG) through SDL2_image only: Kivy would otherwise also load its
+    # Pillow provider, ~40 ms before the first frame for nothing (docs/architecture.md,
+    # "Start-up"); "tex" and "dds" are Kivy's own cached-texture formats.
+    os.environ.setdefault("KIVY_IMAGE", "tex,dds,sdl2")
     # SDL would turn SIGTERM and SIGINT into a window close, which a fullscreen kiosk
     # refuses: kiosk/ui/lifecycle.py handles them instead.
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")

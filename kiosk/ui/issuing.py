@@ -18,9 +18,9 @@ from kivy.core.window import Window
 
 from kiosk.identity import Citizen
 from kiosk.session import Screen
-from kiosk.tickets import IssuedTicket
 
 if TYPE_CHECKING:
+    from kiosk.tickets import IssuedTicket
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)

@@ -11,82 +11,36 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.centre_link import link_from_config
 from kiosk.config import Config
-from kiosk.devices import (
-    ChipReaderService,
-    MrzReaderService,
-    PrinterSupervisor,
-    ScannerService,
-    printer_url,
-)
-from kiosk.dossier import dossier_service
-from kiosk.tickets import TicketService, open_ticket_store
+from kiosk.services import KioskServices, start_services
 from kiosk.ui.env import KIOSK_SIZE, density_for, prepare, window_size
 
 log = logging.getLogger("kiosk")
 
 
 def run_kiosk(cfg: Config, fullscreen: bool) -> int:
-    """Runs the kiosk on the devices cfg names until its window closes; the exit code."""
+    """Runs the kiosk on the devices cfg names until its window closes; the exit code.
+
+    The window comes first: the store, the printer and the other devices are started
+    after the attract screen's first frame (kiosk/services.py); a database it cannot use
+    raises from here all the same."""
     size = window_size(fullscreen)
     prepare(fullscreen=fullscreen, size=size)
     log.info("window %dx%d%s, %.2f pixels per dp", *size, " (fullscreen)" if fullscreen else "",
              density_for(size))
     from kiosk.ui.app import KioskApp
 
-    store = open_ticket_store(cfg)
-    # With [centre_link] url: numbers through the centre, leases kept topped up meanwhile.
-    link = link_from_config(cfg, store.engine)
-    if link is not None:
-        link.start()
-    printers = PrinterSupervisor(
-        printer_url(cfg.printer_url, cfg.printer_profile, cfg.paper_width)).start()
-    scans = _start_readers(cfg)
-    dossier = dossier_service(cfg)
+    app = KioskApp(cfg, kiosk_mode=fullscreen, start_services=lambda: start_services(cfg))
+    app.lifecycle.install_signal_handlers()
     try:
-        app = KioskApp(cfg, TicketService(cfg, store, printers=printers, link=link),
-                       kiosk_mode=fullscreen, scans=scans, chip=_chip_reader(cfg),
-                       dossier=dossier)
-        app.lifecycle.install_signal_handlers()
         app.run()
     finally:
-        if link is not None:
-            link.stop()
-        printers.stop()
-        if dossier is not None:
-            dossier.close()
-        for source in scans:
-            source.stop()
+        services: KioskServices | None = app.services
+        if services is not None:
+            services.stop()
+    app.raise_start_failure()
     # 0, or kiosk.lifecycle.RESTART_EXIT_CODE: the launcher or systemd starts it again.
     return app.lifecycle.exit_code
-
-
-def _start_readers(cfg: Config) -> list[ScannerService]:
-    scans: list[ScannerService] = []
-    for service, url in ((ScannerService(cfg.scanner_url, trigger=cfg.scanner_trigger),
-                          cfg.scanner_url),
-                         (MrzReaderService(cfg.mrz_reader_url), cfg.mrz_reader_url)):
-        if not url:
-            continue
-        try:
-            scans.append(service.start())
-        except Exception as exc:  # noqa: BLE001
-            # A reader that is missing at start must not keep the kiosk from taking numbers.
-            log.error("%s %s not started: %s", type(service).__name__, url, exc)
-    return scans
-
-
-def _chip_reader(cfg: Config) -> ChipReaderService | None:
-    if not (cfg.chip_reader and cfg.mrz_reader_url):
-        return None
-    chip = ChipReaderService(cfg.chip_reader)
-    try:
-        chip.check()
-    except Exception as exc:  # noqa: BLE001
-        log.error("chip reader %s not offered: %s", cfg.chip_reader, exc)
-        return None
-    return chip
 
 
 def render_screenshots(cfg: Config, out_dir: Path, languages: list[str],

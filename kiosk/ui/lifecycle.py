@@ -20,9 +20,7 @@ from zoneinfo import ZoneInfo
 
 from kivy.clock import Clock
 from kivy.core.window import Window
-from sqlalchemy import text
 
-from kiosk.devices import NOT_CHECKED
 from kiosk.lifecycle import (
     RESTART_EXIT_CODE,
     NightlyRestart,
@@ -106,7 +104,13 @@ class Lifecycle:
     def usable(self) -> bool:
         """The first frame is drawn, the database answers and the printer was checked once
         (whatever it said: a printer out of paper still lets the kiosk show numbers)."""
-        if not (self._frame_drawn and self.app.tickets.printers.status is not NOT_CHECKED):
+        if not self._frame_drawn or self.app.tickets is None:
+            return False  # the services start after the first frame
+        from sqlalchemy import text
+
+        from kiosk.devices import NOT_CHECKED
+
+        if self.app.tickets.printers.status is NOT_CHECKED:
             return False
         try:
             with self.app.tickets.store.engine.connect() as conn:

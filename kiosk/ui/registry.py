@@ -19,6 +19,10 @@ from kiosk.ui import catalogue_screens, dossier_screens, screens, widgets
 KV_DIR = Path(__file__).resolve().parent / "kv"
 # common.kv holds what every screen shares (header, navigation bar, buttons).
 KV_FILES = ["common", *(screen.value for screen in Screen)]
+# Loaded before the first frame; the others with the first other screen, all together, as a
+# screen's file may hold rules another uses (search.kv's KeyButton serves dossier_code).
+FIRST_FRAME_KV_FILES = ["common", Screen.ATTRACT.value]
+_LOADED_KV: set[str] = set()
 
 # Python widget classes the .kv files name.
 for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
@@ -37,13 +41,17 @@ def screen_class(screen: Screen) -> type[KivyScreen]:
 SCREENS: dict[str, type[KivyScreen]] = {screen.value: screen_class(screen) for screen in Screen}
 
 
-def load_layouts() -> None:
-    for name in KV_FILES:
-        Builder.load_file(str(KV_DIR / f"{name}.kv"))
+def load_layouts(names: list[str] = KV_FILES) -> None:
+    """The citizen screens' layouts in `names` not loaded yet."""
+    for name in names:
+        if name not in _LOADED_KV:
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+            _LOADED_KV.add(name)
 
 
 def make_screen(name: str) -> KivyScreen:
     if name in SCREENS:
+        load_layouts()
         return SCREENS[name](name=name)
     return staff_screen_classes()[name](name=name)
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
-from kiosk.devices import ChipReaderService
 from kiosk.identity import Citizen, MachineReadableZone
 from kiosk.scans import Classified, ScanKind, problem_message
 from kiosk.session import Screen
 
 if TYPE_CHECKING:
+    from kiosk.devices import ChipReaderService
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk.centre_link import CALLED, NO_SHOW, SERVED, SERVING, VOID, WAITING, TicketState
 from kiosk.i18n import N_, falls_back, language_name, translate
+from kiosk.link_answers import CALLED, NO_SHOW, SERVED, SERVING, VOID, WAITING, TicketState
 from kiosk.ratings import ALREADY_RATED
 from kiosk.session import Feature
 

@@ -23,13 +23,12 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.session import Screen
-from kiosk.staff_mode import EntryGesture, StaffSession, State
-from kiosk.store.audit import StaffAudit
-from kiosk.store.staff import StaffStore
+from kiosk.staff_entry import EntryGesture, State
 from kiosk.ui import staff_work
-from kiosk.ui.staff_settings import apply_settings
+from kiosk.ui.live_settings import apply_settings
 
 if TYPE_CHECKING:
+    from kiosk.staff_mode import StaffSession
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)
@@ -58,9 +57,8 @@ class StaffControl(EventDispatcher):
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__()
         self.app = app
-        engine = app.tickets.store.engine
-        self.session = StaffSession(StaffStore(engine), StaffAudit(engine), clock)
-        self.session.add_listener(self._session_changed)
+        self._clock = clock
+        self._session: StaffSession | None = None  # made the first time it is needed
         self.gesture = EntryGesture(*Window.size)
         self._navbar_at: int | None = None  # the navigation bar's place while it is hidden
         self.watcher = None  # kiosk.bundles.watcher.UpdateWatcher, once started
@@ -73,6 +71,20 @@ class StaffControl(EventDispatcher):
         Clock.schedule_interval(lambda _dt: self.tick(), TICK_SECONDS)
         Clock.schedule_once(lambda _dt: self.watch_for_updates(), WATCH_AFTER_SECONDS)
         apply_settings(self.app, self.app.kiosk_config)
+
+    @property
+    def session(self) -> StaffSession:
+        """Staff mode's session, on the kiosk's database: made on first use, which comes
+        after the services have started (the first frame does not wait for its modules)."""
+        if self._session is None:
+            from kiosk.staff_mode import StaffSession
+            from kiosk.store.audit import StaffAudit
+            from kiosk.store.staff import StaffStore
+
+            engine = self.app.tickets.store.engine
+            self._session = StaffSession(StaffStore(engine), StaffAudit(engine), self._clock)
+            self._session.add_listener(self._session_changed)
+        return self._session
 
     def watch_for_updates(self) -> None:
         """Starts the update watcher: sticks and the server are looked at only while the
@@ -122,8 +134,8 @@ class StaffControl(EventDispatcher):
     # -- in and out ----------------------------------------------------------------------
     def open(self) -> None:
         """The gesture was made: the visit ends, the names are shown."""
-        if self.holds_screen:
-            return
+        if self.holds_screen or self.app.tickets is None:
+            return  # (no database yet: the services start just after the first frame)
         self.app.session.end()
         self.session.start()
 
@@ -137,7 +149,7 @@ class StaffControl(EventDispatcher):
     def tick(self) -> None:
         """Called by the Kivy clock twice a second: the idle logout, and the lock-out's
         countdown on the PIN screen."""
-        if self.session.state is State.CLOSED:
+        if self._session is None or self.session.state is State.CLOSED:
             return
         if staff_work.running():
             self.session.touched()  # an install or export under way: staff mode stays

@@ -14,8 +14,8 @@ from kiosk.bundles.usb import usb_mounts
 from kiosk.i18n import N_
 from kiosk.kiosk_settings import SettingsRefused, reset_settings
 from kiosk.local_data import export_local_data, wipe_local_data
+from kiosk.ui.live_settings import apply_settings
 from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
-from kiosk.ui.staff_settings import apply_settings
 from kiosk.ui.staff_work import in_background
 
 RESET_SURE = N_("Put this kiosk's settings back to the centre's config?")

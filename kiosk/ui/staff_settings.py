@@ -13,20 +13,19 @@ from typing import TYPE_CHECKING
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.config import Config
 from kiosk.i18n import N_, language_name
 from kiosk.kiosk_settings import (
     SettingsRefused,
     StaffSettings,
-    apply_to_session,
     current_settings,
     save_settings,
 )
+from kiosk.ui.live_settings import apply_settings
 from kiosk.ui.staff_screens import StaffTabBase
 from kiosk.ui.staff_work import make
 
 if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+    pass
 
 VOLUME_STEP = 10
 # The idle timeouts offered, in seconds (the config allows 5-3600: these are the sensible).
@@ -36,27 +35,6 @@ SAVED = N_("Saved. The next visit starts with these settings.")
 NOT_SAVED = N_("Not saved: {reason}")
 
 
-
-
-def apply_settings(app: KioskApp, cfg: Config) -> None:
-    """Makes the running kiosk follow `cfg`'s staff settings, without a restart."""
-    before = app.kiosk_config
-    app.kiosk_config = cfg
-    apply_to_session(cfg, app.session)
-    app.text_scale = app.session.text_scale
-    app.prompts.volume = cfg.volume / 100
-    if cfg.languages != before.languages:
-        rebuild_language_screens(app)
-
-
-def rebuild_language_screens(app: KioskApp) -> None:
-    """The attract screen greets in the languages offered now; the language screen, which
-    lists them and puts its title in each when built, is built again when next shown."""
-    manager = app.manager
-    if manager.has_screen("language"):
-        manager.remove_widget(manager.get_screen("language"))
-    if manager.has_screen("attract"):
-        manager.get_screen("attract").offer_languages()
 
 
 class SettingsTab(StaffTabBase):

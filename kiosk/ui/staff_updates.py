@@ -30,8 +30,8 @@ from kiosk.bundles.watcher import (
 from kiosk.content import language_report
 from kiosk.i18n import N_, language_name
 from kiosk.i18n_tools import LanguageReport
+from kiosk.ui.live_settings import rebuild_language_screens
 from kiosk.ui.staff_screens import ConfirmDialog, StaffTabBase
-from kiosk.ui.staff_settings import rebuild_language_screens
 from kiosk.ui.staff_work import Progress, in_background, make
 
 if TYPE_CHECKING:

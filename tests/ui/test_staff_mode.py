@@ -235,7 +235,7 @@ def test_staff_mode_leaves_by_itself_after_two_minutes_untouched(s) -> None:  # 
 
 def test_a_settings_change_applies_at_once(s) -> None:  # type: ignore[no-untyped-def]
     from kiosk.kiosk_settings import overlay_path, reset_settings
-    from kiosk.ui.staff_settings import apply_settings
+    from kiosk.ui.live_settings import apply_settings
 
     k = s
     sign_in(k)

@@ -30,7 +30,7 @@ from importlib import import_module
 
 from drivers.serial_url import parse_int, split_device_url, url_params
 
-from ..job import DEFAULT_WIDTH_DOTS, WIDTH_DOTS_RANGE, profile_class
+from ..profiles import DEFAULT_WIDTH_DOTS, WIDTH_DOTS_RANGE, check_profile
 from .base import WHAT, PrinterUrl, Scheme, Transport
 
 URL_PARAMS = ("profile", "width_dots")  # every scheme
@@ -68,7 +68,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
         width_dots = parse_int(params["width_dots"], "width_dots", url, WHAT, *WIDTH_DOTS_RANGE)
     profile = params.get("profile") or None
     try:
-        profile_class(profile)  # the name only: the instance is made when the printer opens
+        check_profile(profile)  # the name only: the instance is made when the printer opens
     except ValueError as e:
         raise ValueError(f"profile={profile!r} in {WHAT} {url!r}: {e}") from None
     return replace(scheme.parse(parts, params, url), profile=profile, width_dots=width_dots)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import SplitResult
 
-from ..job import DEFAULT_WIDTH_DOTS
+from ..profiles import DEFAULT_WIDTH_DOTS
 
 # Values, the query and pyserial's options are parsed by drivers.serial_url; this names the
 # printer in its messages.

@@ -9,9 +9,6 @@ import re
 from typing import Any
 from urllib.parse import SplitResult
 
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Usb
-
 from drivers.serial_url import parse_int
 
 from ..states import Unsupported
@@ -34,7 +31,15 @@ class UsbTransport:
                  profile: object) -> None:
         import usb.core  # open_transport checked that pyusb is installed
 
+        # Here, not at the top: a printer URL is parsed (the config checked) without escpos.
+        from drivers.printer import _escpos_compat  # noqa: F401  (before escpos: its docstring)
+
+        # isort: split
+        from escpos.exceptions import DeviceNotFoundError
+        from escpos.printer import Usb
+
         self._usb_core = usb.core
+        self._not_found = DeviceNotFoundError
         self.description = f"usb://{vid:04x}:{pid:04x}"
         self.interface = interface
         self._p = Usb(idVendor=vid, idProduct=pid, timeout=0, in_ep=in_ep, out_ep=out_ep)
@@ -57,7 +62,7 @@ class UsbTransport:
         self.close()
         try:
             self._p.open(raise_not_found=True)
-        except DeviceNotFoundError as e:
+        except self._not_found as e:
             raise OSError(errno.ENODEV, str(e).replace("\n", " ")) from None
         except self._usb_core.USBError as e:
             raise self._oserror(e) from None
