@@ -1,6 +1,6 @@
 """Cold start to the first frame of the attract screen, and memory (PSS), of the kiosk.
 
-    .venv/bin/python benchmarks/startup.py [--runs 5]
+    .venv/bin/python benchmarks/startup.py [--runs 5] [--vs-chromium]
 
 Each run starts the kiosk (offscreen when there is no display) with KIOSK_BENCH_FIRST_FRAME
 set: the app then prints the time of its first drawn frame of the attract screen and keeps
@@ -10,12 +10,23 @@ Prints the median of the runs, for two shapes of the kiosk:
   in its own process, not counted), the kiosk talks to it over TCP. The targets apply here.
 - `kiosk simulate`: the developer's all-in-one, with simulated printer and scanner inside
   the kiosk's own process (their code and threads are counted).
+
+With --vs-chromium: `kiosk run` and headless Chromium (Debian's `chromium`) showing an
+equivalent attract page (the same header, title, picture, greeting cycling through the
+offered languages, navigation bar, Noto Sans, same window size), started alternately, and
+the ratios against the issue's goals (start <= 0.5x Chromium's, memory <= 0.45x). Chromium's
+first frame is its first contentful paint (the Paint Timing API, read over the DevTools
+protocol once painted), from the moment its process was started; its memory is the PSS of
+all its processes, read after the same 3 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import html
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -91,14 +102,19 @@ def one_run(command: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--vs-chromium", action="store_true",
+                        help="kiosk run against headless Chromium on an equivalent page")
+    args = parser.parse_args()
     results = {}
     printer = subprocess.Popen(
         [sys.executable, "-m", "kiosk", "sim", "printer", "--listen",
          f"127.0.0.1:{PRINTER_PORT}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        if args.vs_chromium:
+            versus_chromium(args.runs)
+            return
         shapes = (("minimal Kivy app", MINIMAL), ("kiosk run", RUN), ("kiosk simulate", KIOSK))
-        measure(shapes, runs, results)
+        measure(shapes, args.runs, results)
     finally:
         printer.terminate()
         printer.wait(30)
@@ -120,6 +136,151 @@ def measure(shapes, runs: int, results: dict) -> None:  # type: ignore[no-untype
             memories.append(m)
             print(f"{name} run {i + 1}: first frame {s:.3f} s, PSS {m:.1f} MB", flush=True)
         results[name] = (statistics.median(starts), statistics.median(memories))
+
+
+# -- against Chromium ---------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, never a downloaded build
+# Resolves once the page's first contentful paint is recorded: its time since the epoch, ms.
+FIRST_PAINT_JS = """() => new Promise(done => {
+  const look = () => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+    if (paint) done(performance.timeOrigin + paint.startTime); else requestAnimationFrame(look);
+  };
+  look();
+})"""
+
+
+def attract_page(folder: str) -> str:
+    """The attract screen as a web page, from the kiosk's own config, texts, font, colours
+    and pictures (kiosk/ui/kv/attract.kv and common.kv's header and navigation bar)."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # kiosk.ui.screens imports Kivy (no window)
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kiosk.config import load_config
+    from kiosk.i18n import translate
+    from kiosk.paths import FONT_BOLD, FONT_REGULAR, ICONS
+    from kiosk.ui.screens import greeting
+    from kiosk.ui.theme import FONT_HUGE, FONT_SMALL, FONT_TITLE, HEADER_DP, NORMAL
+
+    cfg = load_config()
+
+    def css(colour: tuple[float, ...]) -> str:
+        return "rgb({}, {}, {})".format(*(round(c * 255) for c in colour[:3]))
+
+    def icon(name: str) -> str:
+        # Inline: a CSS mask is fetched with CORS, which file:// pages do not pass.
+        data = base64.b64encode((ICONS / f"{name}.png").read_bytes()).decode()
+        return f'<div class="icon" style="--icon: url(data:image/png;base64,{data})"></div>'
+
+    name = html.escape(cfg.centre_name("vi"))
+    greetings = [greeting(lang) for lang in cfg.languages]
+    buttons = "".join(
+        f'<div class="nav">{icon(picture)}{html.escape(translate("vi", label))}</div>'
+        for picture, label in (("home", "Home"), ("back", "Back"), ("language", "Language"),
+                            ("text_size", "Text size"), ("contrast", "Contrast")))
+    page = f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><style>
+@font-face {{ font-family: Noto; src: url("file://{FONT_REGULAR}"); }}
+@font-face {{ font-family: Noto; font-weight: bold; src: url("file://{FONT_BOLD}"); }}
+html, body {{ margin: 0; height: 100%; font-family: Noto; background: {css(NORMAL.paper)}; }}
+body {{ display: flex; flex-direction: column; }}
+header {{ background: {css(NORMAL.header)}; color: {css(NORMAL.header_ink)};
+  height: {HEADER_DP}px;
+  display: flex; align-items: center; justify-content: center; font-weight: bold;
+  font-size: {FONT_SMALL + 4}px; }}
+main {{ flex: 1; display: flex; flex-direction: column; align-items: center; padding: 48px;
+  text-align: center; color: {css(NORMAL.ink)}; }}
+h1 {{ font-size: {FONT_TITLE}px; margin: 0; flex: 1; }}
+/* The pictures are white shapes the kiosk colours, as here. */
+.icon {{ mask: var(--icon) center / contain no-repeat; width: 100%; }}
+main .icon {{ height: 260px; background: {css(NORMAL.accent)}; }}
+#prompt {{ font-size: {FONT_HUGE}px; font-weight: bold; color: {css(NORMAL.accent)};
+  flex: 1; white-space: pre-line; }}
+nav {{ display: flex; gap: 8px; padding: 8px; }}
+.nav {{ flex: 1; background: {css(NORMAL.button)}; color: {css(NORMAL.button_ink)};
+  border-radius: 12px; display: flex; flex-direction: column; align-items: center;
+  font-weight: bold; font-size: 26px; padding: 8px; }}
+.nav .icon {{ height: 48px; background: {css(NORMAL.button_ink)}; }}
+</style></head><body>
+<header>{name}</header>
+<main><h1>{name}</h1>{icon("ticket")}<div id="prompt"></div></main>
+<nav>{buttons}</nav>
+<script>
+const greetings = {greetings!r};
+let shown = 0;
+const prompt = document.getElementById("prompt");
+prompt.textContent = greetings[0];
+setInterval(() => {{ shown = (shown + 1) % greetings.length;
+  prompt.textContent = greetings[shown]; }}, 3000);
+</script></body></html>"""
+    path = os.path.join(folder, "attract.html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path
+
+
+def chromium_run(page: str, size: tuple[int, int], pw) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Chromium started on `page`: seconds to its first contentful paint, and PSS (MB).
+    Its pixels per CSS pixel are the kiosk's pixels per dp (kiosk/ui/env.py density_for),
+    so the page lays out as the kiosk's screen does in that window."""
+    from kiosk.ui.env import density_for
+
+    density = density_for(size)
+    profile = tempfile.mkdtemp()
+    args = [CHROMIUM, "--headless=new", "--no-first-run", "--no-default-browser-check",
+            f"--user-data-dir={profile}", "--remote-debugging-port=0",
+            # In CSS pixels: the window is `size` device pixels.
+            f"--window-size={round(size[0] / density)},{round(size[1] / density)}",
+            f"--force-device-scale-factor={density:.4f}", "--hide-scrollbars"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # chromium's sandbox refuses to run as root
+    start = time.time()
+    proc = subprocess.Popen([*args, f"file://{page}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            found = re.search(r"DevTools listening on (ws://\S+)", line)
+            if found:
+                break
+        else:
+            raise RuntimeError("chromium exited before it listened for DevTools")
+        browser = pw.chromium.connect_over_cdp(found.group(1))
+        try:
+            painted = browser.contexts[0].pages[0].evaluate(FIRST_PAINT_JS) / 1000
+        finally:
+            browser.close()
+        time.sleep(3)  # as for the kiosk: memory once lazy work and collection have settled
+        memory = pss_mb(psutil.Process(proc.pid))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return painted - start, memory
+
+
+def versus_chromium(runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from kiosk.ui.env import window_size
+
+    size = window_size(fullscreen=False)  # what `kiosk run --windowed` opens here
+    kiosk_starts, kiosk_memories, chromium_starts, chromium_memories = [], [], [], []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as pw:
+        page = attract_page(folder)
+        for i in range(runs):  # alternately, so both see the same machine
+            s, m = one_run(RUN)
+            kiosk_starts.append(s)
+            kiosk_memories.append(m)
+            print(f"kiosk run, run {i + 1}: first frame {s:.3f} s, PSS {m:.1f} MB", flush=True)
+            s, m = chromium_run(page, size, pw)
+            chromium_starts.append(s)
+            chromium_memories.append(m)
+            print(f"chromium, run {i + 1}: first paint {s:.3f} s, PSS {m:.1f} MB", flush=True)
+    ks, cs = statistics.median(kiosk_starts), statistics.median(chromium_starts)
+    km, cm = statistics.median(kiosk_memories), statistics.median(chromium_memories)
+    print(f"window {size[0]}x{size[1]}, {runs} runs each, medians:")
+    print(f"cold start to the first attract frame: kiosk run {ks:.3f} s, chromium {cs:.3f} s; "
+          f"ratio {ks / cs:.2f} (goal <= 0.50)")
+    print(f"memory (PSS, every screen built): kiosk run {km:.1f} MB, chromium {cm:.1f} MB; "
+          f"ratio {km / cm:.2f} (goal <= 0.45)")
 
 
 if __name__ == "__main__":
