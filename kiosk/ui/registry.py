@@ -19,15 +19,15 @@ from kiosk.ui import catalogue_screens, dossier_screens, screens, widgets
 KV_DIR = Path(__file__).resolve().parent / "kv"
 # common.kv holds what every screen shares (header, navigation bar, buttons).
 KV_FILES = ["common", *(screen.value for screen in Screen)]
-# Loaded before the first frame; the others with the first other screen, all together, as a
-# screen's file may hold rules another uses (search.kv's KeyButton serves dossier_code).
+# Loaded before the first frame; the others all together with the first other screen (a
+# visit may need any screen first: a scanned receipt opens dossier_status).
 FIRST_FRAME_KV_FILES = ["common", Screen.ATTRACT.value]
 _LOADED_KV: set[str] = set()
 
 # Python widget classes the .kv files name.
 for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
              widgets.FreshLabel, widgets.ReasonButton, widgets.DocumentLine,
-             widgets.SpeakingIndicator, screens.ServiceButton):
+             widgets.SpeakingIndicator, widgets.LetterKey, screens.ServiceButton):
     Factory.register(_cls.__name__, cls=_cls)
 
 

@@ -99,6 +99,15 @@ class FreshLabel(Label):
         super().texture_update(*largs)
 
 
+class LetterKey(ButtonBehavior, FreshLabel):
+    """A key of the citizens' on-screen keyboards: a letter, a digit or Space, coloured
+    like an action button (kv/common.kv). One widget, where an IconButton is six: the two
+    keyboards have 65 keys, built before a citizen arrives (docs/architecture.md,
+    "Start-up")."""
+
+    edge_width = NumericProperty(0)  # outline, in pixels (high contrast)
+
+
 class DocumentLine(BoxLayout):
     """One paper to bring on a procedure's checklist: a picture and its words."""
 
