@@ -207,6 +207,7 @@ class KioskApp(App):
     def on_start(self) -> None:
         def after_first_frame(*_args) -> None:
             Window.unbind(on_flip=after_first_frame)
+            Clock.schedule_once(lambda _dt: self.housekeeping.load_catalogue())
             if self.tickets is None:
                 # On the next turn of the loop, before it hands out any touch.
                 Clock.schedule_once(self._start_and_use_services)

@@ -16,14 +16,21 @@ log = logging.getLogger(__name__)
 
 SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
 CONTENT_CHECK_SECONDS = 60  # how often an idle attract screen looks for a content update
+NOT_READ = object()  # the content's stamp before the catalogue is first read
 
 
 class Housekeeping:
     def __init__(self, app: KioskApp) -> None:
         self.app = app
         self.session = app.session
-        self._content_stamp = content_stamp(app.kiosk_config)
-        app.use_catalogue(*load_content_catalogue(app.kiosk_config)[:2])
+        self._content_stamp: object = NOT_READ
+
+    def load_catalogue(self) -> None:
+        """The procedures' catalogue, read once the first frame is drawn: only Home and
+        the procedure screens need it, and the attract screen need not wait for it."""
+        if self._content_stamp is NOT_READ:
+            self._content_stamp = content_stamp(self.app.kiosk_config)
+            self.app.use_catalogue(*load_content_catalogue(self.app.kiosk_config)[:2])
 
     def between_citizens(self, *_args) -> None:
         """Housekeeping while the attract screen waits for the next citizen."""
@@ -40,6 +47,9 @@ class Housekeeping:
     def reload_content_if_changed(self) -> None:
         """A content update copied in (or removed) since the last look applies now; a bad
         one is refused and the catalogue shown so far stays (kiosk/content.py)."""
+        if self._content_stamp is NOT_READ:
+            self.load_catalogue()  # not read yet: this is the first reading, not a change
+            return
         app = self.app
         stamp = content_stamp(app.kiosk_config)
         if stamp == self._content_stamp:

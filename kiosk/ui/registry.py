@@ -51,7 +51,7 @@ def load_layouts(names: list[str] = KV_FILES) -> None:
 
 def make_screen(name: str) -> KivyScreen:
     if name in SCREENS:
-        load_layouts()
+        load_layouts(FIRST_FRAME_KV_FILES if name == Screen.ATTRACT.value else KV_FILES)
         return SCREENS[name](name=name)
     return staff_screen_classes()[name](name=name)
 
