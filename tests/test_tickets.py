@@ -15,6 +15,7 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from drivers.printer import decode_job, render_job_png
+from kiosk.config import load_config
 from kiosk.i18n import translate
 from kiosk.paths import ROOT
 from kiosk.ticket_layout import (
@@ -225,6 +226,55 @@ def test_standard_ticket_on_80_mm_needs_at_most_4_kb(lang: str) -> None:
     """A whole-ticket raster is ~29 KB (30 s at 9600 baud); ours must stay under 4 KB."""
     job = _compose(lang=lang, ahead=12)
     assert len(job) <= 4096, len(job)
+
+
+def _service_ticket(letter: str, lang: str, width: int) -> tuple[bytes, TicketContent]:
+    """The ticket as the kiosk prints it for a configured service (its counters, no wait
+    estimate: no centre), as benchmarks/ticket.py measures it."""
+    cfg = load_config()
+    area = cfg.service(letter)
+    content = TicketContent("3f9a0c71d2e84b65", f"{letter}042", cfg.centre_name(lang),
+                            area.name(lang), 12, datetime(2026, 11, 28, 9, 41, tzinfo=HCM),
+                            lang, counters=area.counters)
+    return TicketLayout(width).compose(content), content
+
+
+def _found_on_page(page: Image.Image, drawing: Image.Image, x: int) -> bool:
+    """`drawing` (mode "1") appears whole on the rendered page with its left edge at x."""
+    want = drawing.convert("L").tobytes()
+    return any(page.crop((x, y, x + drawing.width, y + drawing.height)).tobytes() == want
+               for y in range(page.height - drawing.height + 1))
+
+
+@pytest.mark.parametrize("width", [576, 384])
+@pytest.mark.parametrize("lang", ["kpm", "rad"])
+@pytest.mark.parametrize("letter", [area.letter for area in load_config().services])
+def test_every_services_kho_and_ede_ticket_needs_at_most_4_kb_and_reads_as_before(
+        letter: str, lang: str, width: int) -> None:
+    """Issue 14: at most 4 KB on the wire (3.4 s at 9600 baud), and no less on the paper:
+    the number in the printer's font, and every drawn line whole, as the bundled font
+    draws it, where the printer would have centred it as one image."""
+    job, content = _service_ticket(letter, lang, width)
+    assert len(job) <= 4096, len(job)
+    decoded = decode_job(job)
+    assert content.number in [t.strip() for t in decoded.texts]
+    page = render_job_png(job, width_dots=width)
+    assert [d.text for d in zxingcpp.read_barcodes(page)] == [content.ticket_id]
+    _ = lambda message: translate(lang, message)  # noqa: E731
+    drawn = [(content.centre_name, TicketLayout.CENTRE_SIZE, False),
+             (content.service_name, TicketLayout.SERVICE_SIZE, True),
+             (_("Counter: {numbers}").format(numbers=", ".join(map(str, content.counters))),
+              TicketLayout.COUNTERS_SIZE, True),
+             (_("People ahead: {count}").format(count=12), TicketLayout.AHEAD_SIZE, False),
+             (_("Please wait until your number is called."), TicketLayout.CLOSING_SIZE, False)]
+    blocks = decoded.raster_blocks(width)
+    assert len(blocks) == len(drawn)
+    for block, (text, size, bold) in zip(blocks, drawn, strict=True):
+        drawing = render_text(text, size, bold, width - 2 * SIDE_MARGIN_DOTS)
+        box = ink_box(block)
+        assert box is not None and block.crop(box).tobytes() == drawing.tobytes(), text
+        assert box[0] == (width - (drawing.width + 7) // 8 * 8) // 2, text
+        assert _found_on_page(page, drawing, box[0]), text
 
 
 def test_tcvn3_switched_on_sends_vietnamese_as_printer_text(config, store, sim_printer) -> None:
