@@ -109,10 +109,11 @@ class TicketLayout:
     CLOSING_SIZE = 22
 
     def __init__(self, width_dots: int = 576, profile: str | None = None,
-                 tcvn3: bool = False) -> None:
+                 tcvn3: bool = False, strips: bool = True) -> None:
         self.width_dots = width_dots
         self.profile = profile
         self.tcvn3 = tcvn3  # the operator confirmed TCVN-3 prints right (see test-print)
+        self.strips = strips  # devices.printer_raster_strips: the printer honours GS L
 
     def line(self, job: TicketJob, text: str, size: int, bold: bool = False,
              mult: int = 1) -> None:
@@ -123,9 +124,12 @@ class TicketLayout:
             job.vietnamese_text(text + "\n", width_mult=mult, height_mult=mult, bold=bold)
         else:
             img = render_text(text, size, bold, self.width_dots - 2 * SIDE_MARGIN_DOTS)
-            # Where ESC a would put the whole image (padded to bytes), as before strips.
-            padded = (img.width + 7) // 8 * 8
-            job.raster_at(img, placed_x(job.alignment, 0, padded, job.width_dots))
+            if self.strips:
+                # Where ESC a would put the whole image (padded to bytes): the same dots.
+                padded = (img.width + 7) // 8 * 8
+                job.raster_at(img, placed_x(job.alignment, 0, padded, job.width_dots))
+            else:
+                job.raster(img)
             job.feed(1)
 
     def compose(self, t: TicketContent) -> bytes:

@@ -277,6 +277,15 @@ def test_every_services_kho_and_ede_ticket_needs_at_most_4_kb_and_reads_as_befor
         assert _found_on_page(page, drawing, box[0]), text
 
 
+def test_raster_strips_switched_off_send_each_line_whole_onto_the_same_dots() -> None:
+    """devices.printer_raster_strips = false, for a printer that ignores GS L."""
+    job, content = _service_ticket("E", "kpm", 576)
+    whole = TicketLayout(576, strips=False).compose(content)
+    assert b"\x1dL" not in whole and len(decode_job(whole).images) == 5  # one per line
+    assert len(job) < len(whole)
+    assert render_job_png(job).tobytes() == render_job_png(whole).tobytes()
+
+
 def test_tcvn3_switched_on_sends_vietnamese_as_printer_text(config, store, sim_printer) -> None:
     cfg = replace(config, printer_tcvn3=True)
     ticket = TicketService(cfg, store).issue_ticket("C", "vi")
