@@ -79,7 +79,7 @@ class TicketJob:
         # Justification asked for with align(), and what the printer has now: placed
         # rasters switch to left + GS L margin, undone before anything aligned follows.
         self._align = "left"
-        self._justified = "left"
+        self._justified = "left"  # as after power-on and ESC @
         self._margin = 0
 
     @property
@@ -106,10 +106,11 @@ class TicketJob:
         return self._align
 
     def align(self, how: str) -> TicketJob:
+        """Justify what follows. ESC a goes out with the next text, QR or raster() (it
+        counts at a line's start only), and not at all before placed strips."""
         if how not in ALIGNMENTS:
             raise ValueError(f"align must be one of {ALIGNMENTS}, got {how!r}")
-        self._p.set(align=how)
-        self._align = self._justified = how
+        self._align = how
         return self
 
     def _set_margin(self, dots: int) -> None:
