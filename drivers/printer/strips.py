@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 GS_V0_HEADER = 8  # GS v 0 m xL xH yL yH
 GS_L_BYTES = 4  # GS L nL nH, when a strip starts elsewhere than the one before
@@ -39,11 +39,13 @@ class Strip:
 
 def _row_extents(img: Image.Image) -> list[tuple[int, int] | None]:
     """Per row, (first, last + 1) column holding ink, or None for a blank row."""
-    ink = ImageChops.invert(img.convert("L"))  # ink (black, 0) becomes non-zero
+    pixels = img.convert("L").tobytes()  # a byte a dot: 0 printed, 255 blank
+    w = img.width
     extents: list[tuple[int, int] | None] = []
     for y in range(img.height):
-        box = ink.crop((0, y, img.width, y + 1)).getbbox()
-        extents.append(None if box is None else (box[0], box[2]))
+        row = pixels[y * w:(y + 1) * w]
+        lead = len(row) - len(row.lstrip(b"\xff"))
+        extents.append(None if lead == w else (lead, len(row.rstrip(b"\xff"))))
     return extents
 
 
