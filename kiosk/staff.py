@@ -53,8 +53,8 @@ def test_page(config: Config, printer_url: str, job: TicketJob, now: datetime) -
         layout.line(job, f"{language_name(lang)} ({lang})", 26, bold=True)
         layout.line(job, SAMPLE_LETTERS.get(lang, lang), 24)
     job.feed(1)
-    if layout.strips:
-        job.text("Letters torn apart? Set devices.printer_raster_strips = false\n")
+    if layout.strips:  # two short lines: 32 characters fit 58 mm paper
+        job.text("Letters above torn apart? Set\nprinter_raster_strips = false\n")
     sample = "Tiếng Việt: Trung tâm Phục vụ hành chính công ĐẤT ĐAI"
     if job.has_tcvn3:
         # The operator compares this line with the raster above before switching on
