@@ -1,11 +1,15 @@
 """Bytes per ticket, time on the wire, and issue-to-last-byte latency on loopback TCP.
 
-    .venv/bin/python benchmarks/ticket.py [--tickets 50]
+    .venv/bin/python benchmarks/ticket.py [--tickets 50] [--sizes-only]
 
 Bytes: the standard ticket per language and paper width, against a whole-ticket raster
-(the same ticket drawn as one image, as a browser-based kiosk would send it). Wire time at
-serial speeds is bytes × 10 bits / baud (8N1). Latency: TicketService.issue_ticket against
-the simulated printer on 127.0.0.1, from the call until the simulator holds the whole job.
+(the same ticket drawn as one image, as a browser-based kiosk would send it). Then every
+configured service's ticket as the kiosk prints it (its counters from the config, 12 people
+ahead, no wait estimate: a kiosk without a centre) per language and width, against the
+target for K'Ho and Ê Đê (≤ 4 KB, issue 14), and the largest one. --sizes-only stops there.
+Wire time at serial speeds is bytes × 10 bits / baud (8N1). Latency:
+TicketService.issue_ticket against the simulated printer on 127.0.0.1, from the call until
+the simulator holds the whole job.
 """
 
 from __future__ import annotations
@@ -29,20 +33,52 @@ from kiosk.ticket_layout import TicketContent, TicketLayout
 from kiosk.tickets import TicketService
 
 BAUDS = (9600, 38400, 115200)
+LANGS = ("vi", "en", "kpm", "rad")
+WIDTHS = (576, 384)
+TARGET_BYTES = 4096  # K'Ho and Ê Đê tickets, every service, both widths (issue 14)
+TARGET_LANGS = ("kpm", "rad")
 
 
-def standard_ticket(lang: str, width: int, tcvn3: bool = False) -> bytes:
+def standard_ticket(lang: str, width: int, tcvn3: bool = False, service: str = "A",
+                    with_counters: bool = False) -> bytes:
     cfg = load_config()
+    area = cfg.service(service)
     content = TicketContent(
         ticket_id="3f9a0c71d2e84b65",
-        number="A042",
+        number=f"{service}042",
         centre_name=cfg.centre_name(lang),
-        service_name=cfg.service("A").name(lang),
+        service_name=area.name(lang),
         people_ahead=12,
         issued_at=datetime(2026, 11, 28, 9, 41, tzinfo=ZoneInfo(cfg.timezone)),
         lang=lang,
+        counters=area.counters if with_counters else (),
     )
     return TicketLayout(width_dots=width, tcvn3=tcvn3).compose(content)
+
+
+def service_sizes() -> None:
+    """Every configured service's ticket, per width and language, against the target."""
+    letters = [area.letter for area in load_config().services]
+    print(f"bytes per service ticket as the kiosk prints it (counters from the config, "
+          f"12 people ahead); target for {' and '.join(TARGET_LANGS)}: "
+          f"<= {TARGET_BYTES:,d} B at every width")
+    print("  width lang " + "".join(f"{letter:>8}" for letter in letters))
+    sizes: dict[tuple[int, str, str], int] = {}
+    for width in WIDTHS:
+        for lang in LANGS:
+            for letter in letters:
+                job = standard_ticket(lang, width, service=letter, with_counters=True)
+                sizes[width, lang, letter] = len(job)
+            print(f"  {width:5d} {lang:4} " + "".join(
+                f"{sizes[width, lang, letter]:8,d}" for letter in letters))
+    for label, keys in (("K'Ho / Ê Đê", [k for k in sizes if k[1] in TARGET_LANGS]),
+                        ("any language", list(sizes))):
+        width, lang, letter = max(keys, key=lambda k: sizes[k])
+        size = sizes[width, lang, letter]
+        verdict = ("" if label == "any language" else
+                   f" (target <= {TARGET_BYTES:,d} B: "
+                   f"{'met' if size <= TARGET_BYTES else 'NOT met'})")
+        print(f"largest, {label}: service {letter}, {lang}, {width} dots: {size:,d} B{verdict}")
 
 
 def whole_raster(job: bytes, width: int) -> bytes:
@@ -89,6 +125,8 @@ def latency(count: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=50)
+    parser.add_argument("--sizes-only", action="store_true",
+                        help="bytes only: skip the paced pty and the latency runs")
     args = parser.parse_args()
     print("bytes per standard ticket (whole-ticket raster baseline in brackets)")
     for width in (576, 384):
@@ -101,6 +139,9 @@ def main() -> None:
     for lang in ("vi", "kpm"):
         print(f"  {lang:3} 576 dots with printer_tcvn3 = true: "
               f"{len(standard_ticket(lang, 576, tcvn3=True)):,d} B")
+    service_sizes()
+    if args.sizes_only:
+        return
     job = standard_ticket("kpm", 576)
     measured = ", ".join(f"{serial_print_time(job, baud):.2f} s @{baud}" for baud in BAUDS)
     print(f"K'Ho ticket, 80 mm, print_job over a paced pty (incl. status checks): {measured}")

@@ -110,6 +110,10 @@ class Config:
     # number calls play (docs/architecture.md, Voice).
     microphone_url: str = ""
     speaker_url: str = DEFAULT_SPEAKER
+    # [devices] printer_raster_strips: drawn text as strips cropped to their ink, placed
+    # with GS L (kiosk/ticket_layout.py); False sends each line as one image centred by
+    # ESC a, for a printer whose test page shows the letters torn apart.
+    printer_raster_strips: bool = True
 
     @property
     def known_languages(self) -> tuple[str, ...]:
@@ -224,8 +228,9 @@ KNOWN_KEYS = {
     "centre": {"name", "timezone"},
     "kiosk": {"languages", "idle_timeout", "idle_countdown", "fullscreen", "data_dir",
               "nightly_restart", "text_size", "volume"},
-    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3", "scanner",
-                "scanner_trigger", "mrz_reader", "chip_reader", "microphone", "speaker"},
+    "devices": {"printer", "paper_width", "printer_profile", "printer_tcvn3",
+                "printer_raster_strips", "scanner", "scanner_trigger", "mrz_reader",
+                "chip_reader", "microphone", "speaker"},
     "services[]": {"letter", "name", "counters", "icon"},
 }
 KNOWN_KEYS[""] |= set(LINK_TABLES)
@@ -401,6 +406,9 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
     tcvn3 = devices.get("printer_tcvn3", False)
     if not isinstance(tcvn3, bool):
         raise c.fail("devices.printer_tcvn3", "expected true or false", tcvn3)
+    strips = devices.get("printer_raster_strips", True)
+    if not isinstance(strips, bool):
+        raise c.fail("devices.printer_raster_strips", "expected true or false", strips)
 
     scanner = _optional_url(c, devices, "scanner", "a scanner URL",
                             "drivers.scanner", "parse_scanner_url")
@@ -451,6 +459,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         paper_width=int(width),
         printer_profile=profile,
         printer_tcvn3=tcvn3,
+        printer_raster_strips=strips,
         scanner_url=scanner,
         mrz_reader_url=mrz_reader,
         chip_reader=chip_reader,

@@ -40,7 +40,8 @@ def doctor_report(url: str, status: PrinterStatus, printer: TicketPrinter | None
 def test_page(config: Config, printer_url: str, job: TicketJob, now: datetime) -> bytes:
     """Every offered language's letters (drawn with the bundled font, as tickets are),
     the code pages sent as printer text, and a native QR."""
-    layout = TicketLayout(job.width_dots, job.profile_name)
+    layout = TicketLayout(job.width_dots, job.profile_name,
+                          strips=config.printer_raster_strips)
     job.init().align("center")
     job.text("TEST PRINT\n", width_mult=2, height_mult=2, bold=True)
     job.text(f"{now:%d/%m/%Y %H:%M}\n")
@@ -52,6 +53,8 @@ def test_page(config: Config, printer_url: str, job: TicketJob, now: datetime) -
         layout.line(job, f"{language_name(lang)} ({lang})", 26, bold=True)
         layout.line(job, SAMPLE_LETTERS.get(lang, lang), 24)
     job.feed(1)
+    if layout.strips:  # two short lines: 32 characters fit 58 mm paper
+        job.text("Letters above torn apart? Set\nprinter_raster_strips = false\n")
     sample = "Tiếng Việt: Trung tâm Phục vụ hành chính công ĐẤT ĐAI"
     if job.has_tcvn3:
         # The operator compares this line with the raster above before switching on

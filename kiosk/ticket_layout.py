@@ -2,7 +2,9 @@
 
 ASCII (the number, the time) goes as printer text in the printer's own font, enlarged.
 Text the printer's code pages cannot show (Vietnamese, K'Ho letters) is drawn with the
-bundled Noto Sans and sent as raster cropped to its ink. The QR goes natively (GS ( k).
+bundled Noto Sans and sent as raster cropped to its ink, in strips placed with GS L
+(TicketJob.raster_at): the rows of marks and descenders cost only the width of their own
+ink, not the line's. The QR goes natively (GS ( k).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont, features
 
 from drivers.printer import TicketJob, tcvn3
+from drivers.printer.decode import placed_x
 from kiosk.i18n import translate
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 
@@ -96,8 +99,9 @@ def render_text(text: str, size: int, bold: bool, max_width: int) -> Image.Image
 
 
 class TicketLayout:
-    # Raster text heights in dots (8 per mm): every raster row costs its width / 8 bytes
-    # on the wire, so secondary lines are small and only the number is big (printer font).
+    # Raster text heights in dots (8 per mm): every raster row costs its inked width / 8
+    # bytes on the wire, so secondary lines are small and only the number is big (printer
+    # font). Not smaller: these are what a citizen reads on the paper.
     CENTRE_SIZE = 22
     SERVICE_SIZE = 28
     AHEAD_SIZE = 24
@@ -105,10 +109,11 @@ class TicketLayout:
     CLOSING_SIZE = 22
 
     def __init__(self, width_dots: int = 576, profile: str | None = None,
-                 tcvn3: bool = False) -> None:
+                 tcvn3: bool = False, strips: bool = True) -> None:
         self.width_dots = width_dots
         self.profile = profile
         self.tcvn3 = tcvn3  # the operator confirmed TCVN-3 prints right (see test-print)
+        self.strips = strips  # devices.printer_raster_strips: the printer honours GS L
 
     def line(self, job: TicketJob, text: str, size: int, bold: bool = False,
              mult: int = 1) -> None:
@@ -118,7 +123,13 @@ class TicketLayout:
         elif self.tcvn3 and job.has_tcvn3 and tcvn3.can_encode(text):
             job.vietnamese_text(text + "\n", width_mult=mult, height_mult=mult, bold=bold)
         else:
-            job.raster(render_text(text, size, bold, self.width_dots - 2 * SIDE_MARGIN_DOTS))
+            img = render_text(text, size, bold, self.width_dots - 2 * SIDE_MARGIN_DOTS)
+            if self.strips:
+                # Where ESC a would put the whole image (padded to bytes): the same dots.
+                padded = (img.width + 7) // 8 * 8
+                job.raster_at(img, placed_x(job.alignment, 0, padded, job.width_dots))
+            else:
+                job.raster(img)
             job.feed(1)
 
     def compose(self, t: TicketContent) -> bytes:

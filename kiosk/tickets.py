@@ -77,7 +77,8 @@ class TicketService:
         self._now = now or (lambda: datetime.now(self.tz))
         self._salt: bytes | None = None
         self.layout = TicketLayout(config.paper_width, config.printer_profile,
-                                   tcvn3=config.printer_tcvn3)
+                                   tcvn3=config.printer_tcvn3,
+                                   strips=config.printer_raster_strips)
 
     def issue_ticket(self, service: str, lang: str, identity: Citizen | None = None,
                      on_number: Callable[[IssuedTicket], None] | None = None) -> IssuedTicket:

@@ -67,6 +67,8 @@ def test_a_centre_file_overrides_only_what_it_says(tmp_path: Path) -> None:
         ("[devices]\nprinter_profile = 'TM-X9'\n", "devices.printer_profile", "profile name"),
         ("[devices]\nprinter_profile = 5\n", "devices.printer_profile", "profile name"),
         ("[devices]\nprinter_tcvn3 = 'yes'\n", "devices.printer_tcvn3", "true or false"),
+        ("[devices]\nprinter_raster_strips = 1\n", "devices.printer_raster_strips",
+         "true or false"),
         ("[devices]\nscanner = 5\n", "devices.scanner", "scanner URL"),
         ("[devices]\nscanner = 'spy:///dev/ttyACM0'\n", "devices.scanner", "spy"),
         ("[devices]\nscanner_trigger = 'zebra'\n", "devices.scanner_trigger", "'zebra-ssi'"),

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
+from PIL import Image, ImageChops
 
 from drivers.printer import decode_job, render_job_png
+from kiosk.config import load_config
 from kiosk.i18n import translate
 from kiosk.paths import ROOT
 from kiosk.ticket_layout import (
@@ -75,16 +77,16 @@ def test_kho_ticket_rasterises_only_what_the_printer_cannot_encode(config, store
     assert ticket.number in texts  # the number in the printer's own font
     assert any(t.startswith(f"{ticket.issued_at:%d/%m/%Y}") for t in texts)
     # centre name, service, counter, people ahead, closing line: Vietnamese (K'Ho falls back)
-    assert len(job.images) == 5
-    for img in job.images:
-        assert img.width <= 576
-        # cropped to the ink: the first and last rows and columns hold black dots (GS v 0
-        # sends whole bytes, so the width is padded to a multiple of 8 with white)
-        w, h = img.size
-        px = img.load()
-        assert any(px[x, 0] == 0 for x in range(w)) and any(px[x, h - 1] == 0 for x in range(w))
-        assert any(px[0, y] == 0 for y in range(h))
-        assert any(px[x, y] == 0 for x in range(w - 8, w) for y in range(h))
+    blocks = job.raster_blocks(576)
+    assert len(blocks) == 5
+    for block in blocks:
+        # cropped to the ink: the first and last rows hold black dots
+        rows = [ink_box(block.crop((0, y, block.width, y + 1))) for y in (0, block.height - 1)]
+        assert None not in rows
+    for img in job.images:  # each strip cropped to its ink across (GS v 0 sends whole
+        box = ink_box(img)  # bytes: the width is padded to a multiple of 8 with white)
+        if box is not None:  # the blank strip between two wrapped lines only feeds paper
+            assert box[0] == 0 and box[2] > img.width - 8
 
 
 def test_raster_text_matches_the_rendered_line() -> None:
@@ -92,19 +94,21 @@ def test_raster_text_matches_the_rendered_line() -> None:
     text = translate("kpm", "People ahead: {count}").format(count=7)
     assert not is_printer_text(text)
     img = render_text(text, TicketLayout.AHEAD_SIZE, False, 576 - 2 * SIDE_MARGIN_DOTS)
-    job_img = decode_job(_compose(lang="kpm", ahead=7)).images[3]  # after the counter
-    # GS v 0 sends whole bytes: the printed image is padded with white to a multiple of 8.
-    assert job_img.width == (img.width + 7) // 8 * 8 and job_img.height == img.height
-    printed = job_img.crop((0, 0, img.width, img.height))
-    assert printed.tobytes() == img.tobytes()
-    if job_img.width > img.width:
-        padding = job_img.crop((img.width, 0, job_img.width, img.height)).convert("L")
-        assert padding.getextrema() == (255, 255)
+    block = decode_job(_compose(lang="kpm", ahead=7)).raster_blocks(576)[3]  # after the counter
+    box = ink_box(block)
+    assert box is not None and block.crop(box).tobytes() == img.tobytes()
+    # centred as the printer centres a whole raster padded to bytes
+    assert box[0] == (576 - (img.width + 7) // 8 * 8) // 2
 
 
 def test_text_is_shaped_so_stacked_marks_sit_right() -> None:
     """setup.sh installs libfribidi0, which turns on Pillow's HarfBuzz layout."""
     assert text_shaping_available(), "Pillow has no raqm layout: install libfribidi0"
+
+
+def ink_box(img: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box around an image's black (printed) dots, None when it has none."""
+    return ImageChops.invert(img.convert("L")).getbbox()
 
 
 def _compose(lang: str, ahead: int) -> bytes:
@@ -224,6 +228,64 @@ def test_standard_ticket_on_80_mm_needs_at_most_4_kb(lang: str) -> None:
     assert len(job) <= 4096, len(job)
 
 
+def _service_ticket(letter: str, lang: str, width: int) -> tuple[bytes, TicketContent]:
+    """The ticket as the kiosk prints it for a configured service (its counters, no wait
+    estimate: no centre), as benchmarks/ticket.py measures it."""
+    cfg = load_config()
+    area = cfg.service(letter)
+    content = TicketContent("3f9a0c71d2e84b65", f"{letter}042", cfg.centre_name(lang),
+                            area.name(lang), 12, datetime(2026, 11, 28, 9, 41, tzinfo=HCM),
+                            lang, counters=area.counters)
+    return TicketLayout(width).compose(content), content
+
+
+def _found_on_page(page: Image.Image, drawing: Image.Image, x: int) -> bool:
+    """`drawing` (mode "1") appears whole on the rendered page with its left edge at x."""
+    want = drawing.convert("L").tobytes()
+    return any(page.crop((x, y, x + drawing.width, y + drawing.height)).tobytes() == want
+               for y in range(page.height - drawing.height + 1))
+
+
+@pytest.mark.parametrize("width", [576, 384])
+@pytest.mark.parametrize("lang", ["kpm", "rad"])
+@pytest.mark.parametrize("letter", [area.letter for area in load_config().services])
+def test_every_services_kho_and_ede_ticket_needs_at_most_4_kb_and_reads_as_before(
+        letter: str, lang: str, width: int) -> None:
+    """Issue 14: at most 4 KB on the wire (3.4 s at 9600 baud), and no less on the paper:
+    the number in the printer's font, and every drawn line whole, as the bundled font
+    draws it, where the printer would have centred it as one image."""
+    job, content = _service_ticket(letter, lang, width)
+    assert len(job) <= 4096, len(job)
+    decoded = decode_job(job)
+    assert content.number in [t.strip() for t in decoded.texts]
+    page = render_job_png(job, width_dots=width)
+    assert [d.text for d in zxingcpp.read_barcodes(page)] == [content.ticket_id]
+    _ = lambda message: translate(lang, message)  # noqa: E731
+    drawn = [(content.centre_name, TicketLayout.CENTRE_SIZE, False),
+             (content.service_name, TicketLayout.SERVICE_SIZE, True),
+             (_("Counter: {numbers}").format(numbers=", ".join(map(str, content.counters))),
+              TicketLayout.COUNTERS_SIZE, True),
+             (_("People ahead: {count}").format(count=12), TicketLayout.AHEAD_SIZE, False),
+             (_("Please wait until your number is called."), TicketLayout.CLOSING_SIZE, False)]
+    blocks = decoded.raster_blocks(width)
+    assert len(blocks) == len(drawn)
+    for block, (text, size, bold) in zip(blocks, drawn, strict=True):
+        drawing = render_text(text, size, bold, width - 2 * SIDE_MARGIN_DOTS)
+        box = ink_box(block)
+        assert box is not None and block.crop(box).tobytes() == drawing.tobytes(), text
+        assert box[0] == (width - (drawing.width + 7) // 8 * 8) // 2, text
+        assert _found_on_page(page, drawing, box[0]), text
+
+
+def test_raster_strips_switched_off_send_each_line_whole_onto_the_same_dots() -> None:
+    """devices.printer_raster_strips = false, for a printer that ignores GS L."""
+    job, content = _service_ticket("E", "kpm", 576)
+    whole = TicketLayout(576, strips=False).compose(content)
+    assert b"\x1dL" not in whole and len(decode_job(whole).images) == 5  # one per line
+    assert len(job) < len(whole)
+    assert render_job_png(job).tobytes() == render_job_png(whole).tobytes()
+
+
 def test_tcvn3_switched_on_sends_vietnamese_as_printer_text(config, store, sim_printer) -> None:
     cfg = replace(config, printer_tcvn3=True)
     ticket = TicketService(cfg, store).issue_ticket("C", "vi")
@@ -242,7 +304,7 @@ def test_tcvn3_never_carries_kho_letters() -> None:
                             datetime(2026, 11, 28, 9, 30, tzinfo=HCM), "kpm")
     job = decode_job(TicketLayout(576, tcvn3=True).compose(content))
     assert "Trung tâm" in [t.strip() for t in job.texts]
-    assert len(job.images) == 1  # the service name with K'Ho letters is drawn
+    assert len(job.raster_blocks(576)) == 1  # the service name with K'Ho letters is drawn
 
 
 def test_cli_sim_printer_on_a_pty_with_a_slow_link(tmp_path) -> None:

@@ -26,6 +26,7 @@ FALLBACK_CODEC = "latin-1"
 _ALIGN = {0: "left", 48: "left", 1: "center", 49: "center", 2: "right", 50: "right"}
 _QR_EC = {48: "L", 49: "M", 50: "Q", 51: "H"}
 _INVERT = bytes(255 - i for i in range(256))
+MAX_BLOCK_HEIGHT = 20000  # dots, as render.MAX_RENDER_HEIGHT: about 2.5 m of paper
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class TextLine:
     bold: bool = False
     align: str = "left"
     codepage: int = 0
+    margin: int = 0  # GS L left margin, dots (motion unit = dot pitch assumed)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class RasterImage:
     scale_x: int = 1
     scale_y: int = 1
     align: str = "left"
+    margin: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class QRCode:
     ec: str = "L"
     model: int = 2
     align: str = "left"
+    margin: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,52 @@ class DecodedJob:
     def cuts(self) -> list[Cut]:
         return [e for e in self.elements if isinstance(e, Cut)]
 
+    def raster_blocks(self, width_dots: int = 576) -> list[Image.Image]:
+        """Raster images printed right after one another (the strips of one text line,
+        drivers/printer/strips.py), pasted together as the paper shows them: one image
+        `width_dots` wide per block, mode "1", black = printed."""
+        groups: list[list[RasterImage]] = []
+        follows = False
+        for el in self.elements:
+            if isinstance(el, RasterImage):
+                if not follows:
+                    groups.append([])
+                groups[-1].append(el)
+            follows = isinstance(el, RasterImage)
+        blocks = []
+        for group in groups:
+            parts = [scaled_image(el, width_dots) for el in group]
+            height = min(MAX_BLOCK_HEIGHT, sum(p.height for p in parts))
+            block = Image.new("1", (width_dots, max(1, height)), 1)
+            y = 0
+            for el, part in zip(group, parts, strict=True):
+                block.paste(part, (placed_x(el.align, el.margin, part.width, width_dots), y))
+                y += part.height
+            blocks.append(block)
+        return blocks
+
+
+def scaled_image(el: RasterImage, width_dots: int) -> Image.Image:
+    """The raster as printed, as much as fits the paper (a hostile job cannot make this
+    allocate gigabytes): double width / height modes scale each dot."""
+    img = el.image.crop((0, 0, min(el.image.width, width_dots // el.scale_x),
+                         min(el.image.height, MAX_BLOCK_HEIGHT // el.scale_y)))
+    if el.scale_x == 1 and el.scale_y == 1:
+        return img
+    return img.resize((img.width * el.scale_x, img.height * el.scale_y),
+                      Image.Resampling.NEAREST)
+
+
+def placed_x(align: str, margin: int, width: int, width_dots: int) -> int:
+    """Where a block `width` dots wide starts on paper `width_dots` wide: justified (ESC a)
+    within the print area right of the left margin (GS L)."""
+    margin = max(0, min(margin, width_dots - 1))  # a margin past the paper is trimmed
+    if align == "center":
+        return margin + (width_dots - margin - width) // 2
+    if align == "right":
+        return width_dots - width
+    return margin
+
 
 def _raster_to_image(data: bytes, width_bytes: int, height: int) -> Image.Image:
     # ESC/POS bit 1 = printed (black); PIL mode "1" bit 1 = white: invert while unpacking.
@@ -128,7 +178,7 @@ class _Decoder:
         self.graphics: Image.Image | None = None
         self.graphics_scale = (1, 1)
         self.line = ""
-        self.line_style: tuple[int, int, bool, str, int] | None = None
+        self.line_style: tuple[int, int, bool, str, int, int] | None = None
         self.bands: list[Image.Image] = []
         self.band_scale = 1
         self.band_lf_pending = False
@@ -139,6 +189,7 @@ class _Decoder:
         self.height = 1
         self.bold = False
         self.align = "left"
+        self.margin = 0
         self.qr_model = 2
         self.qr_size = 3
         self.qr_ec = "L"
@@ -151,8 +202,8 @@ class _Decoder:
     def _flush_line(self) -> bool:
         if self.line_style is None:
             return False
-        w, h, bold, align, cp = self.line_style
-        self.job.elements.append(TextLine(self.line, w, h, bold, align, cp))
+        w, h, bold, align, cp, margin = self.line_style
+        self.job.elements.append(TextLine(self.line, w, h, bold, align, cp, margin))
         self.line, self.line_style = "", None
         return True
 
@@ -167,7 +218,8 @@ class _Decoder:
             y += band.height
         self.bands = []
         self.band_lf_pending = False
-        self.job.elements.append(RasterImage(img, "ESC *", self.band_scale, 1, self.align))
+        self.job.elements.append(RasterImage(img, "ESC *", self.band_scale, 1, self.align,
+                                             self.margin))
 
     def _block_element(self, el: Element) -> None:
         # A graphic, QR or cut starts on a new line: pending text prints first.
@@ -191,11 +243,12 @@ class _Decoder:
         self._flush_bands()
         codec = CODEPAGES.get(self.codepage, FALLBACK_CODEC)
         if self.line_style is None:
-            self.line_style = (self.width, self.height, self.bold, self.align, self.codepage)
+            self.line_style = (self.width, self.height, self.bold, self.align, self.codepage,
+                               self.margin)
         else:
-            w, h, bold, align, cp = self.line_style
+            w, h, bold, align, cp, margin = self.line_style
             self.line_style = (max(w, self.width), max(h, self.height), bold or self.bold,
-                               align, cp)
+                               align, cp, margin)
         self.line += data.decode(codec, errors="replace")
 
     def _ctrl(self, t: Token) -> None:
@@ -231,6 +284,10 @@ class _Decoder:
             self.bold = bool(a[0] & 1)
         elif cmd == "ESC a":
             self.align = _ALIGN.get(a[0], self.align)
+        elif cmd == "GS L":
+            if self.line_style is None and not self.band_lf_pending:  # at a line's start only
+                self._flush_bands()  # bands already printed keep their margin
+                self.margin = a[0] | a[1] << 8
         elif cmd == "ESC d":
             n = a[0]
             if self._flush_line():
@@ -248,7 +305,7 @@ class _Decoder:
             m, xbytes, height = a
             img = _raster_to_image(t.data, xbytes, height)
             self._block_element(RasterImage(img, "GS v 0", 2 if m & 1 else 1,
-                                            2 if m & 2 else 1, self.align))
+                                            2 if m & 2 else 1, self.align, self.margin))
         elif cmd == "ESC *":
             m, columns = a
             self._flush_line()
@@ -281,7 +338,7 @@ class _Decoder:
             self.qr_data = data[1:]
         elif fn == 81 and self.qr_data is not None:  # function 181: print stored symbol
             self._block_element(QRCode(self.qr_data, self.qr_size, self.qr_ec, self.qr_model,
-                                       self.align))
+                                       self.align, self.margin))
 
     def _graphics(self, a: tuple[int, ...], data: bytes) -> None:
         if len(a) < 2:
@@ -299,7 +356,8 @@ class _Decoder:
                 self.graphics_scale = (bx if bx in (1, 2) else 1, by if by in (1, 2) else 1)
         elif fn == 50 and self.graphics is not None:  # print stored graphics
             sx, sy = self.graphics_scale
-            self._block_element(RasterImage(self.graphics, "GS ( L", sx, sy, self.align))
+            self._block_element(RasterImage(self.graphics, "GS ( L", sx, sy, self.align,
+                                            self.margin))
             self.graphics = None
 
     def finish(self) -> DecodedJob:

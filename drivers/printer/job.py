@@ -10,7 +10,9 @@ Pitfalls this avoids:
 - ``qr(native=True)`` does not consult the profile at all in 3.1, and ``qr("")`` silently
   prints nothing; both are checked here.
 - ``image(center=True)`` pads the raster to the full media width (more bytes on the wire);
-  we use ESC a justification instead, which GS v 0 honours.
+  we use ESC a justification instead, which GS v 0 honours. ``raster_at()`` goes further:
+  strips cropped to their own ink, each placed with GS L (left margin, counted in
+  horizontal motion units: one dot by default on 203 dpi printers), see strips.py.
 The profile's media width is overridden with ``width_dots`` on a private copy of the profile
 (escpos profile data is a class-level dict shared by every printer object: never mutate it).
 """
@@ -26,7 +28,7 @@ from escpos.capabilities import get_profile_class
 from escpos.constants import QR_ECLEVEL_M
 from escpos.exceptions import ImageWidthError
 from escpos.printer import Dummy
-from PIL import Image
+from PIL import Image, ImageChops
 
 from . import tcvn3
 from .profiles import (  # noqa: F401 (drivers.printer.job's names too)
@@ -35,6 +37,7 @@ from .profiles import (  # noqa: F401 (drivers.printer.job's names too)
     WIDTH_DOTS_RANGE,
 )
 from .states import Unsupported
+from .strips import plan_strips, strip_image
 
 ALIGNMENTS = ("left", "center", "right")
 
@@ -85,6 +88,11 @@ class TicketJob:
         self._p.profile = self._profile
         self._style: tuple[int, int, bool] | None = None  # unknown until set or ESC @
         self._line_open = False
+        # Justification asked for with align(), and what the printer has now: placed
+        # rasters switch to left + GS L margin, undone before anything aligned follows.
+        self._align = "left"
+        self._justified = "left"  # as after power-on and ESC @
+        self._margin = 0
 
     @property
     def native_qr(self) -> bool:
@@ -97,16 +105,38 @@ class TicketJob:
             self._line_open = False
 
     def init(self) -> TicketJob:
-        self._p.hw("INIT")
+        self._p.hw("INIT")  # ESC @ also resets justification and the left margin
         self._style = (1, 1, False)
         self._line_open = False
+        self._align = self._justified = "left"
+        self._margin = 0
         return self
 
+    @property
+    def alignment(self) -> str:
+        """The justification asked for with align() (ESC @ leaves "left")."""
+        return self._align
+
     def align(self, how: str) -> TicketJob:
+        """Justify what follows. ESC a goes out with the next text, QR or raster() (it
+        counts at a line's start only), and not at all before placed strips."""
         if how not in ALIGNMENTS:
             raise ValueError(f"align must be one of {ALIGNMENTS}, got {how!r}")
-        self._p.set(align=how)
+        self._align = how
         return self
+
+    def _set_margin(self, dots: int) -> None:
+        if dots != self._margin:
+            # GS L counts horizontal motion units, one dot by default on 203 dpi printers.
+            self._p._raw(b"\x1dL" + dots.to_bytes(2, "little"))
+            self._margin = dots
+
+    def _unplace(self) -> None:
+        """Back to the asked-for justification and no left margin, after placed rasters."""
+        self._set_margin(0)
+        if self._justified != self._align:
+            self._p.set(align=self._align)
+            self._justified = self._align
 
     def text(self, ascii_text: str, width_mult: int = 1, height_mult: int = 1,
              bold: bool = False) -> TicketJob:
@@ -117,6 +147,8 @@ class TicketJob:
                 raise ValueError(f"text() takes printable ASCII only: {ch!r} at index {i}")
         if not (1 <= width_mult <= 8 and 1 <= height_mult <= 8):
             raise ValueError("width_mult and height_mult must be 1..8")
+        if ascii_text and not self._line_open:
+            self._unplace()  # GS L only counts at the start of a line
         style = (width_mult, height_mult, bool(bold))
         if style != self._style:
             if self._style is None or style[:2] != self._style[:2]:
@@ -145,6 +177,8 @@ class TicketJob:
         if not tcvn3.can_encode(text.replace("\n", "")):
             raise ValueError(f"{text!r} has letters TCVN-3 lacks; rasterise it instead")
         self.text("", width_mult, height_mult, bold)  # sets the style only
+        if not self._line_open:
+            self._unplace()
         self._p._raw(tcvn3.encode(text))
         self._line_open = not text.endswith("\n")
         return self
@@ -157,7 +191,32 @@ class TicketJob:
             raise ValueError(f"raster is {img.width}x{img.height}; width must be "
                              f"1..{self.width_dots} dots and height >= 1")
         self._end_line()
+        self._unplace()
         self._p.image(img, impl="bitImageRaster", center=False)
+        return self
+
+    def raster_at(self, img: Image.Image, x: int) -> TicketJob:
+        """Print a 1-bit image with its left edge `x` dots from the printable area's,
+        as stacked strips each cropped to its own ink (drivers/printer/strips.py): the
+        same dots as raster() at that place, in fewer bytes. Left justification and a
+        GS L margin place each strip; the next text, QR or raster() undoes them."""
+        if not isinstance(img, Image.Image) or img.mode != "1":
+            raise ValueError("raster_at() needs a PIL image in mode '1'")
+        padded = (img.width + 7) // 8 * 8
+        if img.height < 1 or img.width < 1 or x < 0 or x + padded > self.width_dots:
+            raise ValueError(f"raster {img.width}x{img.height} at x={x} does not fit "
+                             f"{self.width_dots} dots")
+        self._end_line()
+        if self._justified != "left":
+            self._p.set(align="left")
+            self._justified = "left"
+        for strip in plan_strips(img, self.width_dots - x):
+            part = strip_image(img, strip)
+            blank = ImageChops.invert(part.convert("L")).getbbox() is None
+            # A blank strip only feeds paper: wherever the margin is, if it fits there.
+            if not blank or self._margin + strip.width > self.width_dots:
+                self._set_margin(x + strip.left)
+            self._p.image(part, impl="bitImageRaster", center=False)
         return self
 
     def qr(self, data: str, module_size: int = 6, native: bool = True) -> TicketJob:
@@ -167,6 +226,7 @@ class TicketJob:
         if not 1 <= module_size <= 16:
             raise ValueError(f"module_size must be 1..16, got {module_size}")
         self._end_line()
+        self._unplace()
         if native:
             if not self.native_qr:
                 raise Unsupported(f"profile {self.profile_name} has no native QR; "

@@ -20,6 +20,7 @@ from .decode import (
     RasterImage,
     TextLine,
     decode_job,
+    placed_x,
 )
 
 LINE_DOTS = 30  # default line spacing (1/6 inch at 180 dpi) used when rendering feeds
@@ -66,11 +67,12 @@ def _render_qr(el: QRCode) -> Image.Image:
 
 def render_job_png(data: bytes, width_dots: int = 576) -> Image.Image:
     """Draw the decoded job on a white page ``width_dots`` wide (mode "L", black = printed)."""
-    blocks: list[tuple[Image.Image | int, str]] = []  # image or blank height, alignment
+    # image or blank height, alignment, left margin (GS L)
+    blocks: list[tuple[Image.Image | int, str, int]] = []
     total = 0
     for el in decode_job(data).elements:
         if isinstance(el, TextLine):
-            blocks.append((_render_text(el), el.align))
+            blocks.append((_render_text(el), el.align, el.margin))
         elif isinstance(el, RasterImage):
             img = el.image  # crop before converting/scaling: only what fits on paper
             img = img.crop((0, 0, min(img.width, width_dots // el.scale_x),
@@ -78,13 +80,13 @@ def render_job_png(data: bytes, width_dots: int = 576) -> Image.Image:
             if el.scale_x > 1 or el.scale_y > 1:
                 img = img.resize((img.width * el.scale_x, img.height * el.scale_y),
                                  Image.Resampling.NEAREST)
-            blocks.append((img, el.align))
+            blocks.append((img, el.align, el.margin))
         elif isinstance(el, QRCode):
-            blocks.append((_render_qr(el), el.align))
+            blocks.append((_render_qr(el), el.align, el.margin))
         elif isinstance(el, Feed):
-            blocks.append((el.lines * LINE_DOTS + el.dots, "left"))
+            blocks.append((el.lines * LINE_DOTS + el.dots, "left", 0))
         elif isinstance(el, Cut):
-            blocks.append((8, "cut"))
+            blocks.append((8, "cut", 0))
         else:
             continue
         last = blocks[-1][0]
@@ -95,7 +97,7 @@ def render_job_png(data: bytes, width_dots: int = 576) -> Image.Image:
     page = Image.new("L", (width_dots, height), 255)
     draw = ImageDraw.Draw(page)
     y = 0
-    for block, align in blocks:
+    for block, align, margin in blocks:
         if y >= height:
             break
         if isinstance(block, int):
@@ -104,10 +106,10 @@ def render_job_png(data: bytes, width_dots: int = 576) -> Image.Image:
                     draw.line([(x, y + 4), (x + 6, y + 4)], fill=0)
             y += block
             continue
-        if block.width > width_dots:  # the printer drops what falls off the paper
-            block = block.crop((0, 0, width_dots, block.height))
-        x = {"center": (width_dots - block.width) // 2,
-             "right": width_dots - block.width}.get(align, 0)
+        margin = max(0, min(margin, width_dots - 1))
+        if block.width > width_dots - margin:  # the printer drops what falls off the paper
+            block = block.crop((0, 0, width_dots - margin, block.height))
+        x = placed_x(align, margin, block.width, width_dots)
         page.paste(block, (x, y))
         y += block.height
     return page

@@ -80,6 +80,7 @@ def cmd_print_preview(args: argparse.Namespace) -> int:
     job = decode_job(data)
     try:
         image = render_job_png(data, width_dots=width)
+        images = len(job.raster_blocks(width))  # a line's strips count as one image
     except ValueError as exc:  # e.g. a raster image of zero width or height
         raise UsageError(f"{args.jobfile}: cannot be drawn ({exc})") from None
     try:
@@ -87,7 +88,8 @@ def cmd_print_preview(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise UsageError(f"--png {args.png}: cannot be written ({exc})") from None
     print(f"{args.png}: {image.width}x{image.height}, {len(data)} bytes, "
-          f"{len(job.texts)} text lines, {len(job.images)} images, "
+          f"{len(job.texts)} text lines, {images} images "
+          f"(in {len(job.images)} strips), "
           f"{len(job.qr_payloads)} QR, {len(job.cuts)} cuts")
     return 0
 
