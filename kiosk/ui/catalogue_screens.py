@@ -188,11 +188,11 @@ class SearchScreen(CatalogueScreen):
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
         super().on_kv_post(base_widget)
         for key in SEARCH_KEYS:
-            button = Factory.LetterKey(text=key)
+            button = Factory.CitizenKey(text=key)
             button.bind(on_release=lambda b: self.type(b.text.lower()))
             self.ids.keyboard.add_widget(button)
         app = App.get_running_app()
-        space = Factory.LetterKey(text=app.tr_plain("Space"))  # between words
+        space = Factory.CitizenKey(text=app.tr_plain("Space"))  # between words
         space.is_space = True
         app.bind(lang=lambda *_a, b=space: setattr(b, "text", app.tr_plain("Space")))
         space.bind(on_release=lambda _b: self.type(" "))

@@ -28,7 +28,7 @@ class DossierCodeScreen(Screen):
 
     def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
         for key in DOSSIER_KEYS:
-            button = Factory.LetterKey(text=key)
+            button = Factory.CitizenKey(text=key)
             button.bind(on_release=lambda b: self.type(b.text))
             self.ids.keyboard.add_widget(button)
         self.ids.keyboard.add_widget(delete_key(self.delete))

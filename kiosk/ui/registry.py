@@ -27,7 +27,7 @@ _LOADED_KV: set[str] = set()
 # Python widget classes the .kv files name.
 for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
              widgets.FreshLabel, widgets.ReasonButton, widgets.DocumentLine,
-             widgets.SpeakingIndicator, widgets.LetterKey, screens.ServiceButton):
+             widgets.SpeakingIndicator, widgets.CitizenKey, screens.ServiceButton):
     Factory.register(_cls.__name__, cls=_cls)
 
 

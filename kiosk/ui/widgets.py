@@ -99,7 +99,7 @@ class FreshLabel(Label):
         super().texture_update(*largs)
 
 
-class LetterKey(ButtonBehavior, FreshLabel):
+class CitizenKey(ButtonBehavior, FreshLabel):
     """A key of the citizens' on-screen keyboards: a letter, a digit or Space, coloured
     like an action button (kv/common.kv). One widget, where an IconButton is six: the two
     keyboards have 65 keys, built before a citizen arrives (docs/architecture.md,
