@@ -3,6 +3,7 @@ touch to the next screen is timed."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 
@@ -34,3 +35,22 @@ def tap_to_screen(harness, widget, screen_shown) -> tuple[float, float]:  # type
     harness.wait_until(screen_shown, "the next screen")
     harness.next_frame()  # the frame that shows it
     return start, time.perf_counter()
+
+
+def watch_full_collections() -> list[tuple[float, float]]:
+    """From now on, every full garbage collection (generation 2) as (start in
+    time.perf_counter() seconds, duration in seconds): to tell whether any falls inside a
+    timed touch."""
+    collections: list[tuple[float, float]] = []
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:  # type: ignore[type-arg]
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections.append((started[0], time.perf_counter() - started[0]))
+
+    gc.callbacks.append(on_gc)
+    return collections

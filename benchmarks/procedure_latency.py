@@ -9,10 +9,8 @@ a category → a procedure, each timed from the touch until the frame showing it
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from kiosk.ui.env import prepare
 
 prepare(fullscreen=False, size=(1080, 1920), headless=True)
 
-from figures import next_citizen, percentile, tap_to_screen  # noqa: E402  (benchmarks/figures.py, run as a script)
+from figures import next_citizen, percentile, tap_to_screen, watch_full_collections  # noqa: E402  (benchmarks/figures.py, run as a script)
 
 from drivers.sim import SimPrinter  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -37,20 +35,7 @@ def main() -> None:
     parser.add_argument("--each", action="store_true", help="also print every switch time")
     args = parser.parse_args()
     rounds = args.rounds
-    # Full garbage collections (generation 2): when they start and how long they take, to
-    # tell whether any falls inside a timed switch.
-    collections: list[tuple[float, float]] = []
-    started = [0.0]
-
-    def on_gc(phase: str, info: dict) -> None:  # type: ignore[type-arg]
-        if info["generation"] != 2:
-            return
-        if phase == "start":
-            started[0] = time.perf_counter()
-        else:
-            collections.append((started[0], time.perf_counter() - started[0]))
-
-    gc.callbacks.append(on_gc)
+    collections = watch_full_collections()
     windows: list[tuple[float, float]] = []
     with SimPrinter() as printer, tempfile.TemporaryDirectory() as data:
         cfg = replace(load_config(), printer_url=printer.url, data_dir=Path(data))

@@ -86,17 +86,62 @@ class LanguageButton(IconButton):
 
 
 class FreshLabel(Label):
-    """A label that draws changed text into a new texture.
+    """A label that draws changed text into a new texture, once it can be seen.
 
     Kivy re-uses a label's texture when the new text has the same size (a ticket number
     A001 → A002, a countdown 9 → 8). Under software GL (llvmpipe, as on kiosks without a
     GPU driver and in CI) updating a texture that earlier frames used makes the driver
     wait for them: measured 0.4-1.1 s per change, against ~10 ms for a new texture.
+
+    A label already drawn once that changes while off the window (on a screen not shown)
+    is drawn again only when it is back on the window, in the frame that shows it: a text
+    size or language switch re-rendered the ~120 labels of every screen in the frame after
+    the touch, which took that frame to 110-170 ms (benchmarks/ui_latency.py).
     """
 
+    _changed = False  # a property it is drawn from changed since it was last drawn
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        # Label's own trigger (still pending: the first drawing) draws whether seen or not.
+        self._trigger_texture = Clock.create_trigger(self._draw_if_seen, -1)
+
+    def _trigger_texture_update(self, name=None, source=None, value=None) -> None:  # type: ignore[no-untyped-def]
+        self._changed = True
+        super()._trigger_texture_update(name, source, value)
+
+    def _draw_if_seen(self, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not self._changed:
+            return  # drawn meanwhile (the first drawing, or texture_update called directly)
+        if self.texture is not None and self.get_root_window() is None:
+            _draw_when_on_window(self)
+            return
+        self.texture_update()
+
     def texture_update(self, *largs) -> None:  # type: ignore[no-untyped-def]
+        self._changed = False
         self._label.texture = None  # CoreLabel.refresh() then creates a new texture
         super().texture_update(*largs)
+
+
+def _draw_when_on_window(label: FreshLabel) -> None:
+    """Has `label` drawn once the widget tree it is in is put somewhere (a screen shown, a
+    dialog opened): its outermost widget, which has no parent now, says when."""
+    top: Widget = label
+    while top.parent is not None:
+        top = top.parent
+    waiting: set[FreshLabel] | None = top.__dict__.get("_labels_to_draw")
+    if waiting is None:
+        waiting = top.__dict__["_labels_to_draw"] = set()
+        top.fbind("parent", _draw_waiting_labels)
+    waiting.add(label)
+
+
+def _draw_waiting_labels(top: Widget, _parent: Widget | None) -> None:
+    top.funbind("parent", _draw_waiting_labels)
+    # Drawn before the coming frame (a trigger; they wait again if still off the window).
+    for label in top.__dict__.pop("_labels_to_draw", ()):
+        label._trigger_texture()
 
 
 class CitizenKey(ButtonBehavior, FreshLabel):

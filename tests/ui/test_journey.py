@@ -264,6 +264,69 @@ def test_text_size_button_cycles_and_a_new_visit_starts_normal(k) -> None:
     assert k.app.text_scale == 1.0
 
 
+def drawn_words(screen) -> dict[str, tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """What `screen` shows of each label with words: the size of its drawn text, and
+    checks that the drawing is whole (not clipped by the label) and is the one its text,
+    size and language make now (drawn anew, as a label just made would be)."""
+    drawn = {}
+    for w in walk(screen):
+        if not isinstance(w, Label) or not w.text or not visible(w) or w.opacity == 0:
+            continue
+        fresh = Label(text=w.text, font_size=w.font_size, bold=w.bold,
+                      font_name=w.font_name, text_size=w.text_size, halign=w.halign,
+                      padding=w.padding, line_height=w.line_height)
+        fresh.texture_update()
+        assert tuple(w.texture_size) == tuple(fresh.texture_size), (
+            f"{w.text!r} is drawn {w.texture_size}, at its size now {fresh.texture_size}")
+        tw, th = w.texture_size
+        assert tw <= w.width + 1 and th <= w.height + 1, (
+            f"{w.text!r} needs {w.texture_size}, has {w.size}")
+        drawn[w.text] = (tw, th)
+    return drawn
+
+
+def test_after_a_text_size_or_language_switch_the_next_screens_are_drawn_anew(k) -> None:
+    """A switch redraws the screen it is made on at once; the screens not shown are
+    redrawn when they are next shown (kiosk/ui/widgets.py FreshLabel): each must then
+    show its words at the new size, in the new language, whole."""
+    h, app, nav = k.harness, k.app, k.app.navbar.ids
+    tap_through_to_services(k, "English")
+    normal = drawn_words(app.screen("services"))
+    h.tap(nav.back_button)
+    h.next_frame()
+    assert shown(k) == "home"
+    h.tap(nav.text_size_button)
+    h.next_frame()
+    assert app.text_scale == 1.25
+    drawn_words(app.screen("home"))
+    h.tap(app.screen("home").ids.take_number)
+    h.next_frame()
+    assert shown(k) == "services"
+    large = drawn_words(app.screen("services"))
+    assert normal.keys() == large.keys() and len(large) >= 5, (normal, large)
+    for words, (_w, height) in large.items():
+        assert height > normal[words][1] * 1.15, f"{words!r} is no larger: {height}"
+    # The idle warning, a dialog off the window until now: at the large size too.
+    k.clock.now += app.kiosk_config.idle_timeout
+    h.wait_until(lambda: app.idle_view.parent is not None, "the idle warning")
+    h.next_frame()
+    assert drawn_words(app.idle_view)
+    h.tap(app.idle_view.ids.still_here)
+    h.next_frame()
+    # A language switch: the services screen in Vietnamese, at the size chosen.
+    h.tap(nav.language_button)
+    h.next_frame()
+    vi = [b for b in app.screen("language").ids.choices.children if b.text == "Tiếng Việt"]
+    h.tap(vi[0])
+    h.next_frame()
+    h.tap(app.screen("identify").ids.skip)
+    h.next_frame()
+    h.tap(app.screen("home").ids.take_number)
+    h.next_frame()
+    assert shown(k) == "services" and app.text_scale == 1.25
+    assert translate("vi", "Choose a service") in drawn_words(app.screen("services"))
+
+
 def try_a_number_that_fails(k):  # type: ignore[no-untyped-def]
     """From attract to a service, whose number cannot be issued: the services screen stays
     and says so. Returns the label that says it."""
