@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 SETTLE_GARBAGE_SECONDS = 0.5  # on the attract screen, before collecting garbage
 CONTENT_CHECK_SECONDS = 60  # how often an idle attract screen looks for a content update
 NOT_READ = object()  # the content's stamp before the catalogue is first read
+# Every object in memory is looked through only once the attract screen has stood this long
+# untouched (looked at with the content, every CONTENT_CHECK_SECONDS).
+FULL_COLLECTION_IDLE_SECONDS = 30
 
 
 class Housekeeping:
@@ -43,6 +46,7 @@ class Housekeeping:
         """Also while the kiosk stands idle: the first citizen after an update gets it."""
         if self.session.screen is Screen.ATTRACT:
             self.reload_content_if_changed()
+            self.settle_all_garbage()
 
     def reload_content_if_changed(self) -> None:
         """A content update copied in (or removed) since the last look applies now; a bad
@@ -66,16 +70,29 @@ class Housekeeping:
             log.info("procedure catalogue now from %s", app.catalogue_path)
 
     def settle_garbage(self, *_args) -> None:
-        """Collect garbage while nobody waits, then exempt what survives from later
-        collections.
+        """Collect what the visit that just ended left behind, then exempt what survives
+        from later collections.
 
         Python's full collection walks every live object; with Kivy and every screen in
         memory it paused the window for 210-250 ms in the middle of a visit
-        (benchmarks/procedure_latency.py). Frozen objects are never collected, so the
-        freeze is undone first: what the visit that just ended left behind is freed."""
+        (benchmarks/procedure_latency.py). Frozen objects are not looked at, so this
+        collection (what was made since the last freeze) takes about a millisecond, and
+        the next citizen, who may touch the screen now, does not wait for it."""
         if self.session.screen is not Screen.ATTRACT:
             return  # a citizen came in the meantime: next time
-        gc.unfreeze()
         gc.collect()
         gc.freeze()
         self.app.garbage_settled += 1
+
+    def settle_all_garbage(self) -> None:
+        """Once the attract screen has stood untouched a while: the frozen objects too
+        (what lived through an earlier freeze and is garbage now: an earlier visit's, a
+        replaced catalogue). The freeze is undone and everything collected: 150-650 ms
+        with every screen in memory, on two loaded cores, which nobody waits for now."""
+        session = self.session
+        if (session.screen is not Screen.ATTRACT
+                or session.clock() - session.last_activity < FULL_COLLECTION_IDLE_SECONDS):
+            return
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()

@@ -424,6 +424,35 @@ def test_between_citizens_the_kiosk_collects_its_garbage_and_freezes_the_rest(k)
     assert k.app.garbage_settled == settled
 
 
+def test_what_earlier_visits_left_in_the_frozen_objects_is_collected_once_the_kiosk_is_idle(
+        k) -> None:  # type: ignore[no-untyped-def]
+    import gc
+    import weakref
+
+    from kiosk.ui.housekeeping import FULL_COLLECTION_IDLE_SECONDS
+
+    class Cycle:
+        pass
+
+    lived_on = Cycle()
+    lived_on.me = lived_on
+    gone = weakref.ref(lived_on)
+    gc.freeze()  # it lived through a settle: frozen with the rest
+    del lived_on  # and is garbage now
+    gc.disable()  # no automatic collection may find it first
+    try:
+        k.session.end()
+        k.app.housekeeping.settle_garbage()  # between two citizens: the young objects only
+        k.app.housekeeping.look_for_content()  # the kiosk has not stood idle yet
+        assert gone() is not None
+        k.clock.now += FULL_COLLECTION_IDLE_SECONDS
+        k.app.housekeeping.look_for_content()  # nobody for a while: everything
+    finally:
+        gc.enable()
+    assert gone() is None
+    assert gc.get_freeze_count() > 10_000  # what lives on is frozen again
+
+
 def test_the_number_shows_at_once_and_the_printer_outcome_follows(k) -> None:
     """The ticket service hands the number over as soon as it is committed (on the
     issuing thread; tests/test_tickets.py checks the order); the screen shows it with
