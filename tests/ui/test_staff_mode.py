@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
@@ -24,7 +23,7 @@ from kiosk.session import Screen
 from kiosk.store.audit import StaffAudit
 from kiosk.store.staff import StaffStore, name_key
 from kiosk.ui import theme
-from kiosk.ui.harness import Finger, visible
+from kiosk.ui.harness import Finger, dispatch_input, visible
 from kiosk.ui.staff_journey import staff_screens
 from kiosk.ui.widgets import IconButton
 
@@ -57,10 +56,10 @@ def press(k, pos: tuple[float, float], hold: float = 0.0) -> None:  # type: igno
     """A finger down at `pos` in window pixels, held `hold` seconds on the hand-moved clock."""
     finger = Finger(*pos)
     finger.touch_down()
-    EventLoop.idle()
+    dispatch_input()
     k.clock.now += hold
     finger.touch_up()
-    EventLoop.idle()
+    dispatch_input()
 
 
 def corner(name: str) -> tuple[float, float]:
