@@ -375,6 +375,13 @@ def browser() -> Iterator:
 
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that wait for the Kivy runs (tests/test_ui_suite.py) come after every
+    other test, in their own order otherwise: a test after them would wait for all the
+    Kivy runs, then run with both cores idle but its own."""
+    items.sort(key=lambda item: "kivy_runs" in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The Kivy runs (tests/test_ui_suite.py) start as soon as the tests are known, on
     threads of their own; this thread, which runs every other test, then gives way to

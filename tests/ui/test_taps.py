@@ -8,11 +8,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from kivy.base import EventLoop
 from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.session import Screen
-from kiosk.ui.harness import Finger, visible
+from kiosk.ui.harness import Finger, dispatch_input, visible
 from kiosk.ui.journey import Choices, every_screen
 
 INTERVALS = (0.06, 0.15, 0.3, 0.5, 0.8)  # seconds between the two taps, as measured
@@ -28,9 +27,9 @@ def touch_at(pos: tuple[float, float], began_ago: float = 0.0) -> None:
     touch = Finger(*pos)
     touch.time_start -= began_ago
     touch.touch_down()
-    EventLoop.idle()
+    dispatch_input()
     touch.touch_up()
-    EventLoop.idle()
+    dispatch_input()
 
 
 def double_tap(k, widget, interval: float, drawn_between: bool = True) -> None:  # type: ignore[no-untyped-def]
