@@ -332,3 +332,18 @@ def test_errors_from_every_transport_are_printer_errors(tmp_path: Path) -> None:
             with pytest.raises(PrinterError):
                 p.print_job(JOB)
             assert not p.status(timeout=0.2).can_print
+
+
+def test_profile_names_read_without_escpos_agree_with_escpos() -> None:
+    """A printer URL's profile is checked against python-escpos's database file without
+    importing python-escpos (drivers/printer/profiles.py): both know the same names."""
+    from drivers.printer.job import known_profile_names
+    from drivers.printer.profiles import DEFAULT_PROFILE, check_profile, profile_names
+
+    assert profile_names() == known_profile_names()
+    assert DEFAULT_PROFILE in profile_names()
+    assert check_profile(None) == DEFAULT_PROFILE
+    with pytest.raises(ValueError, match="unknown python-escpos printer profile 'TM-NOPE'"):
+        check_profile("TM-NOPE")
+    with pytest.raises(ValueError, match="TM-NOPE"):
+        parse_printer_url("tcp://127.0.0.1?profile=TM-NOPE")
