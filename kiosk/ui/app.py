@@ -3,16 +3,14 @@
 It holds no rules of its own: the session decides where to go and holds what the visit
 knows, the ticket service issues numbers. This class is the one facade the screens and
 .kv files call (app.x(), never app.session.x()); small controllers do the work: issuing
-(kiosk/ui/issuing.py), scans (scan_routing.py), voice prompts (prompts_player.py) and what
-happens between citizens (housekeeping.py).
+(kiosk/ui/issuing.py), scans (scan_routing.py), voice prompts (prompts_player.py), what
+comes after the first frame (startup.py) and what happens between citizens
+(housekeeping.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +24,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.screenmanager import Screen as KivyScreen
 
-from drivers.printer import DeviceState, PaperState, PrinterStatus
 from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
 from kiosk.content import audio_dirs
@@ -40,10 +37,11 @@ from kiosk.ui.housekeeping import CONTENT_CHECK_SECONDS, SETTLE_GARBAGE_SECONDS,
 from kiosk.ui.issuing import TicketIssuing
 from kiosk.ui.lifecycle import Lifecycle
 from kiosk.ui.prompts_player import PromptPlayer
-from kiosk.ui.registry import FIRST_FRAME_KV_FILES, SCREENS, load_layouts, make_screen
+from kiosk.ui.registry import FIRST_FRAME_KV_FILES, load_layouts, make_screen
 from kiosk.ui.scan_routing import ScanRouting
 from kiosk.ui.speaker import Speaker
 from kiosk.ui.staff_control import StaffControl
+from kiosk.ui.startup import Startup
 from kiosk.ui.touch_guard import TouchGuard
 
 if TYPE_CHECKING:
@@ -59,8 +57,6 @@ log = logging.getLogger(__name__)
 
 BANNER_SECONDS = 8
 SPEAKER_WARM_UP_SECONDS = 2
-# A file to write the names of the modules loaded at the first frame to (the tests).
-MODULES_ENV = "KIOSK_FIRST_FRAME_MODULES"
 TICK_SECONDS = 0.5
 
 
@@ -126,9 +122,7 @@ class KioskApp(App):
         self.scans = scans
         self.chip = chip
         self.ratings: RatingService = ratings  # type: ignore[assignment]
-        self.services: KioskServices | None = None
-        self._start_services = start_services
-        self._start_failure: BaseException | None = None
+        self.startup = Startup(self, start_services)  # after the first frame (ui/startup.py)
         self.session = session or Session(
             kiosk_config.languages,
             idle_timeout=kiosk_config.idle_timeout,
@@ -191,7 +185,7 @@ class KioskApp(App):
         self.idle_view = widgets.IdleView()
         self.session.subscribe(self._on_session_changed)
         if self.tickets is not None:
-            self._use_services()
+            self.startup.use_services()
         self._banner_clear = Clock.create_trigger(self.clear_banner, BANNER_SECONDS)
         self._settle_trigger = Clock.create_trigger(self.housekeeping.between_citizens,
                                                     SETTLE_GARBAGE_SECONDS)
@@ -205,85 +199,18 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
-        def after_first_frame(*_args) -> None:
-            Window.unbind(on_flip=after_first_frame)
-            Clock.schedule_once(lambda _dt: self.housekeeping.load_catalogue())
-            if self.tickets is None:
-                # On the next turn of the loop, before it hands out any touch.
-                Clock.schedule_once(self._start_and_use_services)
-            Clock.schedule_interval(self._build_next_screen, 0)
-
-        Window.bind(on_flip=after_first_frame)
+        self.startup.watch_first_frame()
         self.lifecycle.start()
         # The audio libraries load after the first frame, before the first prompt.
         Clock.schedule_once(lambda _dt: self.speaker.warm_up(), SPEAKER_WARM_UP_SECONDS)
-        if os.environ.get("KIOSK_BENCH_FIRST_FRAME") or os.environ.get(MODULES_ENV):
-            # benchmarks/startup.py: when the attract screen is first on glass;
-            # tests/test_first_frame.py: which modules were loaded for it.
-            def first_frame(*_args) -> None:
-                Window.unbind(on_flip=first_frame)
-                if os.environ.get(MODULES_ENV):
-                    Path(os.environ[MODULES_ENV]).write_text("\n".join(sorted(sys.modules)))
-                print(f"first-frame {time.time():.6f} screens={len(self.manager.screens)}",
-                      flush=True)
-
-            Window.bind(on_flip=first_frame)
-
-    def _start_and_use_services(self, *_args) -> None:
-        try:
-            self.services = self._start_services()  # type: ignore[misc]
-        except BaseException as exc:  # noqa: BLE001  (raised again by raise_start_failure)
-            self._start_failure = exc
-            self.stop()
-            return
-        self.tickets, self.scans = self.services.tickets, self.services.scans
-        self.chip, self.dossier = self.services.chip, self.services.dossier
-        self.session.offer_identify = bool(self.scans)
-        self._use_services()
-
-    def _use_services(self) -> None:
-        from kiosk.ratings import RatingService
-        from kiosk.scan_trigger import IdentifyStepTrigger
-        from kiosk.store.ratings import RatingStore
-
-        if self.ratings is None:
-            self.ratings = RatingService(RatingStore(self.tickets.store.engine),
-                                         self.kiosk_config.timezone)
-        # A host-triggered scanner (config devices.scanner_trigger) reads on the identify step.
-        self.scan_trigger = IdentifyStepTrigger(self.session, self.scans)
-        self.dossier_available = self.dossier is not None
-        self.dossier_lookup.start()
-        # Called on the supervisor's thread: hand over to the Kivy clock.
-        self.tickets.printers.subscribe(
-            lambda status: Clock.schedule_once(lambda _dt: self._printer_changed(status))
-        )
-        self._printer_changed(self.tickets.printers.status)
-        self.centre_status.watch()
-        for source in self.scans:
-            # Called on the reader's thread: hand over to the Kivy clock.
-            source.subscribe(lambda found: Clock.schedule_once(lambda _dt: self.on_scan(found)))
-
-    def raise_start_failure(self) -> None:
-        """Once the app has ended: what start_services raised, if it did (a database the
-        kiosk cannot use is one line for staff, as before the window)."""
-        if self._start_failure is not None:
-            raise self._start_failure
 
     def screen(self, name: str) -> KivyScreen:
         if not self.manager.has_screen(name):
             self.manager.add_widget(make_screen(name))
         return self.manager.get_screen(name)
 
-    def _build_next_screen(self, *_args) -> bool:
-        """Builds one screen not built yet; False (stop) when all are."""
-        for name in SCREENS:
-            if not self.manager.has_screen(name):
-                self.screen(name)
-                return True
-        self._settle_trigger()  # every screen is in memory: collect, then freeze
-        if os.environ.get("KIOSK_BENCH_FIRST_FRAME"):
-            print(f"screens-built {time.time():.6f}", flush=True)  # benchmarks/startup.py
-        return False
+    def settle_garbage_soon(self) -> None:
+        self._settle_trigger()
 
     # -- text helpers used by the .kv files -------------------------------------------
     def tr(self, message: str, lang: str | None = None) -> str:
@@ -433,16 +360,6 @@ class KioskApp(App):
         self.catalogue, self.catalogue_path = catalogue, path
         # The session decides where Procedures leads; the Home tile's look follows the app.
         self.session.procedures_available = self.procedures_available = catalogue is not None
-
-    def _printer_changed(self, status: PrinterStatus) -> None:
-        if status.state is DeviceState.UNKNOWN:
-            self.printer_mark = "unknown"
-        elif not status.can_print:
-            self.printer_mark = "fault"
-        elif status.paper is PaperState.LOW:
-            self.printer_mark = "low"
-        else:
-            self.printer_mark = "ok"
 
     def _update_reach(self, *_args) -> None:
         self.reach_y = Window.height * 2 / 3 - self.manager.y

@@ -35,10 +35,10 @@ def run_kiosk(cfg: Config, fullscreen: bool) -> int:
     try:
         app.run()
     finally:
-        services: KioskServices | None = app.services
+        services: KioskServices | None = app.startup.services
         if services is not None:
             services.stop()
-    app.raise_start_failure()
+    app.startup.raise_failure()
     # 0, or kiosk.lifecycle.RESTART_EXIT_CODE: the launcher or systemd starts it again.
     return app.lifecycle.exit_code
 
