@@ -43,7 +43,8 @@ def main() -> None:
 
     pss("+ the UI modules")
     with tempfile.TemporaryDirectory() as data:
-        cfg = replace(load_config(), data_dir=Path(data), printer_url="tcp://127.0.0.1:9")
+        cfg = replace(load_config(), data_dir=Path(data), printer_url="tcp://127.0.0.1:9",
+                      speaker_url="null://")
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=False)
         harness = Harness(app)
@@ -53,6 +54,8 @@ def main() -> None:
                            "every screen to be built", max_frames=100_000)
         harness.settle(3)
         pss("+ the other screens")
+        app.prompts.warm_up().join()  # as 2 s after the first frame (KioskApp.on_start)
+        pss("+ the speaker and the decoders of its first prompt (numpy, libsndfile)")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ def main() -> None:
     collections = watch_full_collections()
     windows: list[tuple[float, float]] = []
     with SimPrinter() as printer, tempfile.TemporaryDirectory() as data:
-        cfg = replace(load_config(), printer_url=printer.url, data_dir=Path(data))
+        cfg = replace(load_config(), printer_url=printer.url, data_dir=Path(data),
+                      speaker_url="null://")  # a speaker, as in the lobby
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=False)
         h = Harness(app)

@@ -231,7 +231,9 @@ def main() -> None:
     url = parent.recv()
     results: dict[int, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as data:
-        cfg = replace(load_config(), printer_url=url, data_dir=Path(data))
+        # A speaker, as in the lobby: its clips are read and "played" (null://).
+        cfg = replace(load_config(), printer_url=url, data_dir=Path(data),
+                      speaker_url="null://")
         store = TicketStore(open_database(sqlite_url(cfg.database_path)))
         app = KioskApp(cfg, TicketService(cfg, store), kiosk_mode=False)
         h = Harness(app)

@@ -202,7 +202,7 @@ class KioskApp(App):
         self.startup.watch_first_frame()
         self.lifecycle.start()
         # The audio libraries load after the first frame, before the first prompt.
-        Clock.schedule_once(lambda _dt: self.speaker.warm_up(), SPEAKER_WARM_UP_SECONDS)
+        Clock.schedule_once(lambda _dt: self.prompts.warm_up(), SPEAKER_WARM_UP_SECONDS)
 
     def screen(self, name: str) -> KivyScreen:
         if not self.manager.has_screen(name):

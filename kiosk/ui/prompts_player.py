@@ -10,6 +10,7 @@ language mid-sentence (docs/architecture.md, Languages).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +80,21 @@ class PromptPlayer:
     @volume.setter
     def volume(self, value: float) -> None:
         self.speaker.volume = value  # 0..1, the kiosk's volume (kiosk/ui/staff_settings.py)
+
+    def warm_up(self) -> threading.Thread:
+        """Opens the speaker and, when there is one, loads what the first prompt and the
+        first number call would otherwise load while a citizen waits for their number
+        (numpy and libsndfile, by reading the chime once; the voice module)."""
+        def load() -> None:
+            import kiosk.voice  # noqa: F401
+            from drivers.audio.clip import AudioFileError, read_clip
+
+            try:
+                read_clip(CHIME)
+            except AudioFileError as exc:
+                log.warning("chime not readable: %s", exc)
+
+        return self.speaker.warm_up(then=load)
 
     def stop(self) -> None:
         """Silence, and no Listen button (staff mode's screens have no recordings)."""

@@ -55,10 +55,15 @@ class Speaker:
                     log.warning("speaker %s not usable: %s", self.url, exc)
             return self._output
 
-    def warm_up(self) -> threading.Thread:
+    def warm_up(self, then: Callable[[], None] = lambda: None) -> threading.Thread:
         """Opens the output on a thread (its imports take a moment), so the first prompt
-        does not wait for them."""
-        thread = threading.Thread(target=self.output, name="speaker-open", daemon=True)
+        does not wait for them; `then()` runs after, on that thread, once the output is
+        usable (the caller loads what its first clip needs)."""
+        def work() -> None:
+            if self.output() is not None:
+                then()
+
+        thread = threading.Thread(target=work, name="speaker-open", daemon=True)
         thread.start()
         return thread
 
@@ -86,9 +91,9 @@ class Speaker:
         def work() -> None:
             clip: Any = None
             try:
-                clip = make()
-                if clip is not None:
-                    self.output()
+                # No speaker (no sound card): nothing is read, nothing plays.
+                if self.output() is not None:
+                    clip = make()
             except Exception as exc:  # noqa: BLE001  (a broken file: silence, in the log)
                 log.warning("audio not played: %s", exc)
                 clip = None
