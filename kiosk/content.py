@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import i18n
 from kiosk.bundles.paths import content_root
-from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_or_keep
 from kiosk.config import Config
+from kiosk.paths import DEFAULT_CATALOGUE
 from kiosk.prompts import AUDIO_DIR
-from kiosk.typed_translations import typed_locales
+
+if TYPE_CHECKING:
+    from kiosk.catalogue import Catalogue, CatalogueError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,10 @@ def load_content_catalogue(
     The content bundle's translations become the ones shown (kiosk/i18n.py) too, with those
     typed on this kiosk (kiosk/typed_translations.py) after them.
     """
+    # Loaded here, after the kiosk's first frame (docs/architecture.md, Start-up).
+    from kiosk.catalogue import load_or_keep
+    from kiosk.typed_translations import typed_locales
+
     i18n.use_content_locales(content_locales(cfg))
     i18n.use_typed_locales(typed_locales(cfg))
     problems: list[CatalogueError] = []

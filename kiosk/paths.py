@@ -14,4 +14,7 @@ LOCALES = ROOT / "locales"
 
 FONT_REGULAR = FONTS / "NotoSans-Regular.ttf"
 FONT_BOLD = FONTS / "NotoSans-Bold.ttf"
+# The procedures catalogue that ships (kiosk/catalogue.py reads it; a content update's
+# replaces it, kiosk/content.py).
+DEFAULT_CATALOGUE = ASSETS / "content" / "procedures.toml"
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "default_config.toml"

@@ -24,10 +24,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.screenmanager import Screen as KivyScreen
 
-from kiosk.catalogue import DEFAULT_CATALOGUE, Catalogue
 from kiosk.config import Config
 from kiosk.content import audio_dirs
 from kiosk.i18n import translate, translate_marked
+from kiosk.paths import DEFAULT_CATALOGUE
 from kiosk.prompts import prompt_for
 from kiosk.session import Feature, Screen, Session
 from kiosk.ui import theme, widgets
@@ -45,7 +45,9 @@ from kiosk.ui.startup import Startup
 from kiosk.ui.touch_guard import TouchGuard
 
 if TYPE_CHECKING:
-    # Loaded with the services, after the first frame (docs/architecture.md, "Start-up").
+    # Loaded with the services or the catalogue, after the first frame
+    # (docs/architecture.md, "Start-up").
+    from kiosk.catalogue import Catalogue
     from kiosk.devices import ChipReaderService, ScannerService
     from kiosk.dossier import DossierStatusService
     from kiosk.ratings import RatingService

@@ -7,6 +7,8 @@ frame."""
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from pathlib import Path
 
 from kivy.factory import Factory
@@ -14,7 +16,7 @@ from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen as KivyScreen
 
 from kiosk.session import Screen
-from kiosk.ui import catalogue_screens, dossier_screens, screens, widgets
+from kiosk.ui import screens, widgets
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
 # common.kv holds what every screen shares (header, navigation bar, buttons).
@@ -31,14 +33,24 @@ for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
     Factory.register(_cls.__name__, cls=_cls)
 
 
-def screen_class(screen: Screen) -> type[KivyScreen]:
-    name = "".join(word.title() for word in screen.value.split("_")) + "Screen"
-    return (getattr(screens, name, None) or getattr(catalogue_screens, name, None)
-            or getattr(dossier_screens, name))
+# Every citizen screen by name, in the order they are built after the first frame.
+SCREENS: tuple[str, ...] = tuple(screen.value for screen in Screen)
+# The modules of their classes. The procedures' and the dossier's (and the catalogue and
+# dossier code they bring) load after the first frame, with the first of the other screens.
+SCREEN_MODULES = ("kiosk.ui.screens", "kiosk.ui.catalogue_screens", "kiosk.ui.dossier_screens")
 
 
-# Every screen by name, in the order they are built after the first frame.
-SCREENS: dict[str, type[KivyScreen]] = {screen.value: screen_class(screen) for screen in Screen}
+@cache
+def screen_class(name: str) -> type[KivyScreen]:
+    """The class of the citizen screen `name` (attract: AttractScreen)."""
+    class_name = "".join(word.title() for word in name.split("_")) + "Screen"
+    if name == Screen.ATTRACT.value:
+        return screens.AttractScreen
+    for module in SCREEN_MODULES:
+        found = getattr(importlib.import_module(module), class_name, None)
+        if found is not None:
+            return found
+    raise LookupError(f"no screen class {class_name} in {', '.join(SCREEN_MODULES)}")
 
 
 def load_layouts(names: list[str] = KV_FILES) -> None:
@@ -51,8 +63,9 @@ def load_layouts(names: list[str] = KV_FILES) -> None:
 
 def make_screen(name: str) -> KivyScreen:
     if name in SCREENS:
+        cls = screen_class(name)  # before the layouts: their rules name its module's widgets
         load_layouts(FIRST_FRAME_KV_FILES if name == Screen.ATTRACT.value else KV_FILES)
-        return SCREENS[name](name=name)
+        return cls(name=name)
     return staff_screen_classes()[name](name=name)
 
 

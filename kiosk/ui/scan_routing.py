@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from kivy.clock import Clock
 
-from kiosk.identity import Citizen, MachineReadableZone
-from kiosk.scans import Classified, ScanKind, problem_message
 from kiosk.session import Screen
 
 if TYPE_CHECKING:
     from kiosk.devices import ChipReaderService
+    from kiosk.identity import Citizen, MachineReadableZone
+    from kiosk.scans import Classified
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ class ScanRouting:
         self.session = app.session
 
     def on_scan(self, found: Classified) -> None:
+        # Loaded at the first scan, not before the first frame (docs/architecture.md).
+        from kiosk.scans import ScanKind, problem_message
+
         app, session = self.app, self.session
         if found.citizen is not None:
             self._identified(found.citizen)
