@@ -2,6 +2,8 @@
 
 Bad input gets one line on stderr and exit code 2; a device that fails gets a plain
 sentence and exit code 1; never a traceback. The commands themselves are in kiosk/commands/.
+Only the parser of the command being run is built (PARSERS, command_word): `kiosk run` starts
+the kiosk ~10 ms sooner; with no known command (--help, a misspelt one) all are, as usage needs.
 """
 
 from __future__ import annotations
@@ -97,24 +99,35 @@ def add_receiver_parser(centre: argparse._SubParsersAction) -> None:
     p.set_defaults(run="province:cmd_receiver")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone (one of PARSERS): `kiosk run` need
+    not wait ~10 ms for the parsers of the other ~70 commands and subcommands."""
     parser = OneLineParser(prog="kiosk", description="Lobby kiosk for commune service centres.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     _common(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    for add in PARSERS.values() if command is None else (PARSERS[command],):
+        add(sub)
+    return parser
 
+
+def _simulate_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="the kiosk on a simulated printer, no config needed")
     _common(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=False)
     mode.add_argument("--windowed", dest="fullscreen", action="store_false")
 
+
+def _run_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="the kiosk on the devices named in the config")
     _common(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=None)
     mode.add_argument("--windowed", dest="fullscreen", action="store_false")
 
+
+def _ticket_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ticket", help="issue a queue number on a citizen's behalf")
     _common(p)
     p.add_argument("--service", required=True, help="service letter, e.g. A")
@@ -122,12 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--printer", help="printer URL, instead of the configured one")
     p.add_argument("--json", action="store_true", help="report as JSON")
 
+
+def _tickets_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tickets", help="a day's numbers and what became of each (printed, "
                                        "not printed, interrupted)")
     _common(p)
     p.add_argument("--day", type=_day, help="the day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
 
+
+def _sim_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sim", help="run a simulated device on its own")
     _common(p)
     sim = p.add_subparsers(dest="device", required=True, parser_class=OneLineParser)
@@ -144,15 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--png", action="store_true", help="also draw each job as a PNG in --jobs")
     sp.add_argument("--fault", choices=FAULTS, help="start with this fault")
 
+
+def _doctor_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check every configured device (or one printer)")
     _common(p)
     p.add_argument("--printer", help="check this printer URL instead")
     p.add_argument("--json", action="store_true", help="report as JSON")
 
+
+def _test_print_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("test-print", help="print a test page: every language's letters, a QR")
     _common(p)
     p.add_argument("--printer", help="printer URL, instead of the configured one")
 
+
+def _print_preview_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("print-preview", help="render captured ESC/POS bytes to PNG")
     _common(p)
     p.add_argument("jobfile", type=Path, help="a file of raw ESC/POS bytes (e.g. job-0001.bin)")
@@ -160,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, choices=(384, 576), default=None,
                    help="paper width in dots (default: the configured one)")
 
-    # Dossier status (docs/architecture.md, Dossier status): the reference provider.
+
+def _dossier_provider_command(sub: argparse._SubParsersAction) -> None:
+    """Dossier status (docs/architecture.md, Dossier status): the reference provider."""
     p = sub.add_parser("dossier-provider", help="serve dossier statuses from a JSON file "
                                                 "(the reference provider, for tests and demos)")
     _common(p)
@@ -173,12 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow-seconds", type=float, default=10.0,
                    help="how long a slow answer takes (default 10)")
 
+
+def _decode_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("decode", help="say what one scanned payload (on stdin) is")
     _common(p)
     p.add_argument("--json", action="store_true", help="report as JSON")
     p.add_argument("--reveal", action="store_true",
                    help="show personal data in clear (staff only, never in a ticket or log)")
 
+
+def _scan_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="print what a scanner sends, decoded")
     _common(p)
     p.add_argument("--port", required=True,
@@ -187,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per scan")
     p.add_argument("--reveal", action="store_true", help="show personal data in clear")
 
+
+def _screenshots_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("screenshots", help="render every screen in every language to PNG")
     _common(p)
     p.add_argument("--out", type=Path, required=True, help="folder for <screen>-<lang>.png")
@@ -195,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="screen size in pixels, laid out as the kiosk would on it "
                         "(default 1080x1920; e.g. 1920x1080, 1280x800)")
 
+
+def _i18n_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("i18n", help="translation catalogues")
     _common(p)
     i18n = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -220,8 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--lang", required=True)
     ip.add_argument("--json", action="store_true", help="as JSON")
 
-    _voice_command(sub)
 
+def _ratings_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ratings", help="satisfaction ratings per day and service")
     _common(p)
     p.add_argument("--from", dest="day_from", type=_day,
@@ -229,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="day_to", type=_day, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--json", action="store_true", help="report as JSON")
 
+
+def _db_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db", help="the database's schema: its revision, and upgrading it")
     _common(p)
     db = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -240,7 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       "postgresql+psycopg://USER@HOST:PORT/DB "
                                       "(default: the configured SQLite file)")
         dp.add_argument("--json", action="store_true", help="report as JSON")
-    # -- the kiosk in a centre ------------------------------------------------------------
+
+
+def _enrol_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk enrol`: the kiosk in a centre (docs/architecture.md, Kiosks in a centre)."""
     p = sub.add_parser("enrol", help="join a centre with the one-time code staff printed there")
     _common(p)
     p.add_argument("--centre", required=True, help="the centre's URL, https://HOST:PORT")
@@ -248,15 +286,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the SHA-256 of the centre's CA, as `kiosk centre init` printed it")
     p.add_argument("--code", required=True, help="the one-time code from `kiosk centre enrol`")
     p.add_argument("--name", help="this kiosk's name at the centre (default: the code's)")
-    _centre_commands(sub)
-    _stats_command(sub)
-    _service_command(sub)
-    add_staff_parser(sub, kiosk=True)
-    # Signed updates and the launcher (docs/architecture.md, Updates).
-    from kiosk.commands.bundle import add_bundle_parsers
-
-    add_bundle_parsers(sub, _common, OneLineParser)
-    return parser
 
 
 def _voice_command(sub: argparse._SubParsersAction) -> None:
@@ -290,8 +319,8 @@ def _voice_command(sub: argparse._SubParsersAction) -> None:
                     help="only this language (repeatable; default: every language)")
 
 
-def _centre_commands(sub: argparse._SubParsersAction) -> None:
-    """`kiosk centre …` and `kiosk counter …` (docs/architecture.md, Centre)."""
+def _centre_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk centre …`: the centre service (docs/architecture.md, Centre)."""
     p = sub.add_parser("centre", help="the centre service: certificates, terminals, serving")
     _common(p)
     centre = p.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -320,6 +349,9 @@ def _centre_commands(sub: argparse._SubParsersAction) -> None:
     add_staff_parser(centre, kiosk=False)
     add_receiver_parser(centre)
 
+
+def _counter_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk counter …`: a counter's actions at the centre (docs/architecture.md, Centre)."""
     p = sub.add_parser("counter", help="act at a counter: call the next number, recall, ...")
     _common(p)
     p.add_argument("action", choices=COUNTER_ACTIONS)
@@ -369,6 +401,10 @@ def add_staff_parser(parent: argparse._SubParsersAction, kiosk: bool) -> None:
             sp.add_argument("--url", help="database URL (default: the centre's, from the config)")
 
 
+def _staff_command(sub: argparse._SubParsersAction) -> None:
+    add_staff_parser(sub, kiosk=True)
+
+
 def _audit_limit(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number of entries from 1 to "
@@ -411,6 +447,49 @@ def _service_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the unit, change nothing")
 
 
+def _bundle_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk bundle …`: signed updates (docs/architecture.md, Updates)."""
+    from kiosk.commands.bundle import add_bundle_parser  # ~3 ms: only when it is built
+
+    add_bundle_parser(sub, _common, OneLineParser)
+
+
+def _launch_command(sub: argparse._SubParsersAction) -> None:
+    """`kiosk launch`: the launcher (docs/architecture.md, Updates)."""
+    from kiosk.commands.bundle import add_launch_parser
+
+    add_launch_parser(sub, _common)
+
+
+# Command -> the function adding its parser, in the order `kiosk --help` lists them.
+PARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "simulate": _simulate_command,
+    "run": _run_command,
+    "ticket": _ticket_command,
+    "tickets": _tickets_command,
+    "sim": _sim_command,
+    "doctor": _doctor_command,
+    "test-print": _test_print_command,
+    "print-preview": _print_preview_command,
+    "dossier-provider": _dossier_provider_command,
+    "decode": _decode_command,
+    "scan": _scan_command,
+    "screenshots": _screenshots_command,
+    "i18n": _i18n_command,
+    "voice": _voice_command,
+    "ratings": _ratings_command,
+    "db": _db_command,
+    "enrol": _enrol_command,
+    "centre": _centre_command,
+    "counter": _counter_command,
+    "stats": _stats_command,
+    "install-service": _service_command,
+    "staff": _staff_command,
+    "bundle": _bundle_command,
+    "launch": _launch_command,
+}
+
+
 def _stats_day(text: str) -> date:
     from kiosk.stats import parse_day  # strict YYYY-MM-DD; loaded only for `kiosk stats`
 
@@ -437,9 +516,30 @@ def _function(target: str) -> Callable[[argparse.Namespace], int]:
     return getattr(importlib.import_module(f"kiosk.commands.{module}"), function)
 
 
+def command_word(argv: list[str]) -> str | None:
+    """The command `argv` plainly names: its first word after any `--config X` / `--data-dir X`
+    (or `--config=X`), when that is one of PARSERS; else None (no command, --help, --version,
+    a misspelt command, an abbreviated or unusual option...), and the full parser answers."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("--config", "--data-dir"):
+            if i + 1 < len(argv) and argv[i + 1].startswith("-"):
+                return None  # argparse would not take it as the value: leave it to the full one
+            i += 2
+        elif word.startswith(("--config=", "--data-dir=")):
+            i += 1
+        else:
+            return word if word in PARSERS else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
     try:
-        args = build_parser().parse_args(argv)
+        # Only the named command's parser: same Namespace, errors and help as the full one.
+        args = build_parser(command_word(argv)).parse_args(argv)
         # A nested command names its function itself (`run`); the others are in COMMANDS.
         run = getattr(args, "run", None)
         return (_function(run) if run else _command(args.command))(args)

@@ -20,9 +20,8 @@ from kiosk.commands import EXIT_USAGE, UsageError, config_from
 KINDS = ("app", "content")
 
 
-def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_class: Any) -> None:
-    """The parsers of `kiosk bundle …` and `kiosk launch` (`common` adds --config and
-    --data-dir)."""
+def add_bundle_parser(sub: argparse._SubParsersAction, common: Any, parser_class: Any) -> None:
+    """The parser of `kiosk bundle …` (`common` adds --config and --data-dir)."""
     p = sub.add_parser("bundle", help="signed updates: make, check, install, roll back")
     common(p)
     bundle = p.add_subparsers(dest="bundle_action", required=True, parser_class=parser_class)
@@ -67,6 +66,9 @@ def add_bundle_parsers(sub: argparse._SubParsersAction, common: Any, parser_clas
     for bp in bundle.choices.values():
         common(bp)
 
+
+def add_launch_parser(sub: argparse._SubParsersAction, common: Any) -> None:
+    """The parser of `kiosk launch` (`common` adds --config and --data-dir)."""
     p = sub.add_parser("launch", help="run the kiosk under the launcher: the installed app "
                                       "version, its trial, restarts (`-- ARGS` for kiosk run)")
     common(p)
