@@ -12,8 +12,8 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
-from kiosk.catalogue import Localized, pick
-from kiosk.i18n import FALLBACK_MARK
+from kiosk.catalogue import Catalogue, Localized, pick
+from kiosk.i18n import FALLBACK_LANG, FALLBACK_MARK
 from kiosk.ui.widgets import delete_key, scroll_to_top
 
 
@@ -39,6 +39,20 @@ class WidgetPool:
         """Empties `box` for a rebuild; every kept widget is free again."""
         box.clear_widgets()
         self._used.clear()
+
+    def make_one(self, needed: dict[str, int]) -> bool:
+        """Makes one more kept widget of the first kind that has fewer than `needed`
+        says; False when none is short."""
+        for kind, count in needed.items():
+            kept = self._kept.setdefault(kind, [])
+            if len(kept) < count:
+                kept.append(self._make(kind))
+                return True
+        return False
+
+    def kept(self, kind: str) -> int:
+        """How many widgets of `kind` are kept."""
+        return len(self._kept.get(kind, []))
 
     def take(self, kind: str) -> Widget:
         kept = self._kept.setdefault(kind, [])
@@ -69,6 +83,16 @@ class CatalogueScreen(Screen):
     def rebuild(self) -> None:
         raise NotImplementedError
 
+    def rows_needed(self, catalogue: Catalogue) -> dict[str, int]:
+        """How many rows of each kind the largest visit of this screen shows."""
+        return {}
+
+    def make_one_row(self, catalogue: Catalogue) -> bool:
+        """Makes one of the rows a visit will need, ahead of it (after the first frame,
+        one per frame: kiosk/ui/startup.py); False when they are all made. The first
+        citizen to open the procedures then waits no longer than the next."""
+        return self.pool.make_one(self.rows_needed(catalogue))
+
     def make(self, kind: str) -> Widget:
         """A new row of a kind for self.pool (Factory class name)."""
         return getattr(Factory, kind)()
@@ -83,6 +107,9 @@ class CategoriesScreen(CatalogueScreen):
         app = App.get_running_app()
         button.bind(on_release=lambda b: app.choose_category(b.category))
         return button
+
+    def rows_needed(self, catalogue: Catalogue) -> dict[str, int]:
+        return {"category": len(catalogue.categories())}
 
     def rebuild(self) -> None:
         app = App.get_running_app()
@@ -107,6 +134,10 @@ class ProceduresScreen(CatalogueScreen):
         button.bind(on_release=lambda b: app.choose_procedure(b.code))
         return button
 
+    def rows_needed(self, catalogue: Catalogue) -> dict[str, int]:
+        return {"procedure": max((len(catalogue.in_category(key))
+                                  for key in catalogue.categories()), default=0)}
+
     def rebuild(self) -> None:
         app = App.get_running_app()
         catalogue, key = app.catalogue, app.category
@@ -127,6 +158,18 @@ class ProcedureScreen(CatalogueScreen):
     """What to bring and what happens, as a checklist, in the citizen's language."""
 
     title = StringProperty("")
+
+    HEADINGS = 6  # who it is for, documents, fee, time limit, steps, counter
+
+    def rows_needed(self, catalogue: Catalogue) -> dict[str, int]:
+        # As rebuild() lays them out, in Vietnamese (other languages have as many steps).
+        procedures = [proc for key in catalogue.categories() for proc in catalogue.in_category(key)]
+        return {
+            "DetailHeading": self.HEADINGS,
+            "DetailLine": max((4 + len(catalogue.steps(proc, FALLBACK_LANG).value)
+                               for proc in procedures), default=0),
+            "DocumentLine": max((len(proc.documents) for proc in procedures), default=0),
+        }
 
     def rebuild(self) -> None:
         app = App.get_running_app()

@@ -112,6 +112,14 @@ class Startup:
             if not app.manager.has_screen(name):
                 app.screen(name)
                 return True
+        if app.catalogue is not None:
+            # Then the rows the procedure screens will show, one per frame too (their
+            # module is loaded: their screens are built).
+            from kiosk.ui.catalogue_screens import CatalogueScreen
+
+            for screen in app.manager.screens:
+                if isinstance(screen, CatalogueScreen) and screen.make_one_row(app.catalogue):
+                    return True
         app.settle_garbage_soon()  # every screen is in memory: collect, then freeze
         if os.environ.get(BENCH_ENV):
             print(f"screens-built {time.time():.6f}", flush=True)  # benchmarks/startup.py

@@ -205,3 +205,71 @@ def test_a_procedure_opens_at_its_top_at_every_text_size(k) -> None:  # type: ig
         h.settle()
         session.next_text_size()
         check(f"text size changed to x{app.text_scale} while open")
+
+
+def scroll_into_view(widget) -> None:  # type: ignore[no-untyped-def]
+    """As a finger would scroll the list until `widget` is on the screen."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    while parent is not None and not isinstance(parent, ScrollView):
+        parent = parent.parent
+    if parent is not None:
+        parent.scroll_to(widget, animate=False)
+
+
+def test_the_procedure_screens_rows_are_made_before_the_first_citizen_opens_them(k) -> None:  # type: ignore[no-untyped-def]
+    """After start-up the kiosk makes, one per frame, every row the procedure screens will
+    show (kiosk/ui/startup.py): reading every procedure then makes none, so the first
+    citizen waits no longer than the next."""
+    app, h = k.app, k.harness
+    catalogue = app.catalogue
+    screens = [app.screen(name) for name in ("categories", "procedures", "procedure")]
+
+    def rows() -> dict[str, int]:
+        return {f"{s.name} {kind}": s.pool.kept(kind)
+                for s in screens for kind in s.rows_needed(catalogue)}
+
+    def needed() -> dict[str, int]:
+        return {f"{s.name} {kind}": count
+                for s in screens for kind, count in s.rows_needed(catalogue).items()}
+
+    h.wait_until(lambda: all(rows()[key] >= count for key, count in needed().items()),
+                 "every row made after start-up", max_frames=10_000)
+    assert min(needed().values()) > 0
+    before = rows()
+    h.tap(app.screen("attract"))
+    h.settle()
+    [vi] = [b for b in app.screen("language").ids.choices.children if b.text == "Tiếng Việt"]
+    h.tap(vi)
+    h.settle()
+    h.tap(app.screen("identify").ids.skip)
+    h.settle()
+    h.tap(app.screen("home").ids.procedures)
+    h.settle()
+    read = 0
+    for key in catalogue.categories():
+        [button] = [b for b in app.screen("categories").ids.choices.children
+                    if b.category == key]
+        scroll_into_view(button)
+        h.settle()
+        h.tap(button)
+        h.settle()
+        for proc in catalogue.in_category(key):
+            [row] = [b for b in app.screen("procedures").ids.choices.children
+                     if b.code == proc.code]
+            scroll_into_view(row)
+            h.settle()
+            h.tap(row)
+            h.settle()
+            assert shown(k) == "procedure"
+            assert app.screen("procedure").ids.name.text == catalogue.text(proc, "name", "vi").value
+            read += 1
+            h.tap(app.navbar.ids.back_button)
+            h.settle()
+            assert shown(k) == "procedures"
+        h.tap(app.navbar.ids.back_button)
+        h.settle()
+        assert shown(k) == "categories"
+    assert read == sum(len(catalogue.in_category(key)) for key in catalogue.categories())
+    assert rows() == before
