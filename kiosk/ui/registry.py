@@ -1,7 +1,7 @@
 """The screens and widgets by name, derived from the one list of screens (kiosk.session
-Screen): a screen's class is named after it (ticket_status: TicketStatusScreen in
-kiosk/ui/screens.py, catalogue_screens.py or dossier_screens.py) and so is its layout
-(kiosk/ui/kv/ticket_status.kv). Staff mode's screens (kiosk/ui/staff_screens.py) are
+Screen): a screen's class is named after it (ticket_status: TicketStatusScreen) and found
+in one of SCREEN_MODULES (kiosk/ui/screens.py, status_screens.py, catalogue_screens.py,
+dossier_screens.py), and so is its layout (kiosk/ui/kv/ticket_status.kv). Staff mode's screens (kiosk/ui/staff_screens.py) are
 outside the citizen's session: loaded the first time staff come, not before the first
 frame."""
 
@@ -35,9 +35,11 @@ for _cls in (widgets.IconButton, widgets.IdleView, widgets.LanguageButton,
 
 # Every citizen screen by name, in the order they are built after the first frame.
 SCREENS: tuple[str, ...] = tuple(screen.value for screen in Screen)
-# The modules of their classes. The procedures' and the dossier's (and the catalogue and
-# dossier code they bring) load after the first frame, with the first of the other screens.
-SCREEN_MODULES = ("kiosk.ui.screens", "kiosk.ui.catalogue_screens", "kiosk.ui.dossier_screens")
+# The modules of their classes. All but the first load after the first frame, with the
+# first of the other screens (and what they bring: the catalogue, the dossier code, the
+# centre's answers, the ratings).
+SCREEN_MODULES = ("kiosk.ui.screens", "kiosk.ui.status_screens", "kiosk.ui.catalogue_screens",
+                  "kiosk.ui.dossier_screens")
 
 
 @cache
