@@ -1,9 +1,9 @@
 """The screens and widgets by name, derived from the one list of screens (kiosk.session
 Screen): a screen's class is named after it (ticket_status: TicketStatusScreen) and found
 in one of SCREEN_MODULES (kiosk/ui/screens.py, status_screens.py, catalogue_screens.py,
-dossier_screens.py), and so is its layout (kiosk/ui/kv/ticket_status.kv). Staff mode's screens (kiosk/ui/staff_screens.py) are
-outside the citizen's session: loaded the first time staff come, not before the first
-frame."""
+dossier_screens.py), and so is its layout (kiosk/ui/kv/ticket_status.kv). Staff mode's
+screens (kiosk/ui/staff_screens.py) are outside the citizen's session: loaded the first
+time staff come, not before the first frame."""
 
 from __future__ import annotations
 
