@@ -36,6 +36,9 @@ def _controlling_terminal() -> None:
     # In the child, after setsid (start_new_session): its standard input, the pty, becomes
     # its controlling terminal, so Ctrl-C typed there is a SIGINT as in a real terminal.
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # And SIGINT does what it does there, even when the tests were started with it ignored
+    # (a shell's background job: its children would inherit that, and Ctrl-C do nothing).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Terminal:
