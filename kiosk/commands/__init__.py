@@ -1,6 +1,7 @@
 """The `kiosk` subcommands, one module per group they serve, and what those modules share.
 
-kiosk/cli.py parses the command line and imports a command's module only when it runs.
+kiosk/cli_parsers.py parses the command line; kiosk/cli.py imports a command's module only
+when it runs.
 """
 
 from __future__ import annotations

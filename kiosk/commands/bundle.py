@@ -2,7 +2,8 @@
 (docs/architecture.md, Updates).
 
 A refused bundle is one line, `kiosk bundle: refused (<reason>): <why>`, and exit code 2.
-Only argparse is imported at the top: kiosk/cli.py builds these parsers for every command.
+Only argparse is imported at the top: kiosk/cli_parsers.py builds these parsers when
+`kiosk bundle` or `kiosk launch` runs, or for `kiosk --help`.
 """
 
 from __future__ import annotations
