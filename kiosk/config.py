@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config_checks import (  # noqa: F401 (ConfigError, LANG_TAG: kiosk.config's own names)
@@ -23,6 +23,11 @@ from kiosk.config_checks import (  # noqa: F401 (ConfigError, LANG_TAG: kiosk.co
     ConfigError,
     is_http_url,
     reject_unknown,
+)
+from kiosk.config_devices import (  # noqa: F401 (kiosk.config's names too)
+    DEFAULT_SPEAKER,
+    devices_settings,
+    parse_kiosk_printer_url,
 )
 from kiosk.config_links import (  # noqa: F401 (parse_listen … are kiosk.config's names too)
     LINK_TABLES,
@@ -41,11 +46,6 @@ from kiosk.config_links import (  # noqa: F401 (parse_listen … are kiosk.confi
 from kiosk.lifecycle import parse_quiet_hour
 from kiosk.paths import DEFAULT_CONFIG, ICONS
 
-if TYPE_CHECKING:
-    from drivers.printer import PrinterUrl
-
-# [devices] speaker when the config names none: the default sound output (drivers/audio).
-DEFAULT_SPEAKER = "sounddevice://"
 # `kiosk simulate`'s microphone and speaker unless the config names others.
 SIMULATED_MICROPHONE = "sim://voice"
 SIMULATED_SPEAKER = "null://"
@@ -242,58 +242,6 @@ def _is_quiet_hour(value: object) -> bool:
         return False
 
 
-def _optional_url(c: Checker, devices: dict[str, Any], key: str, what: str, module: str,
-                  parser: str) -> str:
-    """A device URL that may be empty (no such device), checked by its driver's parser
-    (imported only when the key is set: the ID-card driver brings `cryptography`)."""
-    value = devices.get(key, "")
-    if not isinstance(value, str):
-        raise c.fail(f"devices.{key}", f"expected {what} or \"\" for none", value)
-    if value:
-        import importlib
-
-        try:
-            getattr(importlib.import_module(module), parser)(value)
-        except ValueError as exc:
-            raise c.fail(f"devices.{key}", str(exc)) from None
-    return value
-
-
-def _speaker_url(c: Checker, devices: dict[str, Any]) -> str:
-    """Where the kiosk's voice plays: a speaker URL (drivers/audio/output.py; the driver is
-    imported only to check it). "null://" plays nothing, taking the clip's time."""
-    value = devices.get("speaker", DEFAULT_SPEAKER)
-    if not isinstance(value, str) or not value:
-        raise c.fail("devices.speaker", "expected a speaker URL like sounddevice:// or null://",
-                     value)
-    if value == DEFAULT_SPEAKER:  # every config has it: loading one need not import the driver
-        return value
-    from drivers.audio.output import parse_output_url
-
-    try:
-        parse_output_url(value)
-    except ValueError as exc:
-        raise c.fail("devices.speaker", str(exc)) from None
-    return value
-
-
-def _scanner_trigger(c: Checker, devices: dict[str, Any], scanner: str) -> str:
-    """How the kiosk starts and stops the scanner reading: "" (it reads by itself),
-    "honeywell" or "zebra-ssi" (host trigger commands over its serial link)."""
-    value = devices.get("scanner_trigger", "")
-    if value == "":
-        return value
-    from drivers.scanner import TRIGGERS  # only now: the scanner driver is not needed before
-
-    if value not in TRIGGERS:
-        raise c.fail("devices.scanner_trigger",
-                     f"expected {' or '.join(repr(t) for t in TRIGGERS)}, or \"\" for none", value)
-    if scanner.lower().startswith("evdev:"):
-        raise c.fail("devices.scanner_trigger",
-                     "a keyboard-wedge (evdev://) scanner cannot take a host trigger")
-    return value
-
-
 @cache
 def _icon_names() -> list[str]:
     """The pictograms shipped in assets/icons, listed once per process."""
@@ -336,16 +284,6 @@ def _dossier(c: Checker, raw: dict[str, Any]) -> dict[str, Any]:
             "dossier_cache_minutes": float(minutes)}
 
 
-def parse_kiosk_printer_url(url: str) -> PrinterUrl:
-    """drivers.printer.parse_printer_url, with the simulated printer's sim:// offered too:
-    drivers.sim registers it, and is imported only for such a URL."""
-    from drivers.printer import parse_printer_url
-
-    if url.strip().lower().startswith("sim:"):
-        import drivers.sim  # noqa: F401
-    return parse_printer_url(url)
-
-
 def _validate(raw: dict[str, Any], path: Path) -> Config:
     c = Checker(path)
     reject_unknown(c, raw, KNOWN_KEYS[""], "")
@@ -379,51 +317,7 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         raise c.fail("kiosk.nightly_restart", "expected a time like \"03:30\" or \"\"",
                      nightly)
 
-    printer = devices.get("printer")
-    if not isinstance(printer, str) or "://" not in printer:
-        raise c.fail("devices.printer", "expected a device URL like tcp://10.0.0.5:9100", printer)
-    from drivers.printer import PrinterError
-
-    try:
-        parse_kiosk_printer_url(printer)
-    except (ValueError, PrinterError) as exc:
-        raise c.fail("devices.printer", str(exc)) from None
-    width = devices.get("paper_width", 576)
-    if width not in (384, 576) or isinstance(width, bool):
-        raise c.fail("devices.paper_width", "expected 576 (80 mm paper) or 384 (58 mm)", width)
-
-    profile = devices.get("printer_profile", "TM-T20II")
-    from drivers.printer.profiles import check_profile
-
-    try:
-        if not isinstance(profile, str) or not profile:
-            raise ValueError
-        check_profile(profile)
-    except ValueError:
-        raise c.fail("devices.printer_profile",
-                     "expected a python-escpos printer profile name such as TM-T20II",
-                     profile) from None
-    tcvn3 = devices.get("printer_tcvn3", False)
-    if not isinstance(tcvn3, bool):
-        raise c.fail("devices.printer_tcvn3", "expected true or false", tcvn3)
-    strips = devices.get("printer_raster_strips", True)
-    if not isinstance(strips, bool):
-        raise c.fail("devices.printer_raster_strips", "expected true or false", strips)
-
-    scanner = _optional_url(c, devices, "scanner", "a scanner URL",
-                            "drivers.scanner", "parse_scanner_url")
-    scanner_trigger = _scanner_trigger(c, devices, scanner)
-    mrz_reader = _optional_url(c, devices, "mrz_reader", "an MRZ reader URL",
-                               "drivers.idcard", "parse_reader_url")
-
-    microphone = _optional_url(c, devices, "microphone", "a microphone URL",
-                               "drivers.audio.capture", "parse_source_url")
-    speaker = _speaker_url(c, devices)
-
-    chip_reader = devices.get("chip_reader", "")
-    if not isinstance(chip_reader, str):
-        raise c.fail("devices.chip_reader", "expected a PC/SC reader name, \"*\" or \"\"",
-                     chip_reader)
+    device_fields = devices_settings(c, devices)
 
     services = raw.get("services")
     if not isinstance(services, list) or not services:
@@ -455,17 +349,9 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         idle_countdown=countdown,
         fullscreen=fullscreen,
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
-        printer_url=printer,
-        paper_width=int(width),
-        printer_profile=profile,
-        printer_tcvn3=tcvn3,
-        printer_raster_strips=strips,
-        scanner_url=scanner,
-        mrz_reader_url=mrz_reader,
-        chip_reader=chip_reader,
+        **device_fields,
         services=tuple(areas),
         province=province_settings(c, raw),
-        scanner_trigger=scanner_trigger,
         **_dossier(c, raw),
         source=str(path),
         centre_service=centre_service,
@@ -473,8 +359,6 @@ def _validate(raw: dict[str, Any], path: Path) -> Config:
         nightly_restart=nightly,
         updates=update_settings(c, raw),
         centre_languages=tuple(display["languages"]),
-        microphone_url=microphone,
-        speaker_url=speaker,
     )
 
 
